@@ -1,0 +1,362 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+
+from .images import refresh_renditions, validate_image_file
+from .markdown import render_markdown
+from .ratings import HALF_STAR, WHOLE_STAR, Rating
+
+
+def save_renditions(instance, image_field, renditions_field):
+    """Make the renditions of a saved image, once the file has its final name in storage."""
+    current = getattr(instance, renditions_field)
+    renditions = refresh_renditions(getattr(instance, image_field), current)
+    if renditions != current:
+        setattr(instance, renditions_field, renditions)
+        type(instance).objects.filter(pk=instance.pk).update(**{renditions_field: renditions})
+
+
+class Person(models.Model):
+    """Someone who worked on films: one record across every film and role."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("reviews:person", kwargs={"slug": self.slug})
+
+
+class FilmQuerySet(models.QuerySet):
+    def with_rating_summary(self):
+        """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated reviews."""
+        rated = Q(reviews__in=Review.objects.published().rated())
+        return self.annotate(
+            rating_average=Avg("reviews__rating_normalised", filter=rated),
+            rating_count=Count("reviews", filter=rated),
+        )
+
+
+class Film(models.Model):
+    """A film. With only a title and a year it is a stub, for a film not yet reviewed."""
+
+    title = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField(help_text="Year of first release.")
+    slug = models.SlugField(max_length=220, unique=True)
+    synopsis = models.TextField(blank=True)
+    runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    based_on = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The work it adapts, e.g. “Kazuo Ishiguro’s novel Never Let Me Go”.",
+    )
+    poster = models.ImageField(
+        upload_to="posters/%Y/",
+        blank=True,
+        width_field="poster_width",
+        height_field="poster_height",
+        validators=[validate_image_file],
+    )
+    poster_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    poster_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    poster_renditions = models.JSONField(default=list, blank=True, editable=False)
+    people = models.ManyToManyField(Person, through="Credit", related_name="films", blank=True)
+    related_films = models.ManyToManyField(
+        "self", through="RelatedFilm", symmetrical=False, related_name="+", blank=True
+    )
+    tags = TaggableManager(blank=True, help_text="Genres and themes, separated by commas.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FilmQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1870) & Q(year__lte=2100), name="film_year_plausible"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        save_renditions(self, "poster", "poster_renditions")
+
+    def get_absolute_url(self):
+        return reverse("reviews:film", kwargs={"slug": self.slug})
+
+    def credits_for(self, role):
+        return [credit for credit in self.credits.all() if credit.role == role]
+
+    def rating_summary(self):
+        """``(average 0-100, count)`` over this film's published, rated reviews."""
+        summary = (
+            Review.objects.published()
+            .rated()
+            .filter(film=self)
+            .aggregate(average=Avg("rating_normalised"), count=Count("id"))
+        )
+        return summary["average"], summary["count"]
+
+
+class Credit(models.Model):
+    class Role(models.TextChoices):
+        DIRECTOR = "director", "Director"
+        WRITER = "writer", "Writer"
+        AUTHOR = "author", "Author of the original work"
+        PRODUCER = "producer", "Producer"
+        CINEMATOGRAPHER = "cinematographer", "Cinematographer"
+        EDITOR = "editor", "Editor"
+        COMPOSER = "composer", "Composer"
+        CAST = "cast", "Cast"
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="credits")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    character = models.CharField(max_length=200, blank=True, help_text="For cast: the part played.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Billing order.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["film", "person", "role", "character"], name="credit_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "role"])]
+
+    def __str__(self):
+        label = self.character or self.get_role_display()
+        return f"{self.person} — {label} in {self.film}"
+
+
+class RelatedFilm(models.Model):
+    """A film an editor recommends after another, in the editor's order."""
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["film", "related"], name="related_film_unique"),
+            models.CheckConstraint(condition=~Q(film=F("related")), name="related_film_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.film} → {self.related}"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def published(self):
+        """Reviews readers can see: published, or scheduled for a time that has come."""
+        return self.exclude(status=Review.Status.DRAFT).filter(publish_at__lte=timezone.now())
+
+    def rated(self):
+        return self.filter(rating_value__isnull=False)
+
+    def for_listing(self):
+        return self.select_related("film").prefetch_related("tags")
+
+
+class Review(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    class RatingStep(models.TextChoices):
+        WHOLE = str(WHOLE_STAR), "Whole stars"
+        HALF = str(HALF_STAR), "Half stars"
+
+    film = models.ForeignKey(Film, on_delete=models.PROTECT, related_name="reviews")
+    headline = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=250, unique=True)
+    byline = models.CharField(max_length=200, blank=True, help_text="Leave empty when unknown.")
+    publication_name = models.CharField("publication", max_length=200, blank=True)
+    publication_url = models.URLField("publication's site", blank=True)
+    original_url = models.URLField(
+        blank=True, help_text="Where the review was first published, if elsewhere."
+    )
+    review_date = models.DateField(
+        null=True, blank=True, help_text="The date the review was written; empty when unknown."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        help_text="When readers can see it. Scheduled reviews stay hidden until then.",
+    )
+    dek = models.TextField("dek", blank=True, help_text="A sentence or two under the headline.")
+    tagline = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="Markdown: ## for section headings, > for quotations.")
+    body_html = models.TextField(editable=False, default="")
+    body_sections = models.JSONField(editable=False, default=list)
+    hero_image = models.ImageField(
+        upload_to="reviews/%Y/",
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+        validators=[validate_image_file],
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_renditions = models.JSONField(default=list, blank=True, editable=False)
+    hero_alt = models.CharField(
+        "hero image alt text", max_length=300, blank=True, help_text="What the image shows."
+    )
+    hero_caption = models.CharField(max_length=300, blank=True)
+    rating_value = models.DecimalField(
+        "rating", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    rating_best = models.PositiveSmallIntegerField(
+        "out of", null=True, blank=True, help_text="The best possible rating: 4, 5, 10…"
+    )
+    rating_step = models.CharField(
+        max_length=3, choices=RatingStep.choices, default=RatingStep.WHOLE
+    )
+    rating_normalised = models.GeneratedField(
+        expression=F("rating_value") * 100.0 / F("rating_best"),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
+    tags = TaggableManager(blank=True)
+    mentioned_films = models.ManyToManyField(
+        Film, blank=True, related_name="mentioned_in", help_text="Other films the review names."
+    )
+    comments_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-id"]
+        indexes = [models.Index(fields=["status", "publish_at"], name="review_status_publish")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(publish_at__isnull=False),
+                name="review_publish_time_set",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(rating_value__isnull=True, rating_best__isnull=True)
+                    | Q(rating_value__isnull=False, rating_best__isnull=False)
+                ),
+                name="review_rating_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating_best__isnull=True)
+                | (Q(rating_best__gte=1) & Q(rating_best__lte=100)),
+                name="review_rating_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating_value__isnull=True)
+                | (Q(rating_value__gte=0) & Q(rating_value__lte=F("rating_best"))),
+                name="review_rating_within_scale",
+            ),
+            # A value is on its step when value / step is a whole number. CAST truncates
+            # on SQLite and rounds on PostgreSQL; either way it equals only whole numbers.
+            models.CheckConstraint(
+                condition=Q(rating_value__isnull=True)
+                | Q(
+                    rating_step=str(WHOLE_STAR),
+                    rating_value=Cast(F("rating_value"), models.IntegerField()),
+                )
+                | Q(
+                    rating_step=str(HALF_STAR),
+                    rating_value=Cast(F("rating_value") * 2, models.IntegerField()) / 2.0,
+                ),
+                name="review_rating_on_step",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.body_html, self.body_sections = render_markdown(self.body)
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        super().save(*args, **kwargs)
+        save_renditions(self, "hero_image", "hero_renditions")
+
+    def get_absolute_url(self):
+        return reverse("reviews:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return (
+            self.status != self.Status.DRAFT
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def display_status(self):
+        """What readers would see: Draft, Scheduled (until its time) or Published."""
+        if self.status == self.Status.DRAFT:
+            return self.Status.DRAFT.label
+        return self.Status.PUBLISHED.label if self.is_published else self.Status.SCHEDULED.label
+
+    @property
+    def rating(self):
+        if self.rating_value is None or self.rating_best is None:
+            return None
+        return Rating(value=Decimal(self.rating_value), best=self.rating_best)
+
+    @property
+    def excerpt(self):
+        """The dek, or else the start of the body's first paragraph."""
+        if self.dek:
+            return self.dek
+        for paragraph in self.body.split("\n\n"):
+            paragraph = paragraph.strip()
+            if paragraph and not paragraph.startswith(("#", ">", "!", "-", "*")):
+                return paragraph
+        return ""
+
+
+class PullQuote(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="pull_quotes")
+    text = models.TextField()
+    attribution = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class FurtherReading(models.Model):
+    """A link after a review; the address may be unknown when only its title survives."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="further_reading")
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "further reading"
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("", views.ReviewListView.as_view(), name="home"),
+    path("reviews/<slug:slug>/", views.ReviewDetailView.as_view(), name="detail"),
+    path("films/<slug:slug>/", views.FilmDetailView.as_view(), name="film"),
+    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
+    path("tags/<slug:slug>/", views.TagDetailView.as_view(), name="tag"),
+]

@@ -1,0 +1,75 @@
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from .models import Credit, Film, Person, RelatedFilm, Review
+
+
+class ReviewListView(ListView):
+    template_name = "reviews/review_list.html"
+    context_object_name = "reviews"
+    paginate_by = 12
+
+    def get_queryset(self):
+        return Review.objects.published().for_listing()
+
+
+class ReviewDetailView(DetailView):
+    """A published review; staff may also preview drafts and scheduled reviews."""
+
+    template_name = "reviews/review_detail.html"
+    context_object_name = "review"
+
+    def get_queryset(self):
+        reviews = Review.objects.all() if self.request.user.is_staff else Review.objects.published()
+        return reviews.select_related("film").prefetch_related(
+            "tags",
+            "pull_quotes",
+            "further_reading",
+            Prefetch("film__credits", queryset=Credit.objects.select_related("person")),
+            Prefetch("film__related_links", queryset=RelatedFilm.objects.select_related("related")),
+        )
+
+
+class FilmDetailView(DetailView):
+    template_name = "reviews/film_detail.html"
+    context_object_name = "film"
+    queryset = Film.objects.prefetch_related(
+        "tags",
+        Prefetch("credits", queryset=Credit.objects.select_related("person")),
+        Prefetch("related_links", queryset=RelatedFilm.objects.select_related("related")),
+    )
+
+    def get_context_data(self, **kwargs):
+        average, count = self.object.rating_summary()
+        return super().get_context_data(
+            reviews=self.object.reviews.published(),
+            rating_average=average,
+            rating_count=count,
+            **kwargs,
+        )
+
+
+class PersonDetailView(DetailView):
+    template_name = "reviews/person_detail.html"
+    context_object_name = "person"
+    model = Person
+
+    def get_context_data(self, **kwargs):
+        credits = self.object.credits.select_related("film").order_by("-film__year", "role")
+        return super().get_context_data(credits=credits, **kwargs)
+
+
+class TagDetailView(ListView):
+    template_name = "reviews/tag_detail.html"
+    context_object_name = "reviews"
+    paginate_by = 12
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return Review.objects.published().filter(tags=self.tag).for_listing()
+
+    def get_context_data(self, **kwargs):
+        films = Film.objects.filter(tags=self.tag)
+        return super().get_context_data(tag=self.tag, films=films, **kwargs)
