@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Cast
@@ -289,6 +290,34 @@ class Review(models.Model):
 
     def __str__(self):
         return self.headline
+
+    def clean(self):
+        errors = {}
+        if (self.rating_value is None) != (self.rating_best is None):
+            missing = "rating_best" if self.rating_best is None else "rating_value"
+            errors[missing] = "Give both the rating and the best possible rating, or neither."
+        elif self.rating_value is not None:
+            errors.update(self._rating_errors())
+        if self.status == self.Status.SCHEDULED and self.publish_at is None:
+            errors["publish_at"] = "A scheduled review needs the time it will be published."
+        if self.hero_image and not self.hero_alt.strip():
+            errors["hero_alt"] = "Describe the image for readers who cannot see it."
+        if errors:
+            raise ValidationError(errors)
+
+    def _rating_errors(self):
+        value, best = Decimal(self.rating_value), self.rating_best
+        if not 1 <= best <= 100:
+            return {"rating_best": "The best possible rating must be between 1 and 100."}
+        if not 0 <= value <= best:
+            return {"rating_value": f"The rating must be between 0 and {best}."}
+        step = Decimal(self.rating_step)
+        if value % step:
+            which = "whole" if step == WHOLE_STAR else "half"
+            return {
+                "rating_value": f"The rating must be in {which} stars, e.g. {value // step * step:f}."
+            }
+        return {}
 
     def save(self, *args, **kwargs):
         self.body_html, self.body_sections = render_markdown(self.body)
