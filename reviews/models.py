@@ -305,20 +305,6 @@ class Review(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def _rating_errors(self):
-        value, best = Decimal(self.rating_value), self.rating_best
-        if not 1 <= best <= 100:
-            return {"rating_best": "The best possible rating must be between 1 and 100."}
-        if not 0 <= value <= best:
-            return {"rating_value": f"The rating must be between 0 and {best}."}
-        step = Decimal(self.rating_step)
-        if value % step:
-            which = "whole" if step == WHOLE_STAR else "half"
-            return {
-                "rating_value": f"The rating must be in {which} stars, e.g. {value // step * step:f}."
-            }
-        return {}
-
     def save(self, *args, **kwargs):
         self.body_html, self.body_sections = render_markdown(self.body)
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
@@ -328,6 +314,19 @@ class Review(models.Model):
 
     def get_absolute_url(self):
         return reverse("reviews:detail", kwargs={"slug": self.slug})
+
+    def _rating_errors(self):
+        value, best = Decimal(self.rating_value), self.rating_best
+        if not 1 <= best <= 100:
+            return {"rating_best": "The best possible rating must be between 1 and 100."}
+        if not 0 <= value <= best:
+            return {"rating_value": f"The rating must be between 0 and {best}."}
+        step = Decimal(self.rating_step)
+        if value % step:
+            which = "whole" if step == WHOLE_STAR else "half"
+            nearest = value // step * step
+            return {"rating_value": f"The rating must be in {which} stars, such as {nearest:f}."}
+        return {}
 
     @property
     def is_published(self):
