@@ -291,6 +291,16 @@ class Review(models.Model):
     def __str__(self):
         return self.headline
 
+    def save(self, *args, **kwargs):
+        self.body_html, self.body_sections = render_markdown(self.body)
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        super().save(*args, **kwargs)
+        save_renditions(self, "hero_image", "hero_renditions")
+
+    def get_absolute_url(self):
+        return reverse("reviews:detail", kwargs={"slug": self.slug})
+
     def clean(self):
         errors = {}
         if (self.rating_value is None) != (self.rating_best is None):
@@ -304,16 +314,6 @@ class Review(models.Model):
             errors["hero_alt"] = "Describe the image for readers who cannot see it."
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.body_html, self.body_sections = render_markdown(self.body)
-        if self.status == self.Status.PUBLISHED and self.publish_at is None:
-            self.publish_at = timezone.now()
-        super().save(*args, **kwargs)
-        save_renditions(self, "hero_image", "hero_renditions")
-
-    def get_absolute_url(self):
-        return reverse("reviews:detail", kwargs={"slug": self.slug})
 
     def _rating_errors(self):
         value, best = Decimal(self.rating_value), self.rating_best
