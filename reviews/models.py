@@ -324,7 +324,7 @@ class Review(models.Model):
         step = Decimal(self.rating_step)
         if value % step:
             which = "whole" if step == WHOLE_STAR else "half"
-            nearest = value // step * step
+            nearest = (value // step * step).normalize()
             return {"rating_value": f"The rating must be in {which} stars, such as {nearest:f}."}
         return {}
 
