@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reviews.context_processors.site",
             ],
         },
     },
@@ -141,7 +142,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# Collected static files are needed only in production; locally WhiteNoise finds them in place.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles")) if PRODUCTION else None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploaded media is served by Django itself unless a web server or object storage does it.
@@ -165,6 +167,7 @@ IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 IMAGE_RENDITION_WIDTHS = (480, 960, 1600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+SITE_NAME = os.environ.get("SITE_NAME", "Long Take")
 LOGIN_URL = "admin:login"
 
 # Security headers, everywhere; the HTTPS-only ones in production.

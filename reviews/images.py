@@ -99,3 +99,17 @@ def refresh_renditions(field_file, current):
             return renditions
     finally:
         field_file.close()
+
+
+def picture(field_file, width, height, renditions):
+    """What a template needs to draw an image: its URL, size and WebP ``srcset``, or None."""
+    if not field_file:
+        return None
+    sources = [(default_storage.url(r["name"]), r["width"]) for r in renditions]
+    sources.append((field_file.url, width))
+    return {
+        "url": field_file.url,
+        "width": width,
+        "height": height,
+        "srcset": ", ".join(f"{url} {w}w" for url, w in sources if w),
+    }

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
-from .images import refresh_renditions, validate_image_file
+from .images import picture, refresh_renditions, validate_image_file
 from .markdown import render_markdown
 from .ratings import HALF_STAR, WHOLE_STAR, Rating
 
@@ -100,8 +100,26 @@ class Film(models.Model):
     def get_absolute_url(self):
         return reverse("reviews:film", kwargs={"slug": self.slug})
 
+    @property
+    def poster_picture(self):
+        return picture(self.poster, self.poster_width, self.poster_height, self.poster_renditions)
+
     def credits_for(self, role):
+        """This film's credits in one role, from the prefetched credits."""
         return [credit for credit in self.credits.all() if credit.role == role]
+
+    def credits_by_role(self):
+        """``[(role label, [credits])]`` in the order of Credit.Role, crew before cast."""
+        groups = [(role.label, self.credits_for(role)) for role in Credit.Role]
+        return [(label, credits) for label, credits in groups if credits]
+
+    @property
+    def directors(self):
+        return [credit.person for credit in self.credits_for(Credit.Role.DIRECTOR)]
+
+    @property
+    def main_cast(self):
+        return self.credits_for(Credit.Role.CAST)[:5]
 
     def rating_summary(self):
         """``(average 0-100, count)`` over this film's published, rated reviews."""
@@ -342,6 +360,10 @@ class Review(models.Model):
         if self.status == self.Status.DRAFT:
             return self.Status.DRAFT.label
         return self.Status.PUBLISHED.label if self.is_published else self.Status.SCHEDULED.label
+
+    @property
+    def hero_picture(self):
+        return picture(self.hero_image, self.hero_width, self.hero_height, self.hero_renditions)
 
     @property
     def rating(self):

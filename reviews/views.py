@@ -31,6 +31,10 @@ class ReviewDetailView(DetailView):
             Prefetch("film__related_links", queryset=RelatedFilm.objects.select_related("related")),
         )
 
+    def get_context_data(self, **kwargs):
+        other_reviews = self.object.film.reviews.published().exclude(pk=self.object.pk)
+        return super().get_context_data(other_reviews=other_reviews, **kwargs)
+
 
 class FilmDetailView(DetailView):
     template_name = "reviews/film_detail.html"

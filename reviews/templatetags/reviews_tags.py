@@ -1,0 +1,20 @@
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/star_rating.html")
+def star_rating(rating):
+    """A rating drawn as stars, with its scale in words for everyone who cannot see them."""
+    return {"rating": rating}
+
+
+@register.inclusion_tag("includes/review_card.html")
+def review_card(review):
+    return {"review": review}
+
+
+@register.inclusion_tag("includes/picture.html")
+def picture(image, alt, sizes="100vw", eager=False):
+    """An <img> with WebP renditions in srcset and its size set, so the page does not jump."""
+    return {"image": image, "alt": alt, "sizes": sizes, "eager": eager}

@@ -1,0 +1,77 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from reviews.images import validate_image_file
+
+
+def image_upload(name="still.png", size=(1200, 800), image_format="PNG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 40, 30)).save(buffer, image_format)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("name", "image_format"),
+    [("a.jpg", "JPEG"), ("a.png", "PNG"), ("a.webp", "WEBP"), ("a.gif", "GIF")],
+)
+def test_real_images_are_accepted(name, image_format):
+    validate_image_file(image_upload(name, (40, 30), image_format))
+
+
+def test_a_script_named_jpg_is_refused():
+    upload = SimpleUploadedFile("shell.jpg", b"<?php system($_GET['c']); ?>")
+    with pytest.raises(ValidationError, match="not an image"):
+        validate_image_file(upload)
+
+
+def test_an_svg_is_refused():
+    upload = SimpleUploadedFile(
+        "logo.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    )
+    with pytest.raises(ValidationError, match="not an image"):
+        validate_image_file(upload)
+
+
+def test_a_bmp_is_refused_even_though_pillow_reads_it():
+    with pytest.raises(ValidationError, match="BMP image"):
+        validate_image_file(image_upload("a.bmp", (10, 10), "BMP"))
+
+
+def test_an_oversized_file_is_refused_with_the_limit(settings):
+    settings.IMAGE_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(ValidationError, match="images may be at most 1000"):
+        validate_image_file(image_upload(size=(400, 400)))
+
+
+def test_an_image_with_too_many_pixels_is_refused(settings):
+    settings.IMAGE_MAX_PIXELS = 100 * 100
+    with pytest.raises(ValidationError, match="too many pixels"):
+        validate_image_file(image_upload(size=(200, 200)))
+
+
+def test_renditions_are_made_once_in_webp_and_reused(make_review):
+    review = make_review(hero_image=image_upload(), hero_alt="A field")
+    assert (review.hero_width, review.hero_height) == (1200, 800)
+    assert [r["width"] for r in review.hero_renditions] == [480, 960]
+    first = review.hero_renditions[0]
+    assert first["height"] == 320
+    with default_storage.open(first["name"]) as rendition:
+        assert Image.open(rendition).format == "WEBP"
+    modified = default_storage.get_modified_time(first["name"])
+    review.headline = "Edited"
+    review.save()
+    assert review.hero_renditions[0] == first
+    assert default_storage.get_modified_time(first["name"]) == modified
+
+
+def test_picture_offers_every_rendition_and_the_original_in_srcset(make_review):
+    review = make_review(hero_image=image_upload(), hero_alt="A field")
+    picture = review.hero_picture
+    assert (picture["width"], picture["height"]) == (1200, 800)
+    assert picture["srcset"].count("w,") == 2
+    assert picture["srcset"].endswith(f"{review.hero_image.url} 1200w")

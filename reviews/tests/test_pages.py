@@ -1,0 +1,156 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from reviews.models import Credit, Person, RelatedFilm, Review
+
+
+@pytest.fixture
+def film_with_credits(make_film):
+    film = make_film(title="Never Let Me Go", year=2010, based_on="Kazuo Ishiguro’s novel")
+    director = Person.objects.create(name="Mark Romanek", slug="mark-romanek")
+    star = Person.objects.create(name="Carey Mulligan", slug="carey-mulligan")
+    Credit.objects.create(film=film, person=director, role=Credit.Role.DIRECTOR)
+    Credit.objects.create(film=film, person=star, role=Credit.Role.CAST, character="Kathy")
+    return film
+
+
+def test_home_lists_published_reviews_but_not_drafts_or_scheduled(client, make_review):
+    make_review(headline="Quietly devastating")
+    make_review(headline="Still a draft", status=Review.Status.DRAFT)
+    make_review(
+        headline="Coming next week",
+        status=Review.Status.SCHEDULED,
+        publish_at=timezone.now() + timedelta(days=7),
+    )
+    response = client.get(reverse("reviews:home"))
+    assert [review.headline for review in response.context["reviews"]] == ["Quietly devastating"]
+    assert "Still a draft" not in response.text
+    assert "Coming next week" not in response.text
+
+
+def test_a_scheduled_review_appears_once_its_time_has_come(client, make_review):
+    make_review(
+        headline="Yesterday's schedule",
+        status=Review.Status.SCHEDULED,
+        publish_at=timezone.now() - timedelta(hours=1),
+    )
+    assert "Yesterday&#x27;s schedule" in client.get(reverse("reviews:home")).text
+
+
+def test_home_cards_show_film_byline_rating_and_excerpt(client, make_review, film_with_credits):
+    make_review(
+        film=film_with_credits,
+        byline="Melissa",
+        body="The film does several things well.\n\n## More",
+        rating_value=Decimal("3"),
+        rating_best=4,
+    )
+    make_review(film=film_with_credits, headline="Unsigned")
+    response = client.get(reverse("reviews:home"))
+    assert "Never Let Me Go" in response.text
+    assert "By Melissa" in response.text
+    assert "Byline unknown" in response.text
+    assert 'aria-label="3 out of 4 stars"' in response.text
+    assert "The film does several things well." in response.text
+
+
+def test_home_page_query_count_does_not_grow_with_reviews(
+    client, make_review, django_assert_max_num_queries
+):
+    for n in range(15):
+        review = make_review(rating_value=Decimal("3"), rating_best=4)
+        review.tags.add(f"tag {n}", "drama")
+    with django_assert_max_num_queries(4):
+        client.get(reverse("reviews:home"))
+
+
+def test_review_page_shows_body_rating_and_film_panel(client, make_review, film_with_credits):
+    review = make_review(
+        film=film_with_credits,
+        headline="A Gentle Elegy",
+        tagline="Love is the only thing they are allowed to own.",
+        body="Opening.\n\n## A World Almost Like Our Own\n\nText.\n\n## Hailsham\n\nMore.",
+        rating_value=Decimal("4.5"),
+        rating_best=5,
+        rating_step="0.5",
+    )
+    review.pull_quotes.create(text="We had the Gallery in order to see if you had souls at all.")
+    review.further_reading.create(title="Roger Ebert review", position=1)
+    response = client.get(review.get_absolute_url())
+    html = response.text
+    assert '<h1 class="review__headline">A Gentle Elegy</h1>' in html
+    assert "“Love is the only thing they are allowed to own.”" in html
+    assert '<h2 id="hailsham">Hailsham</h2>' in html
+    assert '<a href="#a-world-almost-like-our-own">A World Almost Like Our Own</a>' in html
+    assert 'aria-label="4.5 out of 5 stars"' in html
+    assert html.count("star--half") == 1
+    assert "date unknown" in html
+    assert "Byline unknown" in html
+    assert "We had the Gallery" in html
+    assert "<li>Roger Ebert review</li>" in html
+    assert 'href="/people/mark-romanek/">Mark Romanek</a>' in html
+    assert "as Kathy" in html
+    assert "Kazuo Ishiguro’s novel" in html
+
+
+def test_review_page_lists_related_films_in_the_editors_order(
+    client, make_review, make_film, film_with_credits
+):
+    review = make_review(film=film_with_credits)
+    for position, (title, year) in enumerate([("The Fountain", 2006), ("Moon", 2009)], start=1):
+        related = make_film(title=title, year=year)
+        RelatedFilm.objects.create(film=film_with_credits, related=related, position=position)
+    html = client.get(review.get_absolute_url()).text
+    assert html.index("The Fountain") < html.index('Moon</a> <span class="year">(2009)')
+
+
+def test_drafts_are_not_found_by_visitors_but_staff_can_preview(client, make_review, admin_user):
+    draft = make_review(headline="Work in progress", status=Review.Status.DRAFT)
+    response = client.get(draft.get_absolute_url())
+    assert response.status_code == 404
+    assert "This page is not here" in response.text
+    client.force_login(admin_user)
+    preview = client.get(draft.get_absolute_url())
+    assert "Work in progress" in preview.text
+    assert "Preview: this review is draft" in preview.text
+
+
+def test_film_page_shows_reviews_aggregate_and_credits(client, make_review, film_with_credits):
+    make_review(
+        film=film_with_credits, headline="Three stars", rating_value=Decimal("3"), rating_best=4
+    )
+    make_review(film=film_with_credits, headline="Hidden", status=Review.Status.DRAFT)
+    film_with_credits.tags.add("dystopia")
+    html = client.get(film_with_credits.get_absolute_url()).text
+    assert "Three stars" in html
+    assert "Hidden" not in html
+    assert "<strong>75/100</strong> from 1 rated review." in html
+    assert 'href="/tags/dystopia/">dystopia</a>' in html
+    assert "Director" in html and "Mark Romanek" in html
+
+
+def test_person_page_lists_films_by_role(client, film_with_credits):
+    html = client.get(reverse("reviews:person", args=["carey-mulligan"])).text
+    assert "Never Let Me Go</a>" in html
+    assert "Cast (Kathy)" in html
+
+
+def test_tag_page_lists_tagged_reviews_and_films(client, make_review, film_with_credits):
+    review = make_review(headline="Tagged review")
+    review.tags.add("cloning")
+    film_with_credits.tags.add("cloning")
+    make_review(headline="Untagged review")
+    html = client.get(reverse("reviews:tag", args=["cloning"])).text
+    assert "Tagged review" in html
+    assert "Untagged review" not in html
+    assert "Never Let Me Go</a>" in html
+
+
+def test_unknown_pages_get_the_sites_404(client, db):
+    response = client.get("/reviews/no-such-review/")
+    assert response.status_code == 404
+    assert "This page is not here" in response.text

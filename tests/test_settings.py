@@ -1,0 +1,62 @@
+"""Production mode: refuses unsafe defaults and passes Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+STRONG_KEY = "kq3!v9z@x7w#p2m$r8t^y6u&i4o*e1a(s5d)f0g-h_j+k=l;z:x,c.v/b?n"
+
+
+def run_manage(*args, **env):
+    environment = {**os.environ, **env}
+    for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"):
+        if name not in env:
+            environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_with_the_default_secret_key():
+    result = run_manage("check", PRODUCTION="1", ALLOWED_HOSTS="reviews.example.com")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_manage("check", PRODUCTION="1", SECRET_KEY=STRONG_KEY)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_deployment_checks_are_clean_in_production_mode():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        PRODUCTION="1",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="reviews.example.com",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_sqlite_is_set_up_for_several_workers(django_db_blocker):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 5000
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in connection.settings_dict["OPTIONS"]["init_command"]
