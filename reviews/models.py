@@ -174,7 +174,11 @@ class RelatedFilm(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["film", "related"], name="related_film_unique"),
-            models.CheckConstraint(condition=~Q(film=F("related")), name="related_film_not_self"),
+            models.CheckConstraint(
+                condition=~Q(film=F("related")),
+                name="related_film_not_self",
+                violation_error_message="A film cannot be related to itself.",
+            ),
         ]
 
     def __str__(self):
@@ -260,6 +264,9 @@ class Review(models.Model):
         Film, blank=True, related_name="mentioned_in", help_text="Other films the review names."
     )
     comments_open = models.BooleanField(default=True)
+    comment_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Approved comments, counted by the comments app."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -272,6 +279,7 @@ class Review(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(publish_at__isnull=False),
                 name="review_publish_time_set",
+                violation_error_message="A scheduled or published review needs a publish time.",
             ),
             models.CheckConstraint(
                 condition=(
@@ -326,6 +334,8 @@ class Review(models.Model):
             errors[missing] = "Give both the rating and the best possible rating, or neither."
         elif self.rating_value is not None:
             errors.update(self._rating_errors())
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
         if self.status == self.Status.SCHEDULED and self.publish_at is None:
             errors["publish_at"] = "A scheduled review needs the time it will be published."
         if self.hero_image and not self.hero_alt.strip():

@@ -1,0 +1,340 @@
+from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.db import models, transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import ngettext
+
+from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
+from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
+
+# Editors type "example.com"; make it https://, as Django 6 will.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def thumbnail(field_file, renditions, alt=""):
+    """A small ``<img>`` of the smallest rendition, or of the original; None without an image."""
+    if not field_file:
+        return None
+    url = default_storage.url(renditions[0]["name"]) if renditions else field_file.url
+    return format_html(
+        '<img src="{}" alt="{}" height="48" style="max-width:80px;object-fit:cover">', url, alt
+    )
+
+
+class DecadeFilter(admin.SimpleListFilter):
+    title = "decade"
+    parameter_name = "decade"
+
+    def lookups(self, request, model_admin):
+        years = Film.objects.order_by().values_list("year", flat=True).distinct()
+        decades = sorted({year // 10 * 10 for year in years}, reverse=True)
+        return [(str(decade), f"{decade}s") for decade in decades]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            decade = int(self.value())
+            return queryset.filter(year__gte=decade, year__lt=decade + 10)
+        return queryset
+
+
+class YearFilter(admin.SimpleListFilter):
+    """The years of the chosen decade; hidden until a decade is chosen."""
+
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        decade = request.GET.get(DecadeFilter.parameter_name, "")
+        if not decade.isdigit():
+            return []
+        decade = int(decade)
+        years = (
+            Film.objects.filter(year__gte=decade, year__lt=decade + 10)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .distinct()
+        )
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(year=int(self.value()))
+        return queryset
+
+
+class CreditInline(admin.TabularInline):
+    model = Credit
+    fields = ["person", "role", "character", "position"]
+    autocomplete_fields = ["person"]
+    ordering = ["position", "id"]
+    extra = 0
+
+
+class RelatedFilmInline(admin.TabularInline):
+    model = RelatedFilm
+    form = RelatedFilmInlineForm
+    fk_name = "film"
+    fields = ["related", "position"]
+    autocomplete_fields = ["related"]
+    ordering = ["position", "id"]
+    extra = 0
+    verbose_name = "related film"
+    verbose_name_plural = "related films (recommended after this one, in order)"
+
+
+@admin.register(Film)
+class FilmAdmin(admin.ModelAdmin):
+    form = FilmAdminForm
+    list_display = ["poster_thumbnail", "title", "year", "review_count", "rating_summary"]
+    list_display_links = ["poster_thumbnail", "title"]
+    ordering = ["title", "year"]
+    search_fields = ["title", "people__name"]
+    list_filter = [DecadeFilter, YearFilter, ("tags", admin.RelatedOnlyFieldListFilter)]
+    prepopulated_fields = {"slug": ("title", "year")}
+    readonly_fields = ["poster_preview"]
+    fieldsets = [
+        (None, {"fields": ["title", "year", "slug"]}),
+        ("About the film", {"fields": ["synopsis", "based_on", "runtime_minutes", "tags"]}),
+        ("Poster", {"fields": ["poster", "poster_preview"]}),
+    ]
+    inlines = [CreditInline, RelatedFilmInline]
+    save_on_top = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_rating_summary()
+            .annotate(review_count=Count("reviews", distinct=True))
+        )
+
+    @admin.display(description="Poster")
+    def poster_thumbnail(self, film):
+        return thumbnail(film.poster, film.poster_renditions)
+
+    @admin.display(description="Current poster")
+    def poster_preview(self, film):
+        return thumbnail(film.poster, film.poster_renditions, alt=f"Poster of {film}")
+
+    @admin.display(description="Reviews", ordering="review_count")
+    def review_count(self, film):
+        return film.review_count
+
+    @admin.display(description="Rating (published, 0-100)", ordering="rating_average")
+    def rating_summary(self, film):
+        if not film.rating_count:
+            return None
+        reviews = ngettext("%d review", "%d reviews", film.rating_count) % film.rating_count
+        return f"{film.rating_average:.0f} from {reviews}"
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "film_count"]
+    ordering = ["name"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(film_count=Count("films", distinct=True))
+
+    @admin.display(description="Films", ordering="film_count")
+    def film_count(self, person):
+        return person.film_count
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    """Status as readers see it: a review scheduled for a time that has come is Published."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Review.Status.choices
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case Review.Status.DRAFT:
+                return queryset.filter(status=Review.Status.DRAFT)
+            case Review.Status.SCHEDULED:
+                return queryset.exclude(status=Review.Status.DRAFT).filter(
+                    publish_at__gt=timezone.now()
+                )
+            case Review.Status.PUBLISHED:
+                return queryset.published()
+        return queryset
+
+
+class RatingScaleFilter(admin.SimpleListFilter):
+    title = "rating scale"
+    parameter_name = "out_of"
+
+    def lookups(self, request, model_admin):
+        scales = (
+            Review.objects.rated()
+            .order_by("rating_best")
+            .values_list("rating_best", flat=True)
+            .distinct()
+        )
+        return [*((str(best), f"Out of {best}") for best in scales), ("none", "Unrated")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(rating_value__isnull=True)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(rating_best=int(self.value()))
+        return queryset
+
+
+class PullQuoteInline(admin.TabularInline):
+    model = PullQuote
+    fields = ["text", "attribution", "position"]
+    ordering = ["position", "id"]
+    extra = 0
+
+
+class FurtherReadingInline(admin.TabularInline):
+    model = FurtherReading
+    fields = ["title", "url", "position"]
+    ordering = ["position", "id"]
+    formfield_overrides = URL_FIELDS
+    extra = 0
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    form = ReviewAdminForm
+    list_display = [
+        "hero_thumbnail",
+        "headline",
+        "film_link",
+        "rating_display",
+        "status_display",
+        "publish_at",
+        "byline_display",
+    ]
+    list_display_links = ["hero_thumbnail", "headline"]
+    list_select_related = ["film"]
+    search_fields = ["headline", "film__title", "byline", "body"]
+    list_filter = [
+        ReviewStatusFilter,
+        RatingScaleFilter,
+        ("film", admin.RelatedOnlyFieldListFilter),
+        ("tags", admin.RelatedOnlyFieldListFilter),
+        "comments_open",
+    ]
+    date_hierarchy = "publish_at"
+    autocomplete_fields = ["film", "mentioned_films"]
+    prepopulated_fields = {"slug": ("headline",)}
+    readonly_fields = ["hero_preview"]
+    formfield_overrides = URL_FIELDS
+    fieldsets = [
+        (None, {"fields": ["film", "headline", "slug"]}),
+        (
+            "Publication",
+            {
+                "fields": [
+                    ("status", "publish_at"),
+                    "byline",
+                    ("publication_name", "publication_url"),
+                    "original_url",
+                    "review_date",
+                ]
+            },
+        ),
+        ("Text", {"fields": ["dek", "tagline", "body"]}),
+        ("Hero image", {"fields": ["hero_image", "hero_preview", "hero_alt", "hero_caption"]}),
+        ("Rating", {"fields": [("rating_value", "rating_best", "rating_step")]}),
+        ("Filing", {"fields": ["tags", "mentioned_films", "comments_open"]}),
+    ]
+    inlines = [PullQuoteInline, FurtherReadingInline]
+    actions = ["publish_now", "unpublish"]
+    save_on_top = True
+    view_on_site = True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["help_text"] = (
+                "Markdown: ## for section headings, > for quotations, "
+                "[words](https://…) for links. HTML is cleaned out."
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="Image")
+    def hero_thumbnail(self, review):
+        return thumbnail(review.hero_image, review.hero_renditions, alt=review.hero_alt)
+
+    @admin.display(description="Current image")
+    def hero_preview(self, review):
+        return thumbnail(review.hero_image, review.hero_renditions, alt=review.hero_alt)
+
+    @admin.display(description="Film", ordering="film__title")
+    def film_link(self, review):
+        url = reverse("admin:reviews_film_change", args=[review.film_id])
+        return format_html('<a href="{}">{}</a>', url, review.film)
+
+    @admin.display(description="Rating", ordering="rating_normalised")
+    def rating_display(self, review):
+        return review.rating.short if review.rating else None
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, review):
+        status = review.display_status
+        if status == Review.Status.SCHEDULED.label:
+            when = date_format(timezone.localtime(review.publish_at), "j M Y, H:i")
+            return f"{status} for {when}"
+        return status
+
+    @admin.display(description="Byline", ordering="byline")
+    def byline_display(self, review):
+        return review.byline or "unknown"
+
+    @admin.action(description="Publish now", permissions=["change"])
+    def publish_now(self, request, queryset):
+        now = timezone.now()
+        changed = 0
+        with transaction.atomic():
+            for review in queryset.exclude(status=Review.Status.PUBLISHED, publish_at__lte=now):
+                review.status = Review.Status.PUBLISHED
+                if review.publish_at is None or review.publish_at > now:
+                    review.publish_at = now
+                # save(), not update(): whatever listens for saved reviews hears of it.
+                review.save(update_fields=["status", "publish_at", "updated_at"])
+                self.log_change(request, review, "Published now.")
+                changed += 1
+        unchanged = queryset.count() - changed
+        self._report(
+            request,
+            ngettext("Published %d review.", "Published %d reviews.", changed) % changed,
+            ngettext("%d was already published.", "%d were already published.", unchanged)
+            % unchanged,
+            changed,
+            unchanged,
+        )
+
+    @admin.action(description="Unpublish (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        changed = 0
+        with transaction.atomic():
+            for review in queryset.exclude(status=Review.Status.DRAFT):
+                review.status = Review.Status.DRAFT
+                review.save(update_fields=["status", "updated_at"])
+                self.log_change(request, review, "Unpublished (back to draft).")
+                changed += 1
+        unchanged = queryset.count() - changed
+        self._report(
+            request,
+            ngettext("Moved %d review back to draft.", "Moved %d reviews back to draft.", changed)
+            % changed,
+            ngettext("%d was already a draft.", "%d were already drafts.", unchanged) % unchanged,
+            changed,
+            unchanged,
+        )
+
+    def _report(self, request, done, already, changed, unchanged):
+        message = f"{done} {already}" if unchanged else done
+        self.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)

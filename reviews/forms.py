@@ -1,0 +1,48 @@
+"""Admin forms: the editors' mistakes explained on the field where they made them."""
+
+from django import forms
+
+from .models import RelatedFilm
+
+NOT_AN_IMAGE = "This file is not an image: upload a JPEG, PNG, WebP or GIF picture."
+TAGS_HELP = (
+    "Separate tags with commas: film noir, heist, Paris. "
+    "A single tag of several words needs a comma after it (film noir,); "
+    "without any comma, each word becomes a tag."
+)
+
+
+class EditorialForm(forms.ModelForm):
+    """Tag help that explains taggit's parsing, and one wording for unreadable images."""
+
+    image_fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "tags" in self.fields:
+            self.fields["tags"].help_text = TAGS_HELP
+        for name in self.image_fields:
+            if name in self.fields:
+                # Pillow's "not an image" from the form field, in the validator's words.
+                self.fields[name].error_messages["invalid_image"] = NOT_AN_IMAGE
+
+
+class FilmAdminForm(EditorialForm):
+    image_fields = ("poster",)
+
+
+class ReviewAdminForm(EditorialForm):
+    image_fields = ("hero_image",)
+
+
+class RelatedFilmInlineForm(forms.ModelForm):
+    class Meta:
+        model = RelatedFilm
+        fields = ["related", "position"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        related = cleaned_data.get("related")
+        if related is not None and related.pk == self.instance.film_id:
+            self.add_error("related", "A film cannot be recommended after itself.")
+        return cleaned_data
