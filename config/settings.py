@@ -168,6 +168,8 @@ IMAGE_RENDITION_WIDTHS = (480, 960, 1600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SITE_NAME = os.environ.get("SITE_NAME", "Long Take")
+# The site's public address, for links in emails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 LOGIN_URL = "admin:login"
 
 # Security headers, everywhere; the HTTPS-only ones in production.
@@ -185,6 +187,23 @@ if PRODUCTION:
     CSRF_COOKIE_HTTPONLY = True
     if env_bool("BEHIND_TLS_PROXY"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Readers' comments. By default every comment waits for a moderator.
+COMMENTS_THREAD_DEPTH = env_int("COMMENTS_THREAD_DEPTH", 3)
+# Let someone with an earlier approved comment skip the queue. Off: emails are not verified.
+COMMENTS_APPROVE_RETURNING = env_bool("COMMENTS_APPROVE_RETURNING", default=False)
+COMMENTS_HOLD_LINKS = env_int("COMMENTS_HOLD_LINKS", 2)  # hold a comment with this many links
+COMMENTS_SPAM_WORDS = env_list("COMMENTS_SPAM_WORDS", "viagra,cialis,casino bonus,payday loan")
+COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 0)  # 0: never close
+COMMENTS_MIN_SECONDS = env_int("COMMENTS_MIN_SECONDS", 3)  # faster than this is held
+COMMENTS_MAX_FORM_AGE = env_int("COMMENTS_MAX_FORM_AGE", 2 * 24 * 60 * 60)  # older is refused
+COMMENTS_RATE_LIMIT = env_int("COMMENTS_RATE_LIMIT", 5)  # comments per address per window
+COMMENTS_RATE_WINDOW = env_int("COMMENTS_RATE_WINDOW", 10 * 60)  # seconds
+COMMENTS_MAX_LENGTH = env_int("COMMENTS_MAX_LENGTH", 5000)
+COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+# How many proxies (load balancer, TLS terminator) stand before the site; their
+# X-Forwarded-For entries are trusted to find the visitor's address.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviews@localhost")

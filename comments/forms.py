@@ -1,0 +1,122 @@
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import URLValidator
+
+from .models import Comment
+
+TIMESTAMP_SALT = "comments.form-timestamp"
+
+
+def signed_timestamp():
+    return signing.dumps(time.time(), salt=TIMESTAMP_SALT)
+
+
+class CommentForm(forms.ModelForm):
+    """The readers' comment form, with a honeypot and a signed time of issue."""
+
+    # Hidden from people by CSS; a bot that fills every field gives itself away.
+    nickname = forms.CharField(required=False, label="Leave this field empty")
+    issued = forms.CharField(widget=forms.HiddenInput)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    author_url = forms.URLField(
+        label="Website",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text="Optional.",
+        validators=[URLValidator(schemes=["http", "https"])],
+        error_messages={"invalid": "Enter a web address starting with http:// or https://."},
+        widget=forms.URLInput(attrs={"autocomplete": "url"}),
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["author_name", "author_email", "author_url", "body", "notify"]
+        labels = {
+            "author_name": "Name",
+            "author_email": "Email",
+            "body": "Comment",
+            "notify": "Email me when my comment is approved and when someone replies to it",
+        }
+        help_texts = {
+            "author_email": "Never published.",
+            "author_name": "",
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 6}),
+            "author_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "author_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+
+    def __init__(self, *args, review, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review = review
+        self.fields["author_name"].required = True
+        self.fields["author_email"].required = True
+        self.fields["body"].max_length = settings.COMMENTS_MAX_LENGTH
+        self.fields["body"].widget.attrs["maxlength"] = settings.COMMENTS_MAX_LENGTH
+        self.fields["body"].error_messages["required"] = "Write your comment."
+        self.fields["author_name"].error_messages["required"] = "Give a name to sign it with."
+        self.fields["author_email"].error_messages["required"] = (
+            "Give your email address; it is never published."
+        )
+        self.fields["nickname"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        if not self.is_bound:
+            self.initial.setdefault("issued", signed_timestamp())
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError("Write your comment.")
+        return body
+
+    def clean_issued(self):
+        """The seconds since the form was issued; a stale or forged form is refused."""
+        try:
+            issued = signing.loads(
+                self.cleaned_data["issued"],
+                salt=TIMESTAMP_SALT,
+                max_age=settings.COMMENTS_MAX_FORM_AGE,
+            )
+        except signing.SignatureExpired:
+            raise forms.ValidationError(
+                "This form was open too long. Check your comment and send it again."
+            )
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                "This form could not be checked. Check your comment and send it again."
+            )
+        return time.time() - float(issued)
+
+    def clean_parent(self):
+        parent_id = self.cleaned_data.get("parent")
+        if not parent_id:
+            return None
+        parent = Comment.objects.approved().filter(pk=parent_id, review=self.review).first()
+        if parent is None:
+            raise forms.ValidationError("The comment you are replying to is not available.")
+        if parent.depth + 1 >= settings.COMMENTS_THREAD_DEPTH:
+            raise forms.ValidationError(
+                "Replies cannot go deeper here; reply to an earlier comment in the thread."
+            )
+        return parent
+
+    def clean(self):
+        cleaned = super().clean()
+        body, email = cleaned.get("body"), cleaned.get("author_email")
+        if body and email:
+            duplicate = Comment.objects.filter(
+                review=self.review, author_email__iexact=email, body=body
+            ).exclude(status=Comment.Status.SPAM)
+            if duplicate.exists():
+                raise forms.ValidationError("You’ve already said that.", code="duplicate")
+        return cleaned
+
+    def refresh_timestamp(self):
+        """Issue a fresh timestamp, so a re-shown form can be sent again."""
+        data = self.data.copy()
+        data["issued"] = signed_timestamp()
+        self.data = data

@@ -1,0 +1,80 @@
+"""Emails about comments. A failure to send is logged and never loses the comment."""
+
+import functools
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+
+def never_raises(send):
+    @functools.wraps(send)
+    def wrapper(comment):
+        try:
+            send(comment)
+        except Exception:
+            logger.exception(
+                "Could not send the %s email for comment %s", send.__name__, comment.pk
+            )
+
+    return wrapper
+
+
+def absolute(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def moderator_addresses():
+    moderators = (
+        get_user_model().objects.filter(groups__name="Moderators", is_active=True).exclude(email="")
+    )
+    return sorted(
+        set(moderators.values_list("email", flat=True)) | set(settings.COMMENTS_MODERATOR_EMAILS)
+    )
+
+
+@never_raises
+def comment_waiting(comment):
+    """Tell the moderators a comment waits for them."""
+    recipients = moderator_addresses()
+    if not recipients:
+        return
+    queue = reverse("admin:comments_comment_changelist") + "?status__exact=pending"
+    send_mail(
+        f"A comment waits for moderation: {comment.review.headline}",
+        f"{comment.display_name} wrote on “{comment.review.headline}”:\n\n"
+        f"{comment.body[:1000]}\n\nModerate it: {absolute(queue)}\n",
+        None,
+        recipients,
+    )
+
+
+@never_raises
+def comment_approved(comment):
+    """Tell the commenter (if they asked) and the person it answers (if they asked)."""
+    link = absolute(comment.get_absolute_url())
+    if comment.notify and comment.author_email and not comment.is_staff_reply:
+        send_mail(
+            f"Your comment on “{comment.review.headline}” is published",
+            f"Thank you, {comment.display_name}. Your comment is now on the page:\n\n{link}\n",
+            None,
+            [comment.author_email],
+        )
+    parent = comment.parent
+    if (
+        parent is not None
+        and parent.notify
+        and parent.author_email
+        and parent.status == parent.Status.APPROVED
+        and parent.author_email.lower() != (comment.author_email or "").lower()
+    ):
+        send_mail(
+            f"A reply to your comment on “{comment.review.headline}”",
+            f"{comment.display_name} replied to your comment:\n\n{comment.body[:1000]}\n\n{link}\n",
+            None,
+            [parent.author_email],
+        )

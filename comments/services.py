@@ -1,0 +1,137 @@
+"""Writing and moderating comments: the steps around saving one."""
+
+import hashlib
+import hmac
+import logging
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from reviews.models import Review
+
+from . import notifications
+from .models import Comment
+
+logger = logging.getLogger(__name__)
+
+LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def address_hash(ip_address):
+    """A keyed hash of a visitor's address: enough to count and ban, impossible to read back."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, (ip_address or "").encode(), hashlib.sha256).hexdigest()
+
+
+def rate_limited(ip_hash):
+    """Count one comment from this address; True once it is over the limit in the window.
+
+    The counter lives in the shared cache, so the limit holds across server processes.
+    """
+    key = f"comments:rate:{ip_hash}"
+    if cache.add(key, 1, timeout=settings.COMMENTS_RATE_WINDOW):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=settings.COMMENTS_RATE_WINDOW)
+        return False
+    return count > settings.COMMENTS_RATE_LIMIT
+
+
+def comments_are_open(review):
+    """Closed by the editor, or automatically some days after publication (a setting)."""
+    if not review.comments_open:
+        return False
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days and review.publish_at:
+        return timezone.now() < review.publish_at + timezone.timedelta(days=days)
+    return True
+
+
+def screen(comment, seconds_taken, honeypot_filled):
+    """Decide where a new comment goes: spam, the queue (with the reason), or straight out."""
+    text = f"{comment.author_name} {comment.author_url} {comment.body}".lower()
+    if honeypot_filled:
+        return Comment.Status.SPAM, Comment.Reason.HONEYPOT
+    if any(word.lower() in text for word in settings.COMMENTS_SPAM_WORDS):
+        return Comment.Status.SPAM, Comment.Reason.BLOCKED_WORD
+    if seconds_taken < settings.COMMENTS_MIN_SECONDS:
+        return Comment.Status.PENDING, Comment.Reason.TOO_FAST
+    links = len(LINK.findall(comment.body)) + bool(comment.author_url)
+    if settings.COMMENTS_HOLD_LINKS and links >= settings.COMMENTS_HOLD_LINKS:
+        return Comment.Status.PENDING, Comment.Reason.LINKS
+    if settings.COMMENTS_APPROVE_RETURNING and (
+        Comment.objects.approved().filter(author_email__iexact=comment.author_email).exists()
+    ):
+        return Comment.Status.APPROVED, Comment.Reason.NONE
+    return Comment.Status.PENDING, Comment.Reason.MODERATION
+
+
+def submit_comment(form, ip_address):
+    """Save a reader's comment from a valid form, screened, and tell whoever needs to know."""
+    comment = form.save(commit=False)
+    comment.review = form.review
+    comment.parent = form.cleaned_data["parent"]
+    comment.ip_hash = address_hash(ip_address)
+    comment.status, comment.held_reason = screen(
+        comment, form.cleaned_data["issued"], bool(form.cleaned_data.get("nickname"))
+    )
+    with transaction.atomic():
+        comment.save()
+        if comment.status == Comment.Status.APPROVED:
+            update_comment_counts([comment.review_id])
+    if comment.status == Comment.Status.PENDING:
+        transaction.on_commit(lambda: notifications.comment_waiting(comment))
+    elif comment.status == Comment.Status.APPROVED:
+        transaction.on_commit(lambda: notifications.comment_approved(comment))
+    return comment
+
+
+def moderate(comments, status, moderator):
+    """Set the status of several comments at once, record who decided, and notify.
+
+    Returns how many comments changed.
+    """
+    changing = list(comments.exclude(status=status).select_related("review", "parent"))
+    if not changing:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        Comment.objects.filter(pk__in=[c.pk for c in changing]).update(
+            status=status, moderated_by=moderator, moderated_at=now
+        )
+        update_comment_counts({c.review_id for c in changing})
+    if status == Comment.Status.APPROVED:
+        for comment in changing:
+            comment.status = status
+            transaction.on_commit(lambda comment=comment: notifications.comment_approved(comment))
+    return len(changing)
+
+
+def update_comment_counts(review_ids):
+    """Store each review's number of approved comments on it, for listings."""
+    for review_id in review_ids:
+        count = Comment.objects.approved().filter(review_id=review_id).count()
+        Review.objects.filter(pk=review_id).update(comment_count=count)
+
+
+def reply_as_staff(comment, user):
+    """Publish a reply written in the admin by a moderator or editor."""
+    comment.user = user
+    comment.is_staff_reply = True
+    comment.status = Comment.Status.APPROVED
+    comment.moderated_by = user
+    comment.moderated_at = timezone.now()
+    if comment.parent_id:
+        comment.review = comment.parent.review
+    comment.author_name = comment.author_name or user.get_full_name() or user.get_username()
+    comment.author_email = comment.author_email or user.email
+    with transaction.atomic():
+        comment.save()
+        update_comment_counts([comment.review_id])
+    transaction.on_commit(lambda: notifications.comment_approved(comment))
+    return comment

@@ -1,0 +1,59 @@
+from django import template
+from django.conf import settings
+
+from comments.forms import CommentForm
+from comments.models import Comment
+from comments.services import comments_are_open
+from comments.views import PENDING_SESSION_KEY
+
+register = template.Library()
+
+
+def build_threads(comments):
+    """Arrange comments (oldest first) into top-level threads with ``children`` lists."""
+    by_id = {comment.pk: comment for comment in comments}
+    threads = []
+    for comment in comments:
+        comment.children = []
+    for comment in comments:
+        parent = by_id.get(comment.parent_id)
+        if parent is not None:
+            parent.children.append(comment)
+        elif comment.parent_id is None:
+            threads.append(comment)
+    return threads
+
+
+@register.inclusion_tag("comments/section.html", takes_context=True)
+def comments_section(context, review):
+    """The review's approved comments in threads, the visitor's own pending ones, and the form."""
+    request = context["request"]
+    pending_ids = request.session.get(PENDING_SESSION_KEY, [])
+    comments = list(Comment.objects.filter(review=review).visible_to(pending_ids))
+    is_open = comments_are_open(review)
+    for comment in comments:
+        comment.can_reply = (
+            is_open
+            and comment.status == Comment.Status.APPROVED
+            and comment.depth + 1 < settings.COMMENTS_THREAD_DEPTH
+        )
+    form = context.get("comment_form")
+    if form is None and is_open:
+        form = CommentForm(review=review, initial={"parent": reply_target(request, comments)})
+    parent_id = form["parent"].value() if form is not None else None
+    replying_to = next((c for c in comments if str(c.pk) == str(parent_id)), None)
+    return {
+        "review": review,
+        "threads": build_threads(comments),
+        "response_count": sum(c.status == Comment.Status.APPROVED for c in comments),
+        "comments_open": is_open,
+        "form": form,
+        "replying_to": replying_to,
+        "request": request,
+    }
+
+
+def reply_target(request, comments):
+    """The approved comment named by ``?replyto=``, if a reply to it is allowed."""
+    wanted = request.GET.get("replyto", "")
+    return next((c.pk for c in comments if str(c.pk) == wanted and c.can_reply), None)

@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from reviews.models import Review
+from reviews.views import ReviewDetailView
+
+from .forms import CommentForm
+from .models import Comment
+from .services import address_hash, comments_are_open, rate_limited, submit_comment
+
+PENDING_SESSION_KEY = "pending_comment_ids"
+
+
+def client_ip(request):
+    """The visitor's address, past the number of proxies the site is told it sits behind."""
+    if settings.NUM_PROXIES:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
+        if len(forwarded) >= settings.NUM_PROXIES:
+            return forwarded[-settings.NUM_PROXIES]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def remember_pending(request, comment):
+    """Let the person who wrote a pending comment see it, in this browser only."""
+    pending = request.session.get(PENDING_SESSION_KEY, [])
+    request.session[PENDING_SESSION_KEY] = [*pending[-19:], comment.pk]
+
+
+def review_page_with_form(request, review, form):
+    """The review page again, showing the form with what was typed and what to fix."""
+    view = ReviewDetailView()
+    view.setup(request, slug=review.slug)
+    view.object = review
+    context = view.get_context_data(object=review, comment_form=form)
+    return TemplateResponse(request, view.template_name, context, status=400)
+
+
+@require_POST
+def post_comment(request, review_id):
+    review = get_object_or_404(Review.objects.published(), pk=review_id)
+    form = CommentForm(request.POST, review=review)
+    if not comments_are_open(review):
+        form.is_valid()
+        form.add_error(None, "Comments are closed on this review.")
+    elif form.is_valid():
+        ip_address = client_ip(request)
+        if rate_limited(address_hash(ip_address)):
+            form.add_error(
+                None,
+                "You have sent several comments in a short time. "
+                "Please wait a few minutes, then send this one again.",
+            )
+        else:
+            comment = submit_comment(form, ip_address)
+            if comment.status == Comment.Status.APPROVED:
+                messages.success(request, "Thank you: your comment is published.")
+                return redirect(comment.get_absolute_url())
+            if comment.status == Comment.Status.PENDING:
+                remember_pending(request, comment)
+                messages.info(request, "Your comment is awaiting moderation.")
+                return redirect(comment.get_absolute_url())
+            messages.info(request, "Your comment is awaiting moderation.")
+            return redirect(f"{review.get_absolute_url()}#comments")
+    form.refresh_timestamp()
+    return review_page_with_form(request, review, form)
