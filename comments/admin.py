@@ -1,21 +1,366 @@
-from django.contrib import admin
-from django.utils.text import Truncator
+"""The moderation queue: moderators approve, reject, mark spam, edit and reply here."""
 
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import models, transaction
+from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import ngettext
+
+from reviews.models import Review
+
+from . import services
 from .models import Comment
+
+EXCERPT_LENGTH = 120
+CONTEXT_LENGTH = 80
+QUEUE = "admin:comments_comment_changelist"
+
+
+def excerpt(text, length):
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+def reply_refusal(parent):
+    """Why a staff reply to this comment is not possible, or None when it is."""
+    if parent.status != Comment.Status.APPROVED:
+        return "Approve this comment before replying to it: readers cannot see its replies yet."
+    if parent.depth + 1 >= settings.COMMENTS_THREAD_DEPTH:
+        return (
+            "This thread is as deep as replies go; "
+            "reply to an earlier comment in the thread instead."
+        )
+    return None
+
+
+class WaitingOnReviewFilter(admin.SimpleListFilter):
+    """Reviews with comments waiting, busiest first; listing every review would not scale."""
+
+    title = "review with comments waiting"
+    parameter_name = "review"
+    limit = 25
+
+    def lookups(self, request, model_admin):
+        busiest = (
+            Review.objects.filter(comments__status=Comment.Status.PENDING)
+            .values("pk", "headline")
+            .annotate(waiting=Count("comments"))
+            .order_by("-waiting", "headline")[: self.limit]
+        )
+        choices = [(str(r["pk"]), f"{r['headline']} ({r['waiting']})") for r in busiest]
+        # Keep the chosen review listed once its queue is empty, so the filter stays visible.
+        chosen = self.value()
+        if chosen and chosen.isdigit() and chosen not in {pk for pk, _ in choices}:
+            headline = Review.objects.filter(pk=chosen).values_list("headline", flat=True).first()
+            if headline is not None:
+                choices.append((chosen, headline))
+        return choices
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(review_id=int(self.value()))
+        return queryset
+
+
+class ReplyForm(forms.ModelForm):
+    """A staff reply: only the text and, optionally, the name it is signed with."""
+
+    reply_to = None  # the comment answered; CommentAdmin.get_form sets it per request
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.parent = self.reply_to
+        self.instance.review = self.reply_to.review
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["excerpt", "author_name", "review", "status", "submitted_at"]
-    list_select_related = ["review"]
-    list_filter = ["status"]
+    list_display = [
+        "excerpt",
+        "author",
+        "review_on_site",
+        "in_reply_to",
+        "status",
+        "held_reason",
+        "submitted_at",
+        "reply_link",
+    ]
+    list_display_links = ["excerpt"]
+    list_select_related = ["review", "parent"]
+    list_filter = ["status", "held_reason", WaitingOnReviewFilter, "is_staff_reply"]
     search_fields = ["author_name", "author_email", "body"]
-    date_hierarchy = "submitted_at"
-    ordering = ["-submitted_at", "-id"]
-    # Moderators cannot see reviews in the admin, so the review and parent are shown by id.
-    raw_id_fields = ["review", "parent"]
-    readonly_fields = ["submitted_at", "moderated_by", "moderated_at"]
+    search_help_text = "Search the commenter's name or email, or the text."
+    list_per_page = 50
+    # get_ordering puts pending comments before these.
+    ordering = [F("submitted_at").desc(nulls_last=True), "-id"]
+    show_full_result_count = False
+    actions = ["approve", "reject", "mark_spam"]
+    fieldsets = [
+        (None, {"fields": ["review_on_site", "in_reply_to", "body"]}),
+        ("Commenter", {"fields": ["author_name", "author_email", "author_url", "notify"]}),
+        (
+            "Moderation",
+            {"fields": ["status", "held_reason", "decided_by", "moderated_at", "is_review_author"]},
+        ),
+        ("Record", {"fields": ["submitted_at", "ip_hash", "is_staff_reply", "written_by"]}),
+    ]
+    readonly_fields = [
+        "review_on_site",
+        "in_reply_to",
+        "notify",
+        "held_reason",
+        "decided_by",
+        "moderated_at",
+        "submitted_at",
+        "ip_hash",
+        "is_staff_reply",
+        "written_by",
+    ]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    reply_fieldsets = [(None, {"fields": ["reply_context", "body", "author_name"]})]
+
+    def get_queryset(self, request):
+        queue_position = Case(
+            When(status=Comment.Status.PENDING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        # The rows show a review's headline, not its text.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(queue_position=queue_position)
+            .defer(
+                "review__body",
+                "review__body_html",
+                "review__body_sections",
+                "review__dek",
+                "parent__body_html",
+            )
+        )
+
+    def get_ordering(self, request):
+        """Pending first, then newest first; comments of unknown date last."""
+        return [F("queue_position").asc(), *self.ordering]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # The irreversible action last in the menu, after the everyday ones.
+        if "delete_selected" in actions:
+            actions["delete_selected"] = actions.pop("delete_selected")
+        return actions
+
+    # The queue's columns
 
     @admin.display(description="Comment")
     def excerpt(self, comment):
-        return Truncator(comment.body).words(12)
+        return excerpt(comment.body, EXCERPT_LENGTH)
+
+    @admin.display(description="Author", ordering="author_name")
+    def author(self, comment):
+        return format_html(
+            "{}{}<br><small>{}</small>",
+            comment.display_name,
+            " (staff)" if comment.is_staff_reply else "",
+            comment.author_email or "no email",
+        )
+
+    @admin.display(description="Review")
+    def review_on_site(self, comment):
+        return format_html(
+            '{} <a href="{}" title="See it on the site">on the site&nbsp;↗</a>',
+            comment.review.headline,
+            comment.get_absolute_url(),
+        )
+
+    @admin.display(description="In reply to")
+    def in_reply_to(self, comment):
+        if comment.parent_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>: “{}”',
+            reverse("admin:comments_comment_change", args=[comment.parent_id]),
+            comment.parent.display_name,
+            excerpt(comment.parent.body, CONTEXT_LENGTH),
+        )
+
+    @admin.display(description="Reply")
+    def reply_link(self, comment):
+        refusal = reply_refusal(comment)
+        if refusal:
+            return format_html('<span title="{}">—</span>', refusal)
+        url = reverse("admin:comments_comment_add") + f"?parent={comment.pk}"
+        return format_html('<a href="{}">Reply</a>', url)
+
+    # The change form and the reply form
+
+    @admin.display(description="Decided by")
+    def decided_by(self, comment):
+        user = comment.moderated_by
+        return (user.get_full_name() or user.get_username()) if user else "—"
+
+    @admin.display(description="Written by (staff)")
+    def written_by(self, comment):
+        user = comment.user
+        return (user.get_full_name() or user.get_username()) if user else "—"
+
+    @admin.display(description="Replying to")
+    def reply_context(self, comment):
+        parent = comment.parent
+        return format_html(
+            "<strong>{}</strong> on “{}”:<blockquote>{}</blockquote>",
+            parent.display_name,
+            parent.review.headline,
+            # Rendered from escaped text on save, as on the public page.
+            mark_safe(parent.body_html),
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.fieldsets if obj is not None else self.reply_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ["reply_context"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, form=ReplyForm, **kwargs)
+        form.reply_to = self.reply_parent(request)
+        form.base_fields["body"].label = "Your reply"
+        form.base_fields["author_name"].help_text = (
+            f"Optional. Left empty, the reply is signed "
+            f"“{request.user.get_full_name() or request.user.get_username()}”."
+        )
+        return form
+
+    def reply_parent(self, request):
+        """The comment named by ``?parent=``, or None."""
+        parent_id = request.GET.get("parent", "")
+        if not parent_id.isdigit():
+            return None
+        return Comment.objects.select_related("review").filter(pk=parent_id).first()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Adding means replying: the queue's Reply link names the comment answered."""
+        if not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)
+        parent = self.reply_parent(request)
+        if parent is None:
+            self.message_user(
+                request,
+                "Comments are written by readers on the site. To answer one, "
+                "use the Reply link on its row in the queue.",
+                messages.INFO,
+            )
+            return redirect(QUEUE)
+        refusal = reply_refusal(parent)
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return redirect(QUEUE)
+        extra_context = {
+            "title": f"Reply to {parent.display_name}",
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+            **(extra_context or {}),
+        }
+        return super().add_view(request, form_url, extra_context)
+
+    def save_model(self, request, comment, form, change):
+        if not change:
+            services.reply_as_staff(comment, request.user)
+            return
+        if "status" not in form.changed_data:
+            super().save_model(request, comment, form, change)
+            return
+        # Save the edits under the old status, then decide through the same path as the
+        # bulk actions: it records who and when, recounts and tells the commenter.
+        decided = comment.status
+        comment.status = form.initial["status"]
+        with transaction.atomic():
+            super().save_model(request, comment, form, change)
+            services.moderate(Comment.objects.filter(pk=comment.pk), decided, request.user)
+        comment.refresh_from_db(fields=["status", "moderated_by", "moderated_at"])
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(
+            request,
+            format_html(
+                'Your reply to {} is published. <a href="{}">See it on the site</a>.',
+                obj.parent.display_name,
+                obj.get_absolute_url(),
+            ),
+            messages.SUCCESS,
+        )
+        return redirect(QUEUE)
+
+    def delete_model(self, request, comment):
+        with transaction.atomic():
+            super().delete_model(request, comment)
+            services.update_comment_counts([comment.review_id])
+
+    def delete_queryset(self, request, queryset):
+        # Replies are deleted with the comment they answer; they are on the same review.
+        review_ids = set(queryset.values_list("review_id", flat=True))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            services.update_comment_counts(review_ids)
+
+    # The bulk decisions
+
+    @admin.action(description="Approve (or restore from spam)", permissions=["change"])
+    def approve(self, request, queryset):
+        self.decide(
+            request,
+            queryset,
+            Comment.Status.APPROVED,
+            ("Approved %d comment.", "Approved %d comments."),
+            ("%d comment was already approved.", "%d comments were already approved."),
+        )
+
+    @admin.action(description="Reject", permissions=["change"])
+    def reject(self, request, queryset):
+        self.decide(
+            request,
+            queryset,
+            Comment.Status.REJECTED,
+            ("Rejected %d comment.", "Rejected %d comments."),
+            ("%d comment was already rejected.", "%d comments were already rejected."),
+        )
+
+    @admin.action(description="Mark as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self.decide(
+            request,
+            queryset,
+            Comment.Status.SPAM,
+            ("Marked %d comment as spam.", "Marked %d comments as spam."),
+            ("%d comment was already spam.", "%d comments were already spam."),
+        )
+
+    def decide(self, request, queryset, status, done, already):
+        """Give the selected comments a status and tell the moderator how many changed."""
+        selected = queryset.count()
+        changing = list(queryset.exclude(status=status).select_related("review"))
+        changed = services.moderate(
+            Comment.objects.filter(pk__in=[c.pk for c in changing]), status, request.user
+        )
+        if changed:
+            LogEntry.objects.log_actions(
+                request.user.pk,
+                changing,
+                CHANGE,
+                f"Set status to {Comment.Status(status).label.lower()}.",
+            )
+        unchanged = selected - changed
+        parts = [ngettext(*done, changed) % changed] if changed or not unchanged else []
+        if unchanged:
+            parts.append(ngettext(*already, unchanged) % unchanged)
+        self.message_user(
+            request, " ".join(parts), messages.SUCCESS if changed else messages.WARNING
+        )

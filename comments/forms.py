@@ -1,13 +1,15 @@
+import re
 import time
 
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 
 from .models import Comment
 
 TIMESTAMP_SALT = "comments.form-timestamp"
+EMAIL_ADDRESS = re.compile(r"\S+@\S+\.\S+")
 
 
 def signed_timestamp():
@@ -44,6 +46,7 @@ class CommentForm(forms.ModelForm):
         help_texts = {
             "author_email": "Never published.",
             "author_name": "",
+            "notify": "",
         }
         widgets = {
             "body": forms.Textarea(attrs={"rows": 6}),
@@ -56,7 +59,9 @@ class CommentForm(forms.ModelForm):
         self.review = review
         self.fields["author_name"].required = True
         self.fields["author_email"].required = True
+        # The model's TextField has no limit; a validator, not the attribute, enforces one.
         self.fields["body"].max_length = settings.COMMENTS_MAX_LENGTH
+        self.fields["body"].validators.append(MaxLengthValidator(settings.COMMENTS_MAX_LENGTH))
         self.fields["body"].widget.attrs["maxlength"] = settings.COMMENTS_MAX_LENGTH
         self.fields["body"].error_messages["required"] = "Write your comment."
         self.fields["author_name"].error_messages["required"] = "Give a name to sign it with."
@@ -66,6 +71,15 @@ class CommentForm(forms.ModelForm):
         self.fields["nickname"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         if not self.is_bound:
             self.initial.setdefault("issued", signed_timestamp())
+
+    def clean_author_name(self):
+        name = self.cleaned_data["author_name"]
+        # The name is published and the email is not: keep an address out of the name.
+        if EMAIL_ADDRESS.search(name):
+            raise forms.ValidationError(
+                "Give a name rather than an email address: the name is published."
+            )
+        return name
 
     def clean_body(self):
         body = self.cleaned_data["body"].strip()

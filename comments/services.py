@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import logging
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -48,7 +49,7 @@ def comments_are_open(review):
         return False
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
     if days and review.publish_at:
-        return timezone.now() < review.publish_at + timezone.timedelta(days=days)
+        return timezone.now() < review.publish_at + timedelta(days=days)
     return True
 
 

@@ -10,7 +10,11 @@ register = template.Library()
 
 
 def build_threads(comments):
-    """Arrange comments (oldest first) into top-level threads with ``children`` lists."""
+    """Arrange comments (oldest first) into top-level threads with ``children`` lists.
+
+    A reply whose parent is not shown (taken down after the reply was approved) starts a
+    thread of its own, so every comment counted in "N responses" is on the page.
+    """
     by_id = {comment.pk: comment for comment in comments}
     threads = []
     for comment in comments:
@@ -19,7 +23,7 @@ def build_threads(comments):
         parent = by_id.get(comment.parent_id)
         if parent is not None:
             parent.children.append(comment)
-        elif comment.parent_id is None:
+        else:
             threads.append(comment)
     return threads
 
