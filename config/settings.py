@@ -203,6 +203,9 @@ COMMENTS_RATE_LIMIT = env_int("COMMENTS_RATE_LIMIT", 5)  # comments per address 
 COMMENTS_RATE_WINDOW = env_int("COMMENTS_RATE_WINDOW", 10 * 60)  # seconds
 COMMENTS_MAX_LENGTH = env_int("COMMENTS_MAX_LENGTH", 5000)
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+# What `manage.py prune_comments` forgets: address hashes and spam older than these.
+COMMENTS_KEEP_ADDRESS_DAYS = env_int("COMMENTS_KEEP_ADDRESS_DAYS", 30)
+COMMENTS_KEEP_SPAM_DAYS = env_int("COMMENTS_KEEP_SPAM_DAYS", 90)
 # How many proxies (load balancer, TLS terminator) stand before the site; their
 # X-Forwarded-For entries are trusted to find the visitor's address.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
