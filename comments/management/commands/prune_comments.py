@@ -8,20 +8,20 @@ from comments.models import Comment
 
 
 class Command(BaseCommand):
-    help = "Forget commenters' address hashes and delete old spam, as the README promises."
+    help = "Delete old spam and forget commenters' address hashes, as the README promises."
 
     def handle(self, *args, **options):
         now = timezone.now()
+        spam_cutoff = now - timedelta(days=settings.COMMENTS_KEEP_SPAM_DAYS)
+        deleted, _ = Comment.objects.filter(
+            status=Comment.Status.SPAM, submitted_at__lt=spam_cutoff
+        ).delete()
         address_cutoff = now - timedelta(days=settings.COMMENTS_KEEP_ADDRESS_DAYS)
         forgotten = (
             Comment.objects.filter(submitted_at__lt=address_cutoff)
             .exclude(ip_hash="")
             .update(ip_hash="")
         )
-        spam_cutoff = now - timedelta(days=settings.COMMENTS_KEEP_SPAM_DAYS)
-        deleted, _ = Comment.objects.filter(
-            status=Comment.Status.SPAM, submitted_at__lt=spam_cutoff
-        ).delete()
         self.stdout.write(
             f"Forgot {forgotten} address hashes; deleted {deleted} old spam comments."
         )
