@@ -107,8 +107,12 @@ def moderate(comments, status, moderator):
         )
         update_comment_counts({c.review_id for c in changing})
     if status == Comment.Status.APPROVED:
+        changed = {c.pk for c in changing}
         for comment in changing:
             comment.status = status
+            # A parent approved in the same batch was read before it changed.
+            if comment.parent_id in changed:
+                comment.parent.status = status
             transaction.on_commit(lambda comment=comment: notifications.comment_approved(comment))
     return len(changing)
 
