@@ -123,7 +123,7 @@ class CommentForm(forms.ModelForm):
         body, email = cleaned.get("body"), cleaned.get("author_email")
         if body and email:
             duplicate = Comment.objects.filter(
-                review=self.review, author_email__iexact=email, body=body
+                review=self.review, author_email=email.lower(), body=body
             ).exclude(status=Comment.Status.SPAM)
             if duplicate.exists():
                 raise forms.ValidationError("You’ve already said that.", code="duplicate")

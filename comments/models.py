@@ -101,6 +101,8 @@ class Comment(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_comment_text(self.body)
+        # Stored lowercased, so that finding a commenter's other comments can use an index.
+        self.author_email = self.author_email.strip().lower()
         self.depth = self.parent.depth + 1 if self.parent_id else 0
         if self.submitted_at is None and self._state.adding:
             self.submitted_at = timezone.now()

@@ -66,7 +66,7 @@ def screen(comment, seconds_taken, honeypot_filled):
     if settings.COMMENTS_HOLD_LINKS and links >= settings.COMMENTS_HOLD_LINKS:
         return Comment.Status.PENDING, Comment.Reason.LINKS
     if settings.COMMENTS_APPROVE_RETURNING and (
-        Comment.objects.approved().filter(author_email__iexact=comment.author_email).exists()
+        Comment.objects.approved().filter(author_email=comment.author_email.lower()).exists()
     ):
         return Comment.Status.APPROVED, Comment.Reason.NONE
     return Comment.Status.PENDING, Comment.Reason.MODERATION
