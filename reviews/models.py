@@ -7,10 +7,18 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
+from taggit.models import Tag
 
 from .images import picture, refresh_renditions, validate_image_file
 from .markdown import render_markdown
 from .ratings import HALF_STAR, WHOLE_STAR, Rating
+
+
+def tags_with_counts():
+    """Tags in use, each annotated with ``item_count``: how many films and reviews carry it."""
+    return Tag.objects.annotate(item_count=Count("taggit_taggeditem_items")).filter(
+        item_count__gt=0
+    )
 
 
 def save_renditions(instance, image_field, renditions_field):

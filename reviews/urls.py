@@ -9,5 +9,7 @@ urlpatterns = [
     path("reviews/<slug:slug>/", views.ReviewDetailView.as_view(), name="detail"),
     path("films/<slug:slug>/", views.FilmDetailView.as_view(), name="film"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
+    path("tags/", views.TagListView.as_view(), name="tags"),
     path("tags/<slug:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("search/", views.SearchView.as_view(), name="search"),
 ]

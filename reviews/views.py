@@ -3,7 +3,8 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from .models import Credit, Film, Person, RelatedFilm, Review
+from .models import Credit, Film, Person, RelatedFilm, Review, tags_with_counts
+from .search import search_reviews
 
 
 class ReviewListView(ListView):
@@ -13,6 +14,10 @@ class ReviewListView(ListView):
 
     def get_queryset(self):
         return Review.objects.published().for_listing()
+
+    def get_context_data(self, **kwargs):
+        popular_tags = tags_with_counts().order_by("-item_count", "name")[:15]
+        return super().get_context_data(popular_tags=popular_tags, **kwargs)
 
 
 class ReviewDetailView(DetailView):
@@ -77,3 +82,24 @@ class TagDetailView(ListView):
     def get_context_data(self, **kwargs):
         films = Film.objects.filter(tags=self.tag)
         return super().get_context_data(tag=self.tag, films=films, **kwargs)
+
+
+class TagListView(ListView):
+    template_name = "reviews/tag_list.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        return tags_with_counts().order_by("name")
+
+
+class SearchView(ListView):
+    template_name = "reviews/search.html"
+    context_object_name = "results"
+    paginate_by = 10
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()[:200]
+        return search_reviews(self.query) if self.query else []
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(search_query=self.query, **kwargs)
