@@ -118,8 +118,7 @@ class Film(models.Model):
 
     def credits_by_role(self):
         """``[(role label, [credits])]`` in the order of Credit.Role, crew before cast."""
-        groups = [(role.label, self.credits_for(role)) for role in Credit.Role]
-        return [(label, credits) for label, credits in groups if credits]
+        return group_by_role(self.credits.all())
 
     @property
     def directors(self):
@@ -171,6 +170,13 @@ class Credit(models.Model):
         return f"{self.person} — {label} in {self.film}"
 
 
+def group_by_role(credits):
+    """``[(role label, [credits])]`` in the order of Credit.Role, keeping each group's order."""
+    credits = list(credits)
+    groups = [(role.label, [c for c in credits if c.role == role]) for role in Credit.Role]
+    return [(label, members) for label, members in groups if members]
+
+
 class RelatedFilm(models.Model):
     """A film an editor recommends after another, in the editor's order."""
 
@@ -202,7 +208,7 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(rating_value__isnull=False)
 
     def for_listing(self):
-        return self.select_related("film").prefetch_related("tags")
+        return self.select_related("film").prefetch_related("tags", "film__tags")
 
 
 class Review(models.Model):
@@ -388,6 +394,11 @@ class Review(models.Model):
         if self.rating_value is None or self.rating_best is None:
             return None
         return Rating(value=Decimal(self.rating_value), best=self.rating_best)
+
+    @property
+    def display_tags(self):
+        """The review's own tags, or its film's when the review has none (prefetched)."""
+        return list(self.tags.all()) or list(self.film.tags.all())
 
     @property
     def excerpt(self):

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from .models import Credit, Film, Person, RelatedFilm, Review, tags_with_counts
+from .models import Credit, Film, Person, RelatedFilm, Review, group_by_role, tags_with_counts
 from .search import search_reviews
 
 
@@ -66,8 +66,8 @@ class PersonDetailView(DetailView):
     model = Person
 
     def get_context_data(self, **kwargs):
-        credits = self.object.credits.select_related("film").order_by("-film__year", "role")
-        return super().get_context_data(credits=credits, **kwargs)
+        credits = self.object.credits.select_related("film").order_by("-film__year", "film__title")
+        return super().get_context_data(roles=group_by_role(credits), **kwargs)
 
 
 class TagDetailView(ListView):
