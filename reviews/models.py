@@ -48,6 +48,13 @@ class Person(models.Model):
 
 
 class FilmQuerySet(models.QuerySet):
+    def reviewed(self):
+        """Films with at least one published review, annotated with ``review_count``."""
+        published = Q(reviews__in=Review.objects.published())
+        return self.annotate(review_count=Count("reviews", filter=published)).filter(
+            review_count__gt=0
+        )
+
     def with_rating_summary(self):
         """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated reviews."""
         rated = Q(reviews__in=Review.objects.published().rated())

@@ -7,6 +7,7 @@ app_name = "reviews"
 urlpatterns = [
     path("", views.ReviewListView.as_view(), name="home"),
     path("reviews/<slug:slug>/", views.ReviewDetailView.as_view(), name="detail"),
+    path("films/", views.FilmListView.as_view(), name="films"),
     path("films/<slug:slug>/", views.FilmDetailView.as_view(), name="film"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
     path("tags/", views.TagListView.as_view(), name="tags"),

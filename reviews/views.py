@@ -41,6 +41,15 @@ class ReviewDetailView(DetailView):
         return super().get_context_data(other_reviews=other_reviews, **kwargs)
 
 
+class FilmListView(ListView):
+    template_name = "reviews/film_list.html"
+    context_object_name = "films"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return Film.objects.reviewed().with_rating_summary().order_by("title", "year")
+
+
 class FilmDetailView(DetailView):
     template_name = "reviews/film_detail.html"
     context_object_name = "film"
