@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run setup install test test-unit test-postgres lint check clean
+.PHONY: run serve setup install test lint check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -30,6 +30,27 @@ run: setup
 	@echo "  Stop with Ctrl-C."
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(60))' > $@
+
+# Production mode under gunicorn, on SQLite unless DATABASE_URL / REDIS_URL say otherwise.
+# Plain HTTP on this machine, so no redirect to HTTPS; behind a TLS proxy set
+# SECURE_SSL_REDIRECT=1 BEHIND_TLS_PROXY=1 and ALLOWED_HOSTS.
+serve: export PRODUCTION = 1
+serve: export SECURE_SSL_REDIRECT ?= 0
+serve: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+serve: install var/secret_key
+	$(eval export SECRET_KEY ?= $(shell cat var/secret_key))
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed
+	@echo
+	@echo "  Production mode under gunicorn: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@echo
+	PORT=$(PORT) $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.py
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,54 @@
+import logging
+import sys
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request):
+    """The site's error page, rendered without the database: a 503 when the database is down."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def database_answers():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        logger.error("Health check: database unavailable: %s", error)
+        return False
+    return True
+
+
+def cache_answers():
+    try:
+        cache.set("healthz", "ok", 10)
+        return cache.get("healthz") == "ok"
+    except Exception as error:  # any backend's failure means the same to a load balancer
+        logger.error("Health check: cache unavailable: %s", error)
+        return False
+
+
+@never_cache
+def healthz(request):
+    """For a load balancer: 200 while the database answers, 503 when not; the cache's state too.
+
+    The site still serves pages without its cache, so a cache outage alone is not a 503.
+    """
+    database, cache_ok = database_answers(), cache_answers()
+    body = {
+        "status": "ok" if database else "unavailable",
+        "database": "ok" if database else "unavailable",
+        "cache": "ok" if cache_ok else "unavailable",
+    }
+    return JsonResponse(body, status=200 if database else 503)
