@@ -1,0 +1,417 @@
+"""Search, as a reader sees it. The same cases run on SQLite (FTS5) and PostgreSQL.
+
+Reviews are indexed after their transaction commits; tests build and change them inside
+``indexed()``, which runs those after-commit callbacks as a real commit would.
+"""
+
+import html
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from reviews import search
+from reviews.models import Credit, Person, Review
+
+SEARCH_URL = reverse("reviews:search")
+
+
+@pytest.fixture
+def indexed(django_capture_on_commit_callbacks):
+    """A context manager: the search index reflects what changes inside it."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def search_page(client, query, **params):
+    response = client.get(SEARCH_URL, {"q": query, **params})
+    assert response.status_code == 200, query
+    return response
+
+
+def headlines(response):
+    """The result headlines on the page, in order."""
+    results = re.search(r'<ol class="search-results".*?</ol>', response.text, re.S)
+    if results is None:
+        return []
+    return [html.unescape(text) for text in re.findall(r"<h2><a [^>]*>(.*?)</a></h2>", results[0])]
+
+
+def snippets(response):
+    return re.findall(r'<p class="snippet">(.*?)</p>', response.text, re.S)
+
+
+def found(client, query):
+    return headlines(search_page(client, query))
+
+
+def test_a_headline_match_ranks_above_a_body_only_match(client, indexed, make_review):
+    with indexed():
+        make_review(headline="The lighthouse keeper", body="A quiet film about a man alone.")
+        make_review(headline="Quiet evening", body="It ends at a lighthouse, in the rain.")
+    response = search_page(client, "lighthouse")
+    assert headlines(response) == ["The lighthouse keeper", "Quiet evening"]
+    assert "2 reviews found for “lighthouse”" in response.text
+
+
+def test_the_film_title_a_person_and_a_tag_each_find_the_review(
+    client, indexed, make_film, make_review
+):
+    with indexed():
+        film = make_film(title="Solaris")
+        person = Person.objects.create(name="Natalya Bondarchuk", slug="natalya-bondarchuk")
+        Credit.objects.create(film=film, person=person, role=Credit.Role.CAST)
+        film.tags.add("cosmonauts")
+        review = make_review(film=film, headline="A station in orbit", body="Grief, remembered.")
+        review.tags.add("memory palace")
+        make_review(headline="Something else", body="Nothing to do with space.")
+    assert found(client, "solaris") == ["A station in orbit"]
+    assert found(client, "Bondarchuk") == ["A station in orbit"]
+    assert found(client, "cosmonauts") == ["A station in orbit"]
+    assert found(client, "palace") == ["A station in orbit"]
+
+
+@pytest.fixture
+def balloons(indexed, make_review):
+    with indexed():
+        make_review(headline="Drifting", body="The red balloon drifts over Paris.")
+        make_review(headline="Popped", body="A balloon that is red, and then it pops.")
+        make_review(headline="Harbour", body="A lighthouse and a boat.")
+
+
+def test_a_quoted_phrase_matches_only_the_exact_phrase(client, balloons):
+    assert found(client, '"red balloon"') == ["Drifting"]
+    assert sorted(found(client, "red balloon")) == ["Drifting", "Popped"]
+
+
+def test_a_word_after_a_minus_sign_is_left_out(client, balloons):
+    assert found(client, "balloon -drifts") == ["Popped"]
+    assert found(client, 'balloon -"red balloon"') == ["Popped"]
+
+
+def test_or_between_words_finds_either(client, balloons):
+    assert found(client, "lighthouse balloon") == []
+    assert sorted(found(client, "lighthouse or drifts")) == ["Drifting", "Harbour"]
+    assert sorted(found(client, "balloon pops OR drifts")) == ["Drifting", "Popped"]
+
+
+def test_a_query_of_only_exclusions_finds_nothing(client, balloons):
+    response = search_page(client, "-balloon")
+    assert headlines(response) == []
+    assert "No reviews match “-balloon”" in response.text
+
+
+def test_drafts_and_future_scheduled_reviews_are_never_found(client, indexed, make_review):
+    with indexed():
+        make_review(headline="Published lighthouse")
+        make_review(headline="Draft lighthouse", status=Review.Status.DRAFT)
+        make_review(
+            headline="Scheduled lighthouse",
+            status=Review.Status.SCHEDULED,
+            publish_at=timezone.now() + timedelta(days=1),
+        )
+    response = search_page(client, "lighthouse")
+    assert headlines(response) == ["Published lighthouse"]
+    assert "Draft lighthouse" not in response.text
+    assert "Scheduled lighthouse" not in response.text
+
+
+def test_a_scheduled_review_is_found_once_its_time_has_come(
+    client, indexed, make_review, monkeypatch
+):
+    publish_at = timezone.now() + timedelta(hours=1)
+    with indexed():
+        make_review(
+            headline="Scheduled lighthouse", status=Review.Status.SCHEDULED, publish_at=publish_at
+        )
+    assert found(client, "lighthouse") == []
+    monkeypatch.setattr(timezone, "now", lambda: publish_at + timedelta(minutes=1))
+    assert found(client, "lighthouse") == ["Scheduled lighthouse"]
+
+
+def test_editing_a_review_updates_the_results(client, indexed, make_review):
+    with indexed():
+        review = make_review(headline="Harbour", body="A lighthouse and a boat.")
+    assert found(client, "submarine") == []
+    with indexed():
+        review.body = "A submarine and a boat."
+        review.save()
+    assert found(client, "submarine") == ["Harbour"]
+    assert found(client, "lighthouse") == []
+
+
+def test_renaming_the_film_updates_the_results(client, indexed, make_film, make_review):
+    with indexed():
+        film = make_film(title="Working Title")
+        make_review(film=film, headline="Harbour")
+    with indexed():
+        film.title = "Stalker"
+        film.save()
+    assert found(client, "stalker") == ["Harbour"]
+    assert found(client, '"working title"') == []
+
+
+def test_adding_a_credit_or_renaming_the_person_updates_the_results(
+    client, indexed, make_film, make_review
+):
+    with indexed():
+        film = make_film()
+        make_review(film=film, headline="Harbour")
+    assert found(client, "tarkovsky") == []
+    with indexed():
+        person = Person.objects.create(name="Andrei Tarkovsky", slug="andrei-tarkovsky")
+        Credit.objects.create(film=film, person=person, role=Credit.Role.DIRECTOR)
+    assert found(client, "tarkovsky") == ["Harbour"]
+    with indexed():
+        person.name = "Andrei Arsenyevich Tarkovsky"
+        person.save()
+    assert found(client, "arsenyevich") == ["Harbour"]
+    with indexed():
+        Credit.objects.filter(film=film).delete()
+    assert found(client, "tarkovsky") == []
+
+
+def test_adding_renaming_and_removing_tags_updates_the_results(
+    client, indexed, make_film, make_review
+):
+    with indexed():
+        film = make_film()
+        review = make_review(film=film, headline="Harbour")
+    with indexed():
+        film.tags.add("seafaring")
+        review.tags.add("melancholy")
+    assert found(client, "seafaring") == ["Harbour"]
+    assert found(client, "melancholy") == ["Harbour"]
+    with indexed():
+        tag = Tag.objects.get(name="melancholy")
+        tag.name = "wistfulness"
+        tag.save()
+    assert found(client, "wistfulness") == ["Harbour"]
+    with indexed():
+        film.tags.clear()
+        review.tags.remove("wistfulness")
+    assert found(client, "seafaring") == []
+    assert found(client, "wistfulness") == []
+
+
+def test_a_deleted_review_is_no_longer_found_and_its_document_is_gone(client, indexed, make_review):
+    with indexed():
+        review = make_review(headline="Harbour", body="A lighthouse.")
+        make_review(headline="Coast", body="Another lighthouse.")
+    with indexed():
+        review.delete()
+    assert found(client, "lighthouse") == ["Coast"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM reviews_search")
+        assert cursor.fetchone()[0] == 1
+
+
+def test_many_changes_in_one_transaction_reindex_each_review_once(
+    indexed, make_film, make_review, monkeypatch
+):
+    calls = []
+    monkeypatch.setattr(search, "reindex", lambda ids: calls.append(set(ids)))
+    with indexed():
+        film = make_film()
+        review = make_review(film=film)
+        for n in range(5):
+            review.body = f"Draft number {n}."
+            review.save()
+        film.tags.add("seafaring")
+        review.tags.add("melancholy", "rain")
+        film.title = "Renamed"
+        film.save()
+    assert len(calls) == 1
+    assert review.pk in calls[0]
+
+
+def test_snippets_mark_the_matches_and_escape_html_from_the_body(client, indexed, make_review):
+    with indexed():
+        make_review(
+            headline="Harbour",
+            body="The hacker types `<script>alert(1)</script>` & `a < b` in the lighthouse.",
+        )
+    response = search_page(client, "lighthouse")
+    [snippet] = snippets(response)
+    assert "<mark>lighthouse</mark>" in snippet
+    # The script tag is shown escaped (SQLite) or left out (PostgreSQL), never as a tag.
+    assert "alert(1)" in snippet
+    assert "&amp; a &lt; b" in snippet
+    assert "<script" not in response.text
+
+
+def test_a_review_found_by_its_film_shows_its_dek_instead_of_a_snippet(
+    client, indexed, make_film, make_review
+):
+    with indexed():
+        film = make_film(title="Solaris")
+        make_review(film=film, dek="Grief <b>in</b> orbit.", body="A station far away.")
+    [snippet] = snippets(search_page(client, "solaris"))
+    assert snippet.strip() == "Grief &lt;b&gt;in&lt;/b&gt; orbit."
+
+
+def test_an_empty_query_shows_how_to_search(client, indexed, make_review):
+    with indexed():
+        make_review(headline="Harbour")
+    for query in ["", "   "]:
+        response = search_page(client, query)
+        assert "Type a film, a person, a tag" in response.text
+        assert headlines(response) == []
+    assert "Type a film" in client.get(SEARCH_URL).text
+
+
+def test_a_query_with_no_results_says_so_and_keeps_the_query_in_the_box(
+    client, indexed, make_review
+):
+    with indexed():
+        make_review(headline="Harbour")
+    response = search_page(client, "submarine <b>")
+    assert "No reviews match “submarine &lt;b&gt;”" in response.text
+    assert 'value="submarine &lt;b&gt;"' in response.text
+
+
+HOSTILE_QUERIES = [
+    '"',
+    '""',
+    '"unbalanced lighthouse',
+    'lighthouse"',
+    "-",
+    "--lighthouse",
+    "or",
+    "OR OR",
+    "lighthouse or",
+    "or lighthouse",
+    "AND",
+    "NOT lighthouse",
+    "'; DROP TABLE reviews_review; --",
+    "1' OR '1'='1",
+    "*",
+    "light*",
+    "NEAR(",
+    "NEAR(lighthouse keeper, 2)",
+    "a:b",
+    "headline:lighthouse",
+    "(lighthouse",
+    ")",
+    "^lighthouse",
+    "+lighthouse",
+    "%",
+    "_",
+    "\\",
+    "a\x00b",
+    "\x02lighthouse\x03",
+    "x" * 1000,
+    "lighthouse " * 100,
+    "\u202eesuohthgil\u202c",
+    "light\u200bhouse",
+    "\u0645\u0646\u0627\u0631\u0629 lighthouse",
+    "🎬🍿",
+    "lighthouse 🎬",
+    "e\u0301te\u0301",
+    "\ufeff",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_queries_get_a_results_page(client, indexed, make_review, query):
+    with indexed():
+        make_review(headline="The lighthouse keeper", body="Drop table, or not.")
+    response = search_page(client, query)
+    assert "found for" in response.text or "No reviews match" in response.text
+    assert Review.objects.count() == 1
+
+
+@pytest.fixture
+def many_matches(indexed, make_review):
+    def build(size):
+        with indexed():
+            for n in range(size):
+                make_review(headline=f"Lighthouse {n + 1:02}", body=f"Review number {n + 1}.")
+
+    return build
+
+
+def test_results_are_paginated_and_the_links_keep_the_query(client, many_matches):
+    many_matches(25)
+    pages = [search_page(client, "lighthouse", page=n) for n in (1, 2, 3)]
+    assert [len(headlines(page)) for page in pages] == [10, 10, 5]
+    everything = [headline for page in pages for headline in headlines(page)]
+    assert sorted(everything) == [f"Lighthouse {n:02}" for n in range(1, 26)]
+    second = pages[1].text
+    assert "25 reviews found for “lighthouse”; showing 11–20." in second
+    assert "Page 2 of 3" in second
+    assert 'href="?q=lighthouse&amp;page=1"' in second
+    assert 'href="?q=lighthouse&amp;page=3"' in second
+    assert '<ol class="search-results" start="11">' in second
+
+
+@pytest.mark.parametrize("page", ["abc", "999", "0", "-1", "1.5", "9" * 30])
+@pytest.mark.parametrize("url", [SEARCH_URL + "?q=lighthouse&", "/?", "/tags/seafaring/?"])
+def test_page_numbers_out_of_range_or_not_numbers_get_the_404_page(client, many_matches, url, page):
+    many_matches(25)
+    Review.objects.get(headline="Lighthouse 01").tags.add("seafaring")
+    response = client.get(f"{url}page={page}")
+    assert response.status_code == 404
+    assert "This page is not here" in response.text
+
+
+def test_last_page_is_the_last_page(client, many_matches):
+    many_matches(25)
+    response = search_page(client, "lighthouse", page="last")
+    assert len(headlines(response)) == 5
+    assert "Page 3 of 3" in response.text
+
+
+def test_other_listings_keep_their_plain_page_links(client, many_matches):
+    many_matches(13)
+    response = client.get("/")
+    assert 'href="?page=2"' in response.text
+
+
+def test_search_query_count_does_not_grow_with_the_results(
+    client, many_matches, django_assert_max_num_queries
+):
+    many_matches(3)
+    with django_assert_max_num_queries(3):
+        assert len(headlines(search_page(client, "lighthouse"))) == 3
+    many_matches(40)
+    with django_assert_max_num_queries(3):
+        assert len(headlines(search_page(client, "lighthouse", page=2))) == 10
+    with django_assert_max_num_queries(0):
+        search_page(client, "")
+
+
+def test_search_results_slice_in_the_database(indexed, make_review):
+    with indexed():
+        for n in range(12):
+            make_review(headline=f"Lighthouse {n}")
+    results = search.search_reviews("lighthouse")
+    assert results.count() == len(results) == 12
+    page = results[10:20]
+    assert len(page) == 2
+    assert all(review.snippet is not None and review.rank > 0 for review in page)
+    assert results[11].headline == page[1].headline
+    assert [review.headline for review in results] == [review.headline for review in results[:]]
+
+
+def test_the_seeded_site_is_searchable(client, db, indexed):
+    with indexed():
+        call_command("seed", stdout=io.StringIO())
+    response = search_page(client, "Mulligan")
+    assert len(headlines(response)) == Review.objects.published().count() == 4
+    assert "<mark>Mulligan</mark>" in response.text
+
+
+def test_reindex_search_rebuilds_every_document(client, make_review):
+    make_review(headline="Harbour", body="A lighthouse.")
+    make_review(headline="Draft harbour", body="A lighthouse.", status=Review.Status.DRAFT)
+    assert found(client, "lighthouse") == []
+    out = io.StringIO()
+    call_command("reindex_search", stdout=out)
+    assert out.getvalue() == "Indexed 2 reviews for search.\n"
+    assert found(client, "lighthouse") == ["Harbour"]
