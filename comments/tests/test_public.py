@@ -1124,7 +1124,11 @@ ATTACK = '<script>alert("x")</script><img src=x onerror=alert(1)><svg onload=ale
 def assert_inert(response):
     """No script, no event handler and no markup a reader typed made it into the page."""
     page = parse(response)
-    assert page.find_all("script") == []
+    # The only script on a page is the site's own JSON-LD data block, which never runs.
+    scripts = [
+        node for node in page.find_all("script") if node.attrs.get("type") != "application/ld+json"
+    ]
+    assert scripts == []
     assert page.find_all("svg") == []
     assert page.find_all("img", src="x") == []
     handlers = [

@@ -156,3 +156,14 @@ def test_unknown_pages_get_the_sites_404(client, db):
     response = client.get("/reviews/no-such-review/")
     assert response.status_code == 404
     assert "This page is not here" in response.text
+
+
+def test_tags_in_any_language_have_working_pages(client, make_review):
+    review = make_review(headline="Paris at night")
+    review.tags.add("café society", "映画")
+    home = client.get(reverse("reviews:home")).text
+    assert "café society" in home
+    for tag in review.tags.all():
+        page = client.get(reverse("reviews:tag", args=[tag.slug]))
+        assert page.status_code == 200
+        assert "Paris at night" in page.text

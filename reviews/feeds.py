@@ -1,0 +1,142 @@
+"""RSS and Atom feeds of published reviews: the latest, and those of one tag or one film."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
+from taggit.models import Tag
+
+from .models import Film, Review
+
+FEED_LENGTH = 20
+
+
+def item_title_text(review):
+    """A review's title in a feed: its headline, and the film it reviews."""
+    film = review.film
+    return f"{review.headline} — {film.title} ({film.year})"
+
+
+class ReviewFeed(Feed):
+    """RSS 2.0 of published reviews, newest first; subclasses choose the reviews."""
+
+    feed_type = Rss201rev2Feed
+
+    def reviews(self, obj):
+        raise NotImplementedError
+
+    def items(self, obj):
+        reviews = self.reviews(obj).published().order_by("-publish_at", "-id")
+        return reviews.select_related("film").prefetch_related("tags")[:FEED_LENGTH]
+
+    def author_name(self):
+        return settings.SITE_NAME
+
+    def item_title(self, review):
+        # RSS readers treat a title as HTML, so a headline with "&" or "<" is escaped
+        # once more, as Django does by default; Atom says its titles are text.
+        return escape(item_title_text(review))
+
+    def item_description(self, review):
+        return escape(review.excerpt)
+
+    def item_pubdate(self, review):
+        return review.publish_at
+
+    def item_updateddate(self, review):
+        return review.updated_at
+
+    def item_author_name(self, review):
+        return review.byline or None
+
+    def item_categories(self, review):
+        return [tag.name for tag in review.tags.all()]
+
+
+class AtomFeedMixin:
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+    def item_title(self, review):
+        return item_title_text(review)
+
+
+class LatestReviewsFeed(ReviewFeed):
+    url_names = ("reviews:feed_rss", "reviews:feed_atom")
+
+    def reviews(self, obj):
+        return Review.objects.all()
+
+    def title(self, obj):
+        return f"{settings.SITE_NAME}: latest reviews"
+
+    def description(self, obj):
+        return f"The latest film reviews published on {settings.SITE_NAME}."
+
+    def link(self, obj):
+        return reverse("reviews:home")
+
+
+class TagReviewsFeed(ReviewFeed):
+    url_names = ("reviews:tag_feed_rss", "reviews:tag_feed_atom")
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def reviews(self, tag):
+        return Review.objects.filter(tags=tag)
+
+    def title(self, tag):
+        return f"{settings.SITE_NAME}: reviews tagged “{tag.name}”"
+
+    def description(self, tag):
+        return f"The latest reviews tagged “{tag.name}” on {settings.SITE_NAME}."
+
+    def link(self, tag):
+        return reverse("reviews:tag", kwargs={"slug": tag.slug})
+
+
+class FilmReviewsFeed(ReviewFeed):
+    url_names = ("reviews:film_feed_rss", "reviews:film_feed_atom")
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Film, slug=slug)
+
+    def reviews(self, film):
+        return film.reviews.all()
+
+    def title(self, film):
+        return f"{settings.SITE_NAME}: reviews of {film}"
+
+    def description(self, film):
+        return f"The latest reviews of {film} on {settings.SITE_NAME}."
+
+    def link(self, film):
+        return film.get_absolute_url()
+
+
+class LatestReviewsAtomFeed(AtomFeedMixin, LatestReviewsFeed):
+    pass
+
+
+class TagReviewsAtomFeed(AtomFeedMixin, TagReviewsFeed):
+    pass
+
+
+class FilmReviewsAtomFeed(AtomFeedMixin, FilmReviewsFeed):
+    pass
+
+
+FEEDS_BY_SUBJECT = {type(None): LatestReviewsFeed, Tag: TagReviewsFeed, Film: FilmReviewsFeed}
+
+
+def feed_links(obj=None):
+    """``(title, RSS path, Atom path)`` of the feed for a tag, a film, or (None) the site."""
+    feed = FEEDS_BY_SUBJECT[type(obj)]()
+    kwargs = {} if obj is None else {"slug": obj.slug}
+    rss, atom = (reverse(name, kwargs=kwargs) for name in feed.url_names)
+    return feed.title(obj), rss, atom
