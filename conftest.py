@@ -19,6 +19,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def fast_passwords(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A background thread would not see the test's uncommitted transaction.
+    settings.RECOMMENDATIONS_REFRESH_IN_BACKGROUND = False
 
 
 @pytest.fixture

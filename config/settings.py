@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "taggit",
     "reviews",
     "comments",
@@ -221,6 +222,15 @@ COMMENTS_KEEP_SPAM_DAYS = env_int("COMMENTS_KEEP_SPAM_DAYS", 90)
 # How many proxies (load balancer, TLS terminator) stand before the site; their
 # X-Forwarded-For entries are trusted to find the visitor's address.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# Related films. Overrides of reviews.recommendations.WEIGHTS, e.g. {"director": 4.0}.
+RECOMMENDATION_WEIGHTS = {}
+# How many computed recommendations a page shows after the editors' picks.
+RELATED_FILMS_SHOWN = 8
+# How many computed recommendations are stored per film, ranked.
+RECOMMENDATIONS_STORED = 20
+# Refresh recommendations in a background thread after a change commits (off in tests).
+RECOMMENDATIONS_REFRESH_IN_BACKGROUND = env_bool("RECOMMENDATIONS_REFRESH_IN_BACKGROUND", True)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviews@localhost")

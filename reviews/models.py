@@ -446,3 +446,30 @@ class FurtherReading(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Recommendation(models.Model):
+    """A film computed to follow another, with the reasons readers are shown.
+
+    Rows are written by ``reviews.recommendations`` only, never by hand: its
+    ``recompute_all()`` and ``refresh()`` replace a film's whole list at once.
+    """
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="recommendations")
+    recommended = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reasons = models.JSONField(default=list, help_text="Short phrases, strongest first.")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["film", "recommended"], name="recommendation_unique"),
+            models.CheckConstraint(
+                condition=~Q(film=F("recommended")), name="recommendation_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["film", "position"], name="recommendation_film_order")]
+
+    def __str__(self):
+        return f"{self.film} → {self.recommended} ({self.score:.2f})"

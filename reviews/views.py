@@ -3,7 +3,8 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from .models import Credit, Film, Person, RelatedFilm, Review, group_by_role, tags_with_counts
+from .models import Credit, Film, Person, Review, group_by_role, tags_with_counts
+from .recommendations import blended_related
 from .search import search_reviews
 
 
@@ -33,12 +34,15 @@ class ReviewDetailView(DetailView):
             "pull_quotes",
             "further_reading",
             Prefetch("film__credits", queryset=Credit.objects.select_related("person")),
-            Prefetch("film__related_links", queryset=RelatedFilm.objects.select_related("related")),
         )
 
     def get_context_data(self, **kwargs):
         other_reviews = self.object.film.reviews.published().exclude(pk=self.object.pk)
-        return super().get_context_data(other_reviews=other_reviews, **kwargs)
+        return super().get_context_data(
+            other_reviews=other_reviews,
+            related_films=blended_related(self.object.film),
+            **kwargs,
+        )
 
 
 class FilmListView(ListView):
@@ -54,9 +58,7 @@ class FilmDetailView(DetailView):
     template_name = "reviews/film_detail.html"
     context_object_name = "film"
     queryset = Film.objects.prefetch_related(
-        "tags",
-        Prefetch("credits", queryset=Credit.objects.select_related("person")),
-        Prefetch("related_links", queryset=RelatedFilm.objects.select_related("related")),
+        "tags", Prefetch("credits", queryset=Credit.objects.select_related("person"))
     )
 
     def get_context_data(self, **kwargs):
@@ -65,6 +67,7 @@ class FilmDetailView(DetailView):
             reviews=self.object.reviews.published(),
             rating_average=average,
             rating_count=count,
+            related_films=blended_related(self.object),
             **kwargs,
         )
 
@@ -102,13 +105,15 @@ class TagListView(ListView):
 
 
 class SearchView(ListView):
+    """Published reviews matching ``?q=``, best first; ``?page=`` out of range is a 404."""
+
     template_name = "reviews/search.html"
     context_object_name = "results"
     paginate_by = 10
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()[:200]
-        return search_reviews(self.query) if self.query else []
+        self.results = search_reviews(self.request.GET.get("q", ""))
+        return self.results
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search_query=self.query, **kwargs)
+        return super().get_context_data(search_query=self.results.query, **kwargs)

@@ -16,6 +16,7 @@ from django.db import transaction
 from comments.models import Comment
 from comments.services import update_comment_counts
 from reviews.models import Film, Review
+from reviews.recommendations import recompute_all
 
 FIXTURES = [
     settings.BASE_DIR / "fixtures" / "seed.json",
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                 for instance in model.objects.filter(pk__in=seeded).order_by("pk"):
                     instance.save()
             update_comment_counts(obj["pk"] for obj in objects if obj["model"] == "reviews.review")
+        recompute_all()
 
         counts = Counter(obj["model"] for obj in objects)
         self.stdout.write(
