@@ -21,6 +21,8 @@ def fast_passwords(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # A background thread would not see the test's uncommitted transaction.
     settings.RECOMMENDATIONS_REFRESH_IN_BACKGROUND = False
+    # Page caching has tests of its own; elsewhere pages are rendered, and counted, each time.
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

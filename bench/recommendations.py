@@ -284,7 +284,7 @@ def main():
         (
             "refresh([one film])",
             refresh_time,
-            f"{len(refreshed):,} films rescored; the film lists {listed}",
+            f"{len(refreshed):,} films' lists changed; the film lists {listed}",
         ),
     ]
     print()

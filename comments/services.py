@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from config import pagecache
 from reviews.models import Review
 
 from . import notifications
@@ -118,10 +119,18 @@ def moderate(comments, status, moderator):
 
 
 def update_comment_counts(review_ids):
-    """Store each review's number of approved comments on it, for listings."""
+    """Store each review's number of approved comments on it, for listings, and mark the
+    pages showing those reviews stale once the transaction commits."""
+    review_ids = set(review_ids)
     for review_id in review_ids:
         count = Comment.objects.approved().filter(review_id=review_id).count()
         Review.objects.filter(pk=review_id).update(comment_count=count)
+    invalidate_review_pages(review_ids)
+
+
+def invalidate_review_pages(review_ids):
+    keys = [f"review:{pk}" for pk in review_ids]
+    transaction.on_commit(lambda: pagecache.invalidate(*keys))
 
 
 def reply_as_staff(comment, user):

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from config import pagecache
 from reviews.models import Review
 from reviews.views import ReviewDetailView
 
@@ -27,6 +28,7 @@ def remember_pending(request, comment):
     """Let the person who wrote a pending comment see it, in this browser only."""
     pending = request.session.get(PENDING_SESSION_KEY, [])
     request.session[PENDING_SESSION_KEY] = [*pending[-19:], comment.pk]
+    pagecache.mark_personal(request)
 
 
 def review_page_with_form(request, review, form):

@@ -133,6 +133,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "cache_table",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 
@@ -181,6 +182,10 @@ IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 IMAGE_RENDITION_WIDTHS = (480, 960, 1600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Pages for anonymous readers are cached this long at most, and dropped as soon as anything
+# they show changes (config/pagecache.py); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
 SITE_NAME = os.environ.get("SITE_NAME", "Long Take")
 # The site's public address, for links in emails.

@@ -6,7 +6,6 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Films and reviews"
 
     def ready(self):
-        from . import recommendation_signals, signals
+        from . import changes
 
-        signals.connect()
-        recommendation_signals.connect_signals()
+        changes.connect()

@@ -9,6 +9,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from .models import Film, Review
+from .views import shows_listing, shows_reviews
 
 FEED_LENGTH = 20
 
@@ -28,8 +29,11 @@ class ReviewFeed(Feed):
         raise NotImplementedError
 
     def items(self, obj):
+        shows_listing()
         reviews = self.reviews(obj).published().order_by("-publish_at", "-id")
-        return reviews.select_related("film").prefetch_related("tags")[:FEED_LENGTH]
+        items = list(reviews.select_related("film").prefetch_related("tags")[:FEED_LENGTH])
+        shows_reviews(items)
+        return items
 
     def author_name(self):
         return settings.SITE_NAME

@@ -214,6 +214,11 @@ class ReviewQuerySet(models.QuerySet):
     def rated(self):
         return self.filter(rating_value__isnull=False)
 
+    def next_publication_time(self):
+        """When the next scheduled review goes live, or None: listings change then."""
+        upcoming = self.exclude(status=Review.Status.DRAFT).filter(publish_at__gt=timezone.now())
+        return upcoming.aggregate(next=models.Min("publish_at"))["next"]
+
     def for_listing(self):
         return self.select_related("film").prefetch_related("tags", "film__tags")
 

@@ -479,7 +479,7 @@ def refresh(film_ids):
 
     Those are the films whose list holds one of them, and the films that would now rank
     one of them above the last of their list. Ids of films since deleted are allowed.
-    Returns the ids of the films rescored.
+    Returns the ids of the films whose list readers see has changed.
     """
     film_ids = set(film_ids)
     if not film_ids:
@@ -503,12 +503,21 @@ def refresh(film_ids):
         last.update(full.values_list("film_id", "score"))
     affected.update(other for other, score in scores.items() if score >= last.get(other, 0))
     affected &= catalogue.titles.keys()
-    rows = _compute(catalogue, affected)
+    rows = list(_compute(catalogue, affected))
+    after = defaultdict(list)
+    for film_id, position, scored in rows:
+        after[film_id].append((position, scored.film_id, scored.reasons))
     with transaction.atomic():
+        before = defaultdict(list)
         for chunk in _chunks(affected):
-            Recommendation.objects.filter(film_id__in=chunk).delete()
+            stored = Recommendation.objects.filter(film_id__in=chunk)
+            for film_id, *shown in stored.values_list(
+                "film_id", "position", "recommended_id", "reasons"
+            ):
+                before[film_id].append(tuple(shown))
+            stored.delete()
         _write(rows)
-    return affected
+    return {film_id for film_id in affected if sorted(before[film_id]) != sorted(after[film_id])}
 
 
 class RelatedEntry(NamedTuple):

@@ -3,9 +3,31 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
+from config.pagecache import depend_on, expires_at
+
 from .models import Credit, Film, Person, Review, group_by_role, tags_with_counts
 from .recommendations import blended_related
 from .search import search_reviews
+
+
+def shows_reviews(reviews):
+    """For the page cache: the page being rendered shows these reviews and their films."""
+    depend_on(*(f"review:{r.pk}" for r in reviews), *(f"film:{r.film_id}" for r in reviews))
+
+
+def film_keys(film_id):
+    """For the page cache: a film's own page, or one of its reviews, shows all about it."""
+    return [f"film:{film_id}", f"film-details:{film_id}", f"film-reviews:{film_id}"]
+
+
+def shows_films(films):
+    depend_on(*(f"film:{film.pk}" for film in films))
+
+
+def shows_listing():
+    """For the page cache: the page lists published reviews, so it changes when they do."""
+    depend_on("listing", "tags")
+    expires_at(Review.objects.next_publication_time)
 
 
 class ReviewListView(ListView):
@@ -17,8 +39,11 @@ class ReviewListView(ListView):
         return Review.objects.published().for_listing()
 
     def get_context_data(self, **kwargs):
+        shows_listing()
         popular_tags = tags_with_counts().order_by("-item_count", "name")[:15]
-        return super().get_context_data(popular_tags=popular_tags, **kwargs)
+        context = super().get_context_data(popular_tags=popular_tags, **kwargs)
+        shows_reviews(context["object_list"])
+        return context
 
 
 class ReviewDetailView(DetailView):
@@ -37,11 +62,14 @@ class ReviewDetailView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
+        film_id = self.object.film_id
+        depend_on(f"review:{self.object.pk}", "tags", *film_keys(film_id))
+        expires_at(self.object.film.reviews.next_publication_time)
         other_reviews = self.object.film.reviews.published().exclude(pk=self.object.pk)
+        related_films = blended_related(self.object.film)
+        shows_films(related.film for related in related_films)
         return super().get_context_data(
-            other_reviews=other_reviews,
-            related_films=blended_related(self.object.film),
-            **kwargs,
+            other_reviews=other_reviews, related_films=related_films, **kwargs
         )
 
 
@@ -53,6 +81,14 @@ class FilmListView(ListView):
     def get_queryset(self):
         return Film.objects.reviewed().with_rating_summary().order_by("title", "year")
 
+    def get_context_data(self, **kwargs):
+        shows_listing()
+        context = super().get_context_data(**kwargs)
+        films = context["object_list"]
+        shows_films(films)  # and the reviews behind each film's average:
+        depend_on(*(f"film-reviews:{film.pk}" for film in films))
+        return context
+
 
 class FilmDetailView(DetailView):
     template_name = "reviews/film_detail.html"
@@ -62,12 +98,16 @@ class FilmDetailView(DetailView):
     )
 
     def get_context_data(self, **kwargs):
+        depend_on("tags", *film_keys(self.object.pk))
+        expires_at(self.object.reviews.next_publication_time)
         average, count = self.object.rating_summary()
+        related_films = blended_related(self.object)
+        shows_films(related.film for related in related_films)
         return super().get_context_data(
             reviews=self.object.reviews.published(),
             rating_average=average,
             rating_count=count,
-            related_films=blended_related(self.object),
+            related_films=related_films,
             **kwargs,
         )
 
@@ -78,8 +118,11 @@ class PersonDetailView(DetailView):
     model = Person
 
     def get_context_data(self, **kwargs):
+        depend_on(f"person:{self.object.pk}")
         credits = self.object.credits.select_related("film").order_by("-film__year", "film__title")
-        return super().get_context_data(roles=group_by_role(credits), **kwargs)
+        roles = group_by_role(credits)
+        shows_films(credit.film for _, role_credits in roles for credit in role_credits)
+        return super().get_context_data(roles=roles, **kwargs)
 
 
 class TagDetailView(ListView):
@@ -92,8 +135,12 @@ class TagDetailView(ListView):
         return Review.objects.published().filter(tags=self.tag).for_listing()
 
     def get_context_data(self, **kwargs):
-        films = Film.objects.filter(tags=self.tag)
-        return super().get_context_data(tag=self.tag, films=films, **kwargs)
+        shows_listing()
+        films = list(Film.objects.filter(tags=self.tag))
+        shows_films(films)
+        context = super().get_context_data(tag=self.tag, films=films, **kwargs)
+        shows_reviews(context["object_list"])
+        return context
 
 
 class TagListView(ListView):
@@ -101,6 +148,7 @@ class TagListView(ListView):
     context_object_name = "tags"
 
     def get_queryset(self):
+        depend_on("tags")
         return tags_with_counts().order_by("name")
 
 

@@ -14,18 +14,8 @@ from django.urls import reverse
 
 from reviews import recommendations
 from reviews.models import Credit, Film, Person, Recommendation, RelatedFilm, Review
-from reviews.recommendation_signals import connect_signals, disconnect_signals
 from reviews.recommendations import blended_related, recompute_all
 from reviews.tests.test_query_counts import BUDGETS
-
-
-@pytest.fixture
-def refresh_on_commit():
-    """The receivers that refresh recommendations, for this test if the app has not wired them."""
-    connected_here = connect_signals()
-    yield
-    if connected_here:
-        disconnect_signals()
 
 
 @pytest.fixture
@@ -294,7 +284,7 @@ def test_the_seeded_site_shows_never_let_me_go_editors_picks_first_in_order(db, 
 
 
 def test_adding_a_tag_or_a_credit_refreshes_recommendations_after_commit(
-    refresh_on_commit, make_film, credit, django_capture_on_commit_callbacks
+    make_film, credit, django_capture_on_commit_callbacks
 ):
     film = make_film(title="Never Let Me Go", year=2010)
     island = make_film(title="The Island", year=2005)
@@ -320,7 +310,7 @@ def test_adding_a_tag_or_a_credit_refreshes_recommendations_after_commit(
 
 
 def test_publishing_a_review_refreshes_its_films_mentions(
-    refresh_on_commit, make_film, make_review, django_capture_on_commit_callbacks
+    make_film, make_review, django_capture_on_commit_callbacks
 ):
     film, inception = make_film(title="Never Let Me Go"), make_film(title="Inception", year=1990)
     draft = make_review(film=film, status=Review.Status.DRAFT)
@@ -335,7 +325,7 @@ def test_publishing_a_review_refreshes_its_films_mentions(
 
 
 def test_changes_in_one_transaction_are_refreshed_once(
-    refresh_on_commit, monkeypatch, make_film, credit, django_capture_on_commit_callbacks
+    monkeypatch, make_film, credit, django_capture_on_commit_callbacks
 ):
     calls = []
     monkeypatch.setattr(recommendations, "refresh", lambda ids: calls.append(set(ids)) or ids)
@@ -349,9 +339,7 @@ def test_changes_in_one_transaction_are_refreshed_once(
     assert calls == [{film.pk, other.pk}]
 
 
-def test_changes_rolled_back_are_not_refreshed(
-    db, refresh_on_commit, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_changes_rolled_back_are_not_refreshed(db, monkeypatch, django_capture_on_commit_callbacks):
     calls = []
     monkeypatch.setattr(recommendations, "refresh", lambda ids: calls.append(set(ids)) or ids)
     film, other = Film.objects.bulk_create(

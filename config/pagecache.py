@@ -1,0 +1,154 @@
+"""Whole pages cached for anonymous readers, each stale as soon as anything it shows changes.
+
+While a page renders, the view names what it shows with ``depend_on("review:12",
+"film:3", ...)``. Each such key has a version in the shared cache; a stored page keeps the
+versions it was rendered with and is served only while they are all unchanged. After a
+change commits, ``invalidate(*keys)`` gives those keys new versions, so exactly the pages
+that show the changed things are rendered again, and nothing else.
+
+Never cached: signed-in users, a browser that has comments awaiting moderation (it sees
+them) or messages to show, anything but a plain 200. The CSRF token in a stored page is
+replaced by the reader's own each time it is served. ``PAGE_CACHE_SECONDS = 0`` turns
+the cache off.
+"""
+
+import contextvars
+import functools
+import hashlib
+import re
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+
+VERSION_PREFIX = "page-version:"
+PAGE_PREFIX = "page:"
+PERSONAL_SESSION_KEY = "sees_personal_pages"
+CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
+CSRF_PLACEHOLDER = b"\x00csrf\x00"
+
+_rendering = contextvars.ContextVar("page_dependencies", default=None)
+
+
+def depend_on(*keys):
+    """Record that the page being rendered shows these things (no-op when not caching).
+
+    Versions are read as the keys are named, before the data they stand for is shown, so a
+    change committed meanwhile makes the stored page stale rather than wrong.
+    """
+    page = _rendering.get()
+    if page is None:
+        return
+    new = [key for key in keys if key not in page["versions"]]
+    if new:
+        page["versions"].update(current_versions(new))
+
+
+def expires_at(moment):
+    """The page being rendered must not be served after ``moment()`` (a scheduled review's
+    time, say); ``moment`` is only called when the page is being cached."""
+    page = _rendering.get()
+    if page is None:
+        return
+    moment = moment()
+    if moment is not None:
+        page["expires"] = min(page["expires"], moment) if page["expires"] else moment
+
+
+def invalidate(*keys):
+    """Give these keys new versions: every stored page showing them becomes stale."""
+    if keys:
+        cache.set_many({VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}, None)
+
+
+def current_versions(keys):
+    prefixed = [VERSION_PREFIX + key for key in keys]
+    found = cache.get_many(prefixed)
+    for name in prefixed:
+        if name not in found:
+            cache.add(name, uuid.uuid4().hex, None)
+    if len(found) < len(prefixed):
+        found = cache.get_many(prefixed)
+    return {key: found.get(VERSION_PREFIX + key) for key in keys}
+
+
+def mark_personal(request):
+    """From now on this browser sees pages made for it alone (e.g. its pending comments)."""
+    request.session[PERSONAL_SESSION_KEY] = True
+
+
+def is_anonymous_reader(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.PAGE_CACHE_SECONDS > 0
+        and not request.user.is_authenticated
+        and "messages" not in request.COOKIES
+        and not (
+            settings.SESSION_COOKIE_NAME in request.COOKIES
+            and request.session.get(PERSONAL_SESSION_KEY)
+        )
+    )
+
+
+def etag_for(path, versions):
+    fingerprint = path + "|" + "|".join(f"{k}={versions[k]}" for k in sorted(versions))
+    return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
+
+
+def cached_for_readers(view):
+    """Serve the view's page from the cache to anonymous readers while nothing on it changed."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_anonymous_reader(request):
+            return view(request, *args, **kwargs)
+        path = request.get_full_path()
+        key = PAGE_PREFIX + hashlib.sha256(path.encode()).hexdigest()
+        stored = cache.get(key)
+        if stored and current_versions(list(stored["versions"])) == stored["versions"]:
+            return serve(request, stored)
+        page = {"versions": {}, "expires": None}
+        token = _rendering.set(page)
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        finally:
+            _rendering.reset(token)
+        if response.status_code != 200 or response.streaming or request.session.modified:
+            return response
+        stored = {
+            "versions": page["versions"],
+            "content": CSRF_TOKEN.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content),
+            "content_type": response["Content-Type"],
+            "etag": etag_for(path, page["versions"]),
+        }
+        timeout = settings.PAGE_CACHE_SECONDS
+        if page["expires"]:
+            timeout = min(timeout, max(0, (page["expires"] - timezone.now()).total_seconds()))
+        if timeout >= 1:
+            cache.set(key, stored, int(timeout))
+        return add_validators(request, response, stored["etag"])
+
+    return wrapped
+
+
+def serve(request, stored):
+    content = stored["content"]
+    if CSRF_PLACEHOLDER in content:
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(content, content_type=stored["content_type"])
+    response["X-Page-Cache"] = "hit"
+    return add_validators(request, response, stored["etag"])
+
+
+def add_validators(request, response, etag):
+    """ETag and revalidation headers; a 304 when the reader already has this version."""
+    response["ETag"] = etag
+    response["Cache-Control"] = "max-age=0, must-revalidate"
+    patch_vary_headers(response, ["Cookie"])
+    return get_conditional_response(request, etag=etag, response=response) or response

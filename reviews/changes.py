@@ -1,0 +1,294 @@
+"""Bring what is derived from the catalogue up to date once a change to it commits.
+
+Receivers note what a transaction changes (reviews, films, people, tags); once it
+commits, the batch works out which reviews and films the changes touch, once, and hands
+them to each consumer: the search index, the stored recommendations and the page cache.
+A transaction that rolls back takes its batch with it. Connected by
+``ReviewsConfig.ready()``.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from taggit.models import Tag, TaggedItem
+
+from config import pagecache
+
+from . import recommendations, search
+from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Touched:
+    """What a committed transaction touched, resolved to ids.
+
+    A film's record (title, year) shows wherever the film is named; its details (credits,
+    tags, related films) only on its own page and its reviews' pages.
+    """
+
+    reviews: set = field(default_factory=set)  # reviews whose own content changed
+    renamed_films: set = field(default_factory=set)  # films whose own record was saved
+    films: set = field(default_factory=set)  # films whose details, credits, tags or lists changed
+    reviewed_films: set = field(default_factory=set)  # films one of whose reviews changed
+    people: set = field(default_factory=set)
+    tags_changed: bool = False  # a tag was renamed, added to or removed from something
+    listing_changed: bool = False  # a review entered, left or moved in the published lists
+
+
+class ChangeBatch:
+    """What one transaction changed; ``run`` resolves it and tells the consumers, once."""
+
+    def __init__(self):
+        self.reviews, self.films, self.renamed_films = set(), set(), set()
+        self.reviewed_films = set()
+        self.people, self.tags, self.tagged = set(), set(), set()
+        self.tags_changed = self.listing_changed = False
+        self.done = False
+
+    def run(self):
+        if self.done:
+            return
+        self.done = True
+        touched = self.resolve()
+        for consumer in CONSUMERS:
+            try:
+                consumer(touched)
+            except Exception:
+                logger.exception("%s failed after a catalogue change", consumer.__name__)
+
+    def resolve(self):
+        touched = Touched(
+            reviews=set(self.reviews),
+            renamed_films=set(self.renamed_films),
+            films=set(self.films),
+            people=set(self.people),
+            tags_changed=self.tags_changed or bool(self.tags or self.tagged),
+            listing_changed=self.listing_changed,
+        )
+        if self.people:
+            credits = Credit.objects.filter(person__in=self.people)
+            touched.films.update(credits.values_list("film_id", flat=True))
+        tagged = set(self.tagged)
+        if self.tags:
+            items = TaggedItem.objects.filter(tag__in=self.tags)
+            tagged.update(items.values_list("content_type_id", "object_id"))
+        content_types = ContentType.objects.get_for_models(Film, Review)
+        for content_type_id, object_id in tagged:
+            if content_type_id == content_types[Film].pk:
+                touched.films.add(object_id)
+            elif content_type_id == content_types[Review].pk:
+                touched.reviews.add(object_id)
+        reviews = Review.objects.filter(pk__in=touched.reviews)
+        touched.reviewed_films = set(self.reviewed_films) | set(
+            reviews.values_list("film_id", flat=True)
+        )
+        return touched
+
+
+_current = threading.local()
+
+
+def note(
+    *,
+    reviews=(),
+    films=(),
+    renamed_films=(),
+    reviewed_films=(),
+    people=(),
+    tags=(),
+    tagged=(),
+    listing=False,
+    retagged=False,
+):
+    """Add changes to the current transaction's batch, which runs when it commits."""
+    batch = getattr(_current, "batch", None)
+    registered = transaction.get_connection().run_on_commit
+    # A batch belongs to the transaction that registered it: once it has run, or once that
+    # transaction (or the savepoint it was registered in) has rolled back, a new one starts.
+    if (
+        batch is None
+        or batch.done
+        or not any(getattr(callback, "__self__", None) is batch for _, callback, _ in registered)
+    ):
+        batch = _current.batch = ChangeBatch()
+    batch.reviews.update(reviews)
+    batch.films.update(films)
+    batch.reviewed_films.update(reviewed_films)
+    batch.renamed_films.update(renamed_films)
+    batch.films.update(renamed_films)
+    batch.people.update(people)
+    batch.tags.update(tags)
+    batch.tagged.update(tagged)
+    batch.listing_changed |= listing
+    batch.tags_changed |= retagged
+    # Registered for every change, so that running only the callbacks registered since
+    # some point (as tests capture them) still runs the batch; the first call runs it and
+    # the others find it done. Outside a transaction it runs at once.
+    transaction.on_commit(batch.run, robust=True)
+
+
+# Consumers: each receives the Touched of a committed transaction.
+
+
+def reindex_search(touched):
+    """Reindex the reviews that changed and every review of a film that changed."""
+    of_films = Review.objects.filter(film__in=touched.films).values_list("pk", flat=True)
+    search.reindex(touched.reviews | set(of_films))
+
+
+def refresh_recommendations(touched):
+    """Rescore the films touched, in the background unless settings say otherwise."""
+    films = touched.films | touched.reviewed_films
+    if not films:
+        return
+    if settings.RECOMMENDATIONS_REFRESH_IN_BACKGROUND:
+        threading.Thread(target=refresh_in_background, args=(films,), daemon=True).start()
+    else:
+        refresh_films(films)
+
+
+def refresh_films(film_ids):
+    refreshed = recommendations.refresh(film_ids)
+    pagecache.invalidate(*(f"film-details:{pk}" for pk in refreshed))
+    logger.info("Refreshed the recommendations of %d films.", len(refreshed))
+
+
+def refresh_in_background(film_ids):
+    """Refresh outside the request that made the change, on a connection of its own."""
+    try:
+        refresh_films(film_ids)
+    except Exception:
+        logger.exception("Could not refresh the recommendations of films %s", sorted(film_ids))
+    finally:
+        connections.close_all()
+
+
+def invalidate_pages(touched):
+    """Mark stale every cached page that shows something the transaction changed."""
+    keys = [f"review:{pk}" for pk in touched.reviews]
+    keys += [f"film:{pk}" for pk in touched.renamed_films]
+    keys += [f"film-details:{pk}" for pk in touched.films]
+    keys += [f"film-reviews:{pk}" for pk in touched.reviewed_films]
+    keys += [f"person:{pk}" for pk in touched.people]
+    if touched.tags_changed:
+        keys.append("tags")
+    if touched.listing_changed:
+        keys.append("listing")
+    pagecache.invalidate(*keys)
+
+
+CONSUMERS = [reindex_search, invalidate_pages, refresh_recommendations]
+
+
+# Receivers: they only note what changed.
+
+
+def listed_state(status, publish_at, film_id):
+    """What decides where a review appears in the published lists: drafts appear nowhere."""
+    return None if status == Review.Status.DRAFT else (publish_at, film_id)
+
+
+def review_saving(sender, instance, raw=False, **kwargs):
+    """Remember where the review stood, to tell whether the published lists change."""
+    stored = None
+    if not raw and instance.pk is not None:
+        stored = (
+            Review.objects.filter(pk=instance.pk)
+            .values_list("status", "publish_at", "film_id")
+            .first()
+        )
+    instance._listed_before = listed_state(*stored) if stored else None
+    instance._film_before = stored[2] if stored else instance.film_id
+
+
+def review_saved(sender, instance, **kwargs):
+    now = listed_state(instance.status, instance.publish_at, instance.film_id)
+    before = getattr(instance, "_listed_before", None)
+    films = {instance.film_id, getattr(instance, "_film_before", instance.film_id)}
+    note(reviews=[instance.pk], reviewed_films=films, listing=before != now)
+
+
+def review_deleted(sender, instance, **kwargs):
+    listed = listed_state(instance.status, instance.publish_at, instance.film_id)
+    note(reviews=[instance.pk], reviewed_films=[instance.film_id], listing=listed is not None)
+
+
+def film_saved(sender, instance, **kwargs):
+    note(renamed_films=[instance.pk])
+
+
+def film_deleting(sender, instance, **kwargs):
+    # The lists that show it lose a row: note their films while they can still be found.
+    listing = Recommendation.objects.filter(recommended=instance).values_list("film_id", flat=True)
+    curated = RelatedFilm.objects.filter(related=instance).values_list("film_id", flat=True)
+    note(renamed_films=[instance.pk], films=[*listing, *curated], listing=True)
+
+
+def credit_changed(sender, instance, **kwargs):
+    note(films=[instance.film_id], people=[instance.person_id])
+
+
+def person_saved(sender, instance, **kwargs):
+    note(people=[instance.pk])
+
+
+def tag_saved(sender, instance, created=False, **kwargs):
+    if not created:  # a new tag is on nothing yet
+        note(tags=[instance.pk])
+
+
+def tagged_item_changed(sender, instance, **kwargs):
+    note(tagged=[(instance.content_type_id, instance.object_id)])
+
+
+def tags_changed(sender, instance, action, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if isinstance(instance, Review):
+        note(reviews=[instance.pk], retagged=True)
+    elif isinstance(instance, Film):
+        note(films=[instance.pk], retagged=True)
+
+
+def mentions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if reverse:  # film.mentioned_in.add(review): the film, and the reviews' films.
+        note(reviewed_films=[instance.pk], reviews=pk_set or ())
+    else:  # review.mentioned_films.add(film); after a clear, the review's film's old list.
+        note(reviewed_films=[instance.film_id, *(pk_set or ())])
+
+
+def related_film_changed(sender, instance, **kwargs):
+    note(films=[instance.film_id])
+
+
+RECEIVERS = [
+    (pre_save, Review, review_saving),
+    (post_save, Review, review_saved),
+    (post_delete, Review, review_deleted),
+    (post_save, Film, film_saved),
+    (pre_delete, Film, film_deleting),
+    (post_save, Credit, credit_changed),
+    (post_delete, Credit, credit_changed),
+    (post_save, Person, person_saved),
+    (post_save, Tag, tag_saved),
+    (post_save, TaggedItem, tagged_item_changed),
+    (post_delete, TaggedItem, tagged_item_changed),
+    (m2m_changed, TaggedItem, tags_changed),
+    (m2m_changed, Review.mentioned_films.through, mentions_changed),
+    (post_save, RelatedFilm, related_film_changed),
+    (post_delete, RelatedFilm, related_film_changed),
+]
+
+
+def connect():
+    for signal, sender, receiver in RECEIVERS:
+        signal.connect(receiver, sender=sender, dispatch_uid=f"changes.{receiver.__name__}")

@@ -1,0 +1,200 @@
+"""Pages cached for anonymous readers, dropped precisely when what they show changes."""
+
+import re
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from comments import services
+from comments.forms import TIMESTAMP_SALT
+from comments.models import Comment
+from reviews.models import Credit, Person, Review
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings, db):
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a change as a committed transaction, with its after-commit work."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def hit(response):
+    return response.get("X-Page-Cache") == "hit"
+
+
+def fetch(url, client=None):
+    return (client or Client()).get(url)
+
+
+@pytest.fixture
+def two_reviews(make_film, make_review, commit):
+    with commit():
+        first = make_review(headline="First light", film=make_film(title="Moon"))
+        second = make_review(headline="Second sight", film=make_film(title="Her"))
+    return first, second
+
+
+def test_a_readers_second_visit_is_served_from_the_cache(two_reviews):
+    first, _ = two_reviews
+    assert not hit(fetch(first.get_absolute_url()))
+    again = fetch(first.get_absolute_url())
+    assert hit(again)
+    assert "First light" in again.text
+
+
+def test_editing_a_review_refreshes_its_pages_and_nothing_else(two_reviews, commit):
+    first, second = two_reviews
+    for url in ("/", first.get_absolute_url(), second.get_absolute_url(), "/films/"):
+        fetch(url)
+    with commit():
+        first.headline = "First light, revised"
+        first.save()
+    review_page = fetch(first.get_absolute_url())
+    home = fetch("/")
+    assert not hit(review_page) and "First light, revised" in review_page.text
+    assert not hit(home) and "First light, revised" in home.text
+    assert hit(fetch(second.get_absolute_url()))
+
+
+def test_publishing_a_review_refreshes_the_listings(two_reviews, make_review, commit):
+    fetch("/")
+    first, _ = two_reviews
+    with commit():
+        draft = make_review(headline="Fresh from the festival", status=Review.Status.DRAFT)
+    assert hit(fetch("/"))
+    with commit():
+        draft.status = Review.Status.PUBLISHED
+        draft.save()
+    home = fetch("/")
+    assert not hit(home)
+    assert "Fresh from the festival" in home.text
+
+
+def test_a_scheduled_review_appears_when_its_time_comes(two_reviews, make_review, commit):
+    with commit():
+        make_review(
+            headline="Right on time",
+            status=Review.Status.SCHEDULED,
+            publish_at=timezone.now() + timedelta(seconds=2),
+        )
+    assert "Right on time" not in fetch("/").text
+    time.sleep(2.5)
+    assert "Right on time" in fetch("/").text
+
+
+def test_an_approved_comment_shows_at_once_and_a_removed_one_vanishes_at_once(
+    two_reviews, commit, moderator
+):
+    first, second = two_reviews
+    fetch(first.get_absolute_url())
+    fetch(second.get_absolute_url())
+    with commit():
+        comment = Comment.objects.create(
+            review=first, author_name="Ann", author_email="ann@example.com", body="Lovely score."
+        )
+    assert hit(fetch(first.get_absolute_url()))  # pending: nothing public changed
+    with commit():
+        services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
+    assert "Lovely score." in fetch(first.get_absolute_url()).text
+    assert "1 comment" in fetch("/").text
+    assert hit(fetch(second.get_absolute_url()))
+    with commit():
+        services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.SPAM, moderator)
+    assert "Lovely score." not in fetch(first.get_absolute_url()).text
+    with commit():
+        services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
+    fetch(first.get_absolute_url())
+    with commit():
+        Comment.objects.get(pk=comment.pk).delete()
+    assert "Lovely score." not in fetch(first.get_absolute_url()).text
+
+
+def test_changing_a_films_credits_or_tags_refreshes_its_pages_only(two_reviews, commit):
+    first, second = two_reviews
+    urls = [first.get_absolute_url(), first.film.get_absolute_url(), second.film.get_absolute_url()]
+    for url in urls:
+        fetch(url)
+    with commit():
+        director = Person.objects.create(name="Duncan Jones", slug="duncan-jones")
+        Credit.objects.create(film=first.film, person=director, role=Credit.Role.DIRECTOR)
+    assert "Duncan Jones" in fetch(first.get_absolute_url()).text
+    assert "Duncan Jones" in fetch(first.film.get_absolute_url()).text
+    assert hit(fetch(second.film.get_absolute_url()))
+    with commit():
+        first.film.tags.add("lunar isolation")
+    assert "lunar isolation" in fetch(first.film.get_absolute_url()).text
+
+
+def test_signed_in_staff_never_get_a_cached_page(two_reviews, admin_user, make_review, commit):
+    first, _ = two_reviews
+    with commit():
+        draft = make_review(headline="Not yet", status=Review.Status.DRAFT)
+    fetch("/")
+    staff = Client()
+    staff.force_login(admin_user)
+    assert not hit(staff.get("/"))
+    preview = staff.get(draft.get_absolute_url())
+    assert "Preview: this review is draft" in preview.text
+    assert not hit(staff.get(draft.get_absolute_url()))
+    assert fetch(draft.get_absolute_url()).status_code == 404
+
+
+def post_comment(client, review, page):
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        f"/reviews/{review.pk}/comments/",
+        {
+            "csrfmiddlewaretoken": token,
+            "author_name": "Bea",
+            "author_email": "bea@example.com",
+            "body": "Waiting for a moderator.",
+            "issued": signing.dumps(time.time() - 30, salt=TIMESTAMP_SALT),
+        },
+    )
+
+
+def test_a_cached_page_carries_each_readers_own_csrf_token(two_reviews):
+    first, _ = two_reviews
+    fetch(first.get_absolute_url())
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(first.get_absolute_url())
+    assert hit(page)
+    assert post_comment(reader, first, page).status_code == 302
+
+
+def test_a_commenter_with_a_pending_comment_sees_it_and_others_do_not(two_reviews):
+    first, _ = two_reviews
+    fetch(first.get_absolute_url())
+    commenter = Client(enforce_csrf_checks=True)
+    post_comment(commenter, first, commenter.get(first.get_absolute_url()))
+    own = commenter.get(first.get_absolute_url())
+    assert not hit(own)
+    assert "Waiting for a moderator." in own.text
+    other = fetch(first.get_absolute_url())
+    assert "Waiting for a moderator." not in other.text
+
+
+@pytest.mark.parametrize("url", ["review", "/feeds/reviews/rss/", "/feeds/reviews/atom/"])
+def test_review_pages_and_feeds_answer_conditional_requests(two_reviews, url, commit):
+    first, _ = two_reviews
+    url = first.get_absolute_url() if url == "review" else url
+    etag = fetch(url)["ETag"]
+    client = Client()
+    assert client.get(url, headers={"if-none-match": etag}).status_code == 304
+    with commit():
+        first.rating_value, first.rating_best = Decimal("3"), 4
+        first.save()
+    changed = client.get(url, headers={"if-none-match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
