@@ -177,29 +177,49 @@ class CatalogueRows:
 
 
 def read_catalogue():
-    """Read everything scoring needs, in six queries. Only published reviews are read."""
+    """Read everything scoring needs, in six queries. Only published reviews are read.
+
+    The queries do not share a snapshot, so rows about films created after the first one
+    are dropped: those films are scored once their own change commits.
+    """
     published = Review.objects.published().order_by()
-    return CatalogueRows(
-        films=list(Film.objects.order_by().values_list("id", "title", "year")),
-        film_tags=list(
+    films = list(Film.objects.order_by().values_list("id", "title", "year"))
+    known = {film_id for film_id, _, _ in films}
+    rows = {
+        "films": films,
+        "film_tags": list(
             Film.objects.order_by()
             .filter(tags__isnull=False)
             .values_list("id", "tags__id", "tags__name")
         ),
-        review_tags=list(
+        "review_tags": list(
             published.filter(tags__isnull=False).values_list("film_id", "tags__id", "tags__name")
         ),
-        credits=list(
+        "credits": list(
             Credit.objects.order_by("position", "id").values_list(
                 "film_id", "person_id", "role", "person__name"
             )
         ),
-        reviews=list(published.values_list("film_id", "headline", "dek", "tagline", "body_html")),
-        mentions=list(
+        "reviews": list(
+            published.values_list("film_id", "headline", "dek", "tagline", "body_html")
+        ),
+        "mentions": list(
             published.filter(mentioned_films__isnull=False).values_list(
                 "id", "film_id", "mentioned_films"
             )
         ),
+    }
+    # Each kind of row names its film first, but for mentions: (review, film, film named).
+    film_columns = {"mentions": (1, 2)}
+    return CatalogueRows(
+        **{
+            name: [
+                row
+                for row in found
+                if all(row[column] in known for column in film_columns.get(name, (0,)))
+            ]
+            for name, found in rows.items()
+        }
     )
 
 
