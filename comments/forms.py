@@ -82,7 +82,8 @@ class CommentForm(forms.ModelForm):
         return name
 
     def clean_body(self):
-        body = self.cleaned_data["body"].strip()
+        """The text with ``\\n`` line ends: browsers send a textarea's lines ended ``\\r\\n``."""
+        body = self.cleaned_data["body"].replace("\r\n", "\n").strip()
         if not body:
             raise forms.ValidationError("Write your comment.")
         return body

@@ -6,6 +6,11 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Films and reviews"
 
     def ready(self):
+        from django.db.models.signals import pre_save
+        from taggit.models import Tag
+
         from . import changes
+        from .models import give_tag_a_slug
 
         changes.connect()
+        pre_save.connect(give_tag_a_slug, sender=Tag, dispatch_uid="reviews.tag_slug")

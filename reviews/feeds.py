@@ -1,5 +1,7 @@
 """RSS and Atom feeds of published reviews: the latest, and those of one tag or one film."""
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -12,6 +14,8 @@ from .models import Film, Review
 from .views import shows_listing, shows_reviews
 
 FEED_LENGTH = 20
+# XML 1.0 cannot carry these; Django refuses to write a feed that holds one.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def item_title_text(review):
@@ -24,9 +28,26 @@ class ReviewFeed(Feed):
     """RSS 2.0 of published reviews, newest first; subclasses choose the reviews."""
 
     feed_type = Rss201rev2Feed
+    # RSS readers treat titles and descriptions as HTML; Atom says its titles are text.
+    text_is_html = True
 
     def reviews(self, obj):
         raise NotImplementedError
+
+    def get_feed(self, obj, request):
+        """The feed, its own title and description escaped for RSS, and without the
+        control characters XML cannot carry (a headline may hold one)."""
+        feed = super().get_feed(obj, request)
+        if self.text_is_html:
+            for key in ("title", "description"):
+                feed.feed[key] = escape(feed.feed[key])
+        for entry in (feed.feed, *feed.items):
+            for key, value in entry.items():
+                if isinstance(value, str):
+                    entry[key] = NOT_XML.sub("", value)
+                elif key == "categories" and value:
+                    entry[key] = [NOT_XML.sub("", str(category)) for category in value]
+        return feed
 
     def items(self, obj):
         shows_listing()
@@ -61,6 +82,7 @@ class ReviewFeed(Feed):
 
 class AtomFeedMixin:
     feed_type = Atom1Feed
+    text_is_html = False
 
     def subtitle(self, obj):
         return self.description(obj)

@@ -1,7 +1,10 @@
 """Admin forms: the editors' mistakes explained on the field where they made them."""
 
 from django import forms
+from django.utils.text import Truncator
+from taggit.models import Tag
 
+from .images import validate_image_file
 from .models import RelatedFilm
 
 NOT_AN_IMAGE = "This file is not an image: upload a JPEG, PNG, WebP or GIF picture."
@@ -10,6 +13,16 @@ TAGS_HELP = (
     "A single tag of several words needs a comma after it (film noir,); "
     "without any comma, each word becomes a tag."
 )
+
+
+class CheckedImageField(forms.ImageField):
+    """An image field that checks an upload as the model does before Pillow decodes it, so
+    that a decompression bomb is refused as one, not as "not an image"."""
+
+    def to_python(self, data):
+        if hasattr(data, "size"):
+            validate_image_file(data)
+        return super().to_python(data)
 
 
 class EditorialForm(forms.ModelForm):
@@ -26,13 +39,32 @@ class EditorialForm(forms.ModelForm):
                 # Pillow's "not an image" from the form field, in the validator's words.
                 self.fields[name].error_messages["invalid_image"] = NOT_AN_IMAGE
 
+    def clean_tags(self):
+        """taggit does not check a tag's length; the database would refuse a long one."""
+        tags = self.cleaned_data["tags"]
+        limit = Tag._meta.get_field("name").max_length
+        for tag in tags:
+            if len(tag) > limit:
+                raise forms.ValidationError(
+                    "A tag may be at most %(limit)d characters; “%(tag)s” has %(length)d.",
+                    code="tag_too_long",
+                    params={"limit": limit, "tag": Truncator(tag).chars(40), "length": len(tag)},
+                )
+        return tags
+
 
 class FilmAdminForm(EditorialForm):
     image_fields = ("poster",)
 
+    class Meta:
+        field_classes = {"poster": CheckedImageField}
+
 
 class ReviewAdminForm(EditorialForm):
     image_fields = ("hero_image",)
+
+    class Meta:
+        field_classes = {"hero_image": CheckedImageField}
 
 
 class RelatedFilmInlineForm(forms.ModelForm):

@@ -1,4 +1,4 @@
-"""Checking uploaded images and making their WebP renditions."""
+"""Checking uploaded images, storing them re-encoded, and making their WebP renditions."""
 
 import hashlib
 import io
@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
+JPEG_MODES = {"L", "RGB", "CMYK"}
 
 
 def validate_image_file(file):
@@ -60,6 +62,67 @@ def validate_image_file(file):
             code="image_format",
             params={"format": image_format},
         )
+
+
+def reencode(file):
+    """The image in ``file`` encoded afresh, as ``(bytes, format)``, with no metadata.
+
+    An accepted image (see ``validate_image_file``) is stored only as Pillow writes it
+    again, in the same format: EXIF (the camera, the time, GPS positions), XMP, PNG text
+    chunks and JPEG or GIF comments are dropped, so nothing hidden in them, a script or a
+    reader's whereabouts, reaches the site. EXIF orientation is applied to the pixels
+    first, so the picture still stands the right way up. The ICC colour profile is kept:
+    it is needed to show the colours right, and says nothing about anyone. Only the first
+    frame of an animated GIF or WebP is kept: posters and hero images are stills, as are
+    their renditions, and a long animation is a way to exhaust memory. JPEG and WebP are
+    re-encoded at quality 90.
+    """
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    try:
+        with Image.open(file) as source:
+            image_format = source.format
+            # A copy of the first frame, turned as EXIF says, without the source's info.
+            image = ImageOps.exif_transpose(source)
+    finally:
+        file.seek(position)
+    options = {}
+    if icc_profile := image.info.get("icc_profile"):
+        options["icc_profile"] = icc_profile
+    if "transparency" in image.info:
+        options["transparency"] = image.info["transparency"]
+    image.info = {}
+    if image_format == "JPEG":
+        if image.mode not in JPEG_MODES:
+            image = image.convert("RGB")
+        options.update(quality=90, optimize=True)
+    elif image_format == "WEBP":
+        options.update(quality=90, method=4)
+    elif image_format == "GIF":
+        options.pop("icc_profile", None)
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue(), image_format
+
+
+def store_clean_upload(instance, field_name):
+    """Before an image just uploaded to this field is stored, re-encode it (``reencode``).
+
+    The file keeps its name with the extension of its real format; the field's width and
+    height are those of the stored picture. Call it in the model's ``save`` before the
+    file is committed; an image already in storage is left alone.
+    """
+    field_file = getattr(instance, field_name)
+    if not field_file or field_file._committed:
+        return
+    data, image_format = reencode(field_file.file)
+    name = str(PurePosixPath(field_file.name).with_suffix(EXTENSIONS[image_format]))
+    field_file.file = ContentFile(data, name=name)
+    field_file.name = name
+    field = instance._meta.get_field(field_name)
+    with Image.open(io.BytesIO(data)) as stored:
+        setattr(instance, field.width_field, stored.width)
+        setattr(instance, field.height_field, stored.height)
 
 
 def refresh_renditions(field_file, current):

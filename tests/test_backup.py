@@ -1,0 +1,170 @@
+"""``manage.py backup`` and ``manage.py restore``: a round trip keeps every review, every
+comment and every media file, on SQLite and on PostgreSQL alike."""
+
+import io
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from PIL import Image
+
+from comments.models import Comment
+from reviews.models import Review
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def snapshot():
+    """Everything a restore must bring back: reviews and comments, field by field, and the
+    bytes of every media file."""
+    media = Path(settings.MEDIA_ROOT)
+    return {
+        "reviews": list(Review.objects.order_by("pk").values()),
+        "comments": list(Comment.objects.order_by("pk").values()),
+        "tags": sorted(
+            (review.pk, tag) for review in Review.objects.all() for tag in review.tags.names()
+        ),
+        "media": {
+            path.relative_to(media).as_posix(): path.read_bytes()
+            for path in sorted(media.rglob("*"))
+            if path.is_file()
+        },
+    }
+
+
+def backup(output):
+    out = io.StringIO()
+    call_command("backup", output=output, stdout=out)
+    [archive] = output.glob("backup-*.tar.gz")
+    assert str(archive) in out.getvalue()
+    return archive
+
+
+@pytest.fixture
+def site(make_review):
+    """The seed content, and a review of our own with a hero image and comments."""
+    call_command("seed", stdout=io.StringIO())
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 360), "darkred").save(buffer, "JPEG")
+    review = make_review(
+        headline="Backed up with its picture",
+        hero_image=SimpleUploadedFile("still.jpg", buffer.getvalue()),
+        hero_alt="A red screen",
+    )
+    review.tags.add("archive")
+    first = Comment.objects.create(
+        review=review,
+        author_name="Ruth",
+        author_email="ruth@example.com",
+        body="Approved.",
+        status=Comment.Status.APPROVED,
+    )
+    Comment.objects.create(
+        review=review,
+        author_name="Tommy",
+        author_email="t@example.com",
+        body="A reply.",
+        parent=first,
+        status=Comment.Status.APPROVED,
+    )
+    Comment.objects.create(
+        review=review, author_name="Kathy", author_email="k@example.com", body="Pending."
+    )
+    return review
+
+
+def test_a_backup_restored_brings_back_every_review_comment_and_media_file(site, tmp_path, client):
+    before = snapshot()
+    assert len(before["reviews"]) >= 5 and len(before["comments"]) >= 3
+    assert len(before["media"]) >= 2  # the image and its rendition
+    archive = backup(tmp_path / "backups")
+
+    Comment.objects.all().delete()
+    Review.objects.all().delete()
+    shutil.rmtree(settings.MEDIA_ROOT)
+    Review.objects.create(
+        film=site.film, headline="Written after the backup", slug="later", body="."
+    )
+
+    out = io.StringIO()
+    call_command("restore", str(archive), yes=True, stdout=out)
+
+    assert snapshot() == before
+    assert "Restored" in out.getvalue()
+    page = client.get(site.get_absolute_url())
+    assert page.status_code == 200
+    assert site.hero_image.url in page.text
+
+
+def test_the_archive_holds_a_manifest_the_database_and_the_media(site, tmp_path):
+    archive = backup(tmp_path)
+
+    with tarfile.open(archive) as contents:
+        names = contents.getnames()
+        manifest = json.load(contents.extractfile("manifest.json"))
+    assert manifest["database"]["file"] in names
+    assert manifest["database"]["vendor"] in ("sqlite", "postgresql")
+    assert sorted(manifest["media"]) == sorted(n for n in names if n.startswith("media/"))
+    assert f"media/{site.hero_image.name}" in names
+
+
+def test_restore_refuses_without_yes_and_changes_nothing(site, tmp_path):
+    archive = backup(tmp_path)
+    site.headline = "Changed after the backup"
+    site.save()
+
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore", str(archive))
+
+    site.refresh_from_db()
+    assert site.headline == "Changed after the backup"
+
+
+def test_restore_refuses_an_archive_not_made_by_backup(db, tmp_path):
+    archive = tmp_path / "other.tar.gz"
+    with tarfile.open(archive, "w:gz") as contents:
+        contents.add(Path(__file__), arcname="notes.py")
+
+    with pytest.raises(CommandError, match="not an archive made by"):
+        call_command("restore", str(archive), yes=True)
+
+
+def test_restore_never_writes_outside_the_media_folder(db, tmp_path):
+    archive = backup(tmp_path / "backups")
+    # The same archive with a file that climbs out of media/.
+    tampered = tmp_path / "tampered.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(tampered, "w:gz") as target:
+        for member in source.getmembers():
+            target.addfile(member, source.extractfile(member))
+        escape = tarfile.TarInfo("media/../../escaped.txt")
+        escape.size = 3
+        target.addfile(escape, io.BytesIO(b"out"))
+
+    with pytest.raises(CommandError, match="outside the media folder"):
+        call_command("restore", str(tampered), yes=True)
+
+    assert not (Path(settings.MEDIA_ROOT).parent.parent / "escaped.txt").exists()
+
+
+def test_restore_refuses_a_backup_of_another_kind_of_database(db, tmp_path):
+    archive = backup(tmp_path / "backups")
+    other = tmp_path / "other.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(other, "w:gz") as target:
+        for member in source.getmembers():
+            content = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(content)
+                vendor = manifest["database"]["vendor"]
+                manifest["database"]["vendor"] = "postgresql" if vendor == "sqlite" else "sqlite"
+                content = json.dumps(manifest).encode()
+                member.size = len(content)
+            target.addfile(member, io.BytesIO(content))
+
+    with pytest.raises(CommandError, match=f"This is a backup of a .*the site runs on {vendor}"):
+        call_command("restore", str(other), yes=True)
