@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run serve setup install test lint check clean
+.PHONY: run serve setup install test test-browser test-all screenshots lint check clean bench-load
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -52,8 +52,30 @@ serve: install var/secret_key
 	@echo
 	PORT=$(PORT) $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.py
 
+# 32 clients reading and commenting for 60 s against gunicorn, then an audit that nothing
+# acknowledged was lost. SQLite in /tmp unless DATABASE_URL (an empty database) and REDIS_URL.
+bench-load: install
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+# The unit tests; the browser tests (tests/browser/) are left out unless asked for by marker.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# axe-core and the Nu HTML Checker, at the versions package-lock.json pins, in node_modules/.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# End to end in Debian's Chromium (apt-get install chromium); needs Java for the HTML checker.
+test-browser: install node_modules/.installed
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+test-all: install node_modules/.installed
+	$(PY) -m pytest -m "browser or not browser" $(PYTEST_ARGS)
+
+# docs/screenshots/: the home, review and film pages at 390 and 1280 px wide.
+screenshots: install
+	$(PY) -m pytest -q -m browser tests/browser/screenshots.py
 
 lint: install
 	$(VENV)/bin/ruff check .

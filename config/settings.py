@@ -7,9 +7,14 @@ unsafe defaults and passes ``manage.py check --deploy``.
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "taggit",
+    "csp",
+    "axes",
     "reviews",
     "comments",
 ]
@@ -67,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,7 +163,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Collected static files are needed only in production; locally WhiteNoise finds them in place.
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles")) if PRODUCTION else None
-MEDIA_URL = "/media/"
+# A path when Django or the web server in front serves uploads; an absolute URL
+# (https://media.example.com/) when they are served from elsewhere.
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploaded media is served by Django itself unless a web server or object storage does it.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
@@ -192,6 +204,29 @@ SITE_NAME = os.environ.get("SITE_NAME", "Long Take")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 LOGIN_URL = "admin:login"
 
+# Sign-in resists password guessing (django-axes): after AXES_FAILURE_LIMIT wrong passwords
+# for one account from one address, that account is refused from that address, even with
+# the right password, for AXES_COOLOFF_TIME. Counting the pair rather than the account
+# alone means a stranger cannot lock an editor out from elsewhere. Every failure and
+# lockout is logged and kept in the admin (Axes: access attempts, failures, logs).
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out sign-in is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets that pair's earlier failures
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per failure, besides the counter
+# The page in the site's design (templates/axes/lockout.html) saying when to try again.
+AXES_LOCKOUT_CALLABLE = "config.signin.lockout_response"
+# The same visitor address as the comments' rate limit, past NUM_PROXIES trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "comments.views.client_ip"
+# Logs name the account and address tried (never the password), so someone can act on them.
+AXES_SENSITIVE_PARAMETERS = []
+AXES_VERBOSE = False
+
 # Security headers, everywhere; the HTTPS-only ones in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -207,6 +242,50 @@ if PRODUCTION:
     CSRF_COOKIE_HTTPONLY = True
     if env_bool("BEHIND_TLS_PROXY"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def url_origin(url):
+    """``scheme://host[:port]`` of an absolute URL; None for a path such as ``/media/``."""
+    parts = urlsplit(url or "")
+    if parts.netloc:
+        return f"{parts.scheme or 'https'}://{parts.netloc}"
+    return None
+
+
+# Content Security Policy (django-csp; config/csp.py). The public site runs no inline
+# script or style at all; JSON-LD <script type="application/ld+json"> blocks are data, not
+# script, and need no allowance. Images may also come from the media host when uploads are
+# served from elsewhere (an absolute MEDIA_URL, or object storage's custom domain).
+MEDIA_ORIGINS = sorted(
+    {
+        origin
+        for origin in (
+            url_origin(MEDIA_URL),
+            url_origin("//" + STORAGES["default"]["OPTIONS"].get("custom_domain", "")),
+        )
+        if origin
+    }
+)
+PUBLIC_CSP_DIRECTIVES = {
+    "default-src": [CSP_SELF],
+    "script-src": [CSP_SELF],
+    "style-src": [CSP_SELF],
+    "img-src": [CSP_SELF, "data:", *MEDIA_ORIGINS],
+    "font-src": [CSP_SELF],
+    "connect-src": [CSP_SELF],
+    "object-src": [CSP_NONE],
+    "base-uri": [CSP_SELF],
+    "form-action": [CSP_SELF],
+    "frame-ancestors": [CSP_NONE],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": PUBLIC_CSP_DIRECTIVES}
+# The admin's pages, under /admin/: the same, except that styles may be inline. Django's
+# admin writes <style> blocks (the change list without actions) and our admin adds some
+# (the desk's moderation notice, image thumbnails' style attributes). Scripts stay 'self'
+# only: Django 5.2's admin has no inline script.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {**PUBLIC_CSP_DIRECTIVES, "style-src": [CSP_SELF, CSP_UNSAFE_INLINE]}
+}
 
 # Readers' comments. By default every comment waits for a moderator.
 COMMENTS_THREAD_DEPTH = env_int("COMMENTS_THREAD_DEPTH", 3)

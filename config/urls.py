@@ -28,7 +28,8 @@ urlpatterns = [
     path("", include("reviews.urls")),
 ]
 
-if settings.SERVE_MEDIA:
+# Only a local path can be served here; an absolute MEDIA_URL is served elsewhere.
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [
         re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
