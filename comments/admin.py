@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import models, transaction
-from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.db.models import Count, F, OuterRef, Subquery
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -13,10 +13,11 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
+from config.pagination import CappedPaginator
 from reviews.models import Review
 
 from . import services
-from .models import Comment
+from .models import Comment, QueuePosition
 
 EXCERPT_LENGTH = 120
 CONTEXT_LENGTH = 80
@@ -47,11 +48,16 @@ class WaitingOnReviewFilter(admin.SimpleListFilter):
     limit = 25
 
     def lookups(self, request, model_admin):
+        # Counted on the comments' (status, review) index, and headlines read for the
+        # busiest only: joining first would read a headline for every comment waiting.
+        pending = Comment.objects.pending().order_by().values("review")
+        busiest_ids = pending.annotate(waiting=Count("*")).order_by("-waiting", "review")
+        waiting = pending.filter(review=OuterRef("pk")).annotate(waiting=Count("*"))
         busiest = (
-            Review.objects.filter(comments__status=Comment.Status.PENDING)
-            .values("pk", "headline")
-            .annotate(waiting=Count("comments"))
-            .order_by("-waiting", "headline")[: self.limit]
+            Review.objects.filter(pk__in=busiest_ids.values("review")[: self.limit])
+            .annotate(waiting=Subquery(waiting.values("waiting")))
+            .values("pk", "headline", "waiting")
+            .order_by("-waiting", "headline")
         )
         choices = [(str(r["pk"]), f"{r['headline']} ({r['waiting']})") for r in busiest]
         # Keep the chosen review listed once its queue is empty, so the filter stays visible.
@@ -97,8 +103,11 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ["author_name", "author_email", "body"]
     search_help_text = "Search the commenter's name or email, or the text."
     list_per_page = 50
-    # get_ordering puts pending comments before these.
-    ordering = [F("submitted_at").desc(nulls_last=True), "-id"]
+    # Counts stop at 10,000 (settings.PAGINATOR_COUNT_CAP): a million comments are not
+    # counted on each page load, and pages go no deeper than an offset of 10,000.
+    paginator = CappedPaginator
+    # get_ordering puts pending comments before these, and comments of unknown date last.
+    ordering = ["-submitted_at", "-id"]
     show_full_result_count = False
     actions = ["approve", "reject", "mark_spam"]
     fieldsets = [
@@ -126,16 +135,11 @@ class CommentAdmin(admin.ModelAdmin):
     reply_fieldsets = [(None, {"fields": ["reply_context", "body", "author_name"]})]
 
     def get_queryset(self, request):
-        queue_position = Case(
-            When(status=Comment.Status.PENDING, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
         # The rows show a review's headline, not its text.
         return (
             super()
             .get_queryset(request)
-            .annotate(queue_position=queue_position)
+            .annotate(queue_position=QueuePosition())
             .defer(
                 "review__body",
                 "review__body_html",
@@ -146,7 +150,9 @@ class CommentAdmin(admin.ModelAdmin):
         )
 
     def get_ordering(self, request):
-        """Pending first, then newest first; comments of unknown date last."""
+        """Pending first, then newest first; comments of unknown date last. The order of
+        the comment_queue indexes, whatever the status filter, so a page is read from an
+        index rather than sorted."""
         return [F("queue_position").asc(), *self.ordering]
 
     def get_actions(self, request):

@@ -23,6 +23,34 @@ class CommentQuerySet(models.QuerySet):
         )
 
 
+class QueuePosition(models.Func):
+    """Where a comment stands in the moderation queue, before newest first: 0 pending,
+    1 pending of unknown date, 2 decided, 3 decided of unknown date.
+
+    The values are written into the SQL, not passed as parameters, so that this is the very
+    expression the queue's indexes hold and the database reads the queue in index order.
+    Unknown dates get their own positions so that the date can be sorted plainly
+    descending, which puts nulls first on PostgreSQL and last on SQLite, as the indexes do.
+    """
+
+    output_field = models.PositiveSmallIntegerField()
+
+    def __init__(self):
+        super().__init__(F("status"), F("submitted_at"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (status, status_params), (submitted, submitted_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        pending = f"{status} = '{Comment.Status.PENDING}'"
+        dated = f"{submitted} IS NOT NULL"
+        sql = (
+            f"CASE WHEN {pending} AND {dated} THEN 0 WHEN {pending} THEN 1"
+            f" WHEN {dated} THEN 2 ELSE 3 END"
+        )
+        return sql, (*status_params, *submitted_params)
+
+
 class Comment(models.Model):
     """A reader's comment on a review; nobody else sees it until a moderator approves it."""
 
@@ -89,7 +117,19 @@ class Comment(models.Model):
         ordering = [F("submitted_at").asc(nulls_first=True), "id"]
         indexes = [
             models.Index(fields=["review", "status", "submitted_at"], name="comment_review_status"),
-            models.Index(fields=["status", "-submitted_at"], name="comment_queue"),
+            # The moderation queue in its order, of every status and of one.
+            models.Index(
+                QueuePosition(), F("submitted_at").desc(), F("id").desc(), name="comment_queue"
+            ),
+            models.Index(
+                F("status"),
+                QueuePosition(),
+                F("submitted_at").desc(),
+                F("id").desc(),
+                name="comment_status_queue",
+            ),
+            # The reviews with comments waiting, counted from the index alone.
+            models.Index(fields=["status", "review"], name="comment_status_review"),
             models.Index(fields=["author_email", "status"], name="comment_author_status"),
         ]
         constraints = [

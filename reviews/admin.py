@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Count
@@ -7,6 +8,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
+from taggit.models import Tag
+
+from config.pagination import CappedPaginator
 
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
 from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
@@ -174,8 +178,10 @@ class RatingScaleFilter(admin.SimpleListFilter):
     parameter_name = "out_of"
 
     def lookups(self, request, model_admin):
+        # rating_best is set exactly when the review is rated; filtering on it reads the
+        # scales from the review_rating_scale index.
         scales = (
-            Review.objects.rated()
+            Review.objects.filter(rating_best__isnull=False)
             .order_by("rating_best")
             .values_list("rating_best", flat=True)
             .distinct()
@@ -187,6 +193,91 @@ class RatingScaleFilter(admin.SimpleListFilter):
             return queryset.filter(rating_value__isnull=True)
         if self.value() and self.value().isdigit():
             return queryset.filter(rating_best=int(self.value()))
+        return queryset
+
+
+class PublishedYearFilter(admin.SimpleListFilter):
+    """The years from the first review's publication to the last, newest first.
+
+    In place of a date hierarchy, whose list of years reads every review's date: these
+    come from the first and last dates alone, two lookups in the review_publish_order
+    index. A year without reviews is offered too, and lists nothing.
+    """
+
+    title = "published in"
+    parameter_name = "published"
+
+    def lookups(self, request, model_admin):
+        dates = Review.objects.filter(publish_at__isnull=False).order_by("publish_at", "id")
+        dates = dates.values_list("publish_at", flat=True)
+        first, last = dates.first(), dates.last()
+        if first is None:
+            return []
+        first_year, last_year = timezone.localtime(first).year, timezone.localtime(last).year
+        return [(str(year), str(year)) for year in range(last_year, first_year - 1, -1)]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(publish_at__year=int(self.value()))
+        return queryset
+
+
+class LatestReviewsFilter(admin.SimpleListFilter):
+    """Choices drawn from the latest reviews, not from every review: a list of every
+    reviewed film or every tag would run to thousands. A chosen value stays listed."""
+
+    latest = 200
+    limit = 20
+
+    def chosen(self, choices, model):
+        chosen = self.value()
+        if chosen and chosen.isdigit() and chosen not in {pk for pk, _ in choices}:
+            found = model.objects.filter(pk=chosen).first()
+            if found is not None:
+                choices.append((chosen, str(found)))
+        return choices
+
+    def latest_reviews(self):
+        """The reviews at the top of the list, newest first, from the review_publish_order
+        index."""
+        return Review.objects.order_by("-publish_at", "-id").values("pk")[: self.latest]
+
+
+class RecentFilmFilter(LatestReviewsFilter):
+    title = "film (recently reviewed)"
+    parameter_name = "film"
+
+    def lookups(self, request, model_admin):
+        films = {}
+        rows = self.latest_reviews().values_list("film_id", "film__title", "film__year")
+        for pk, title, year in rows:
+            films.setdefault(str(pk), f"{title} ({year})")
+        return self.chosen(list(films.items())[: self.limit], Film)
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(film_id=int(self.value()))
+        return queryset
+
+
+class RecentTagFilter(LatestReviewsFilter):
+    title = "tag (used lately)"
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        tags = (
+            Tag.objects.filter(
+                taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Review),
+                taggit_taggeditem_items__object_id__in=self.latest_reviews(),
+            )
+            .annotate(uses=Count("taggit_taggeditem_items"))
+            .order_by("-uses", "name")[: self.limit]
+        )
+        return self.chosen([(str(tag.pk), tag.name) for tag in tags], Tag)
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(tags__id=int(self.value()))
         return queryset
 
 
@@ -222,12 +313,16 @@ class ReviewAdmin(admin.ModelAdmin):
     search_fields = ["headline", "film__title", "byline", "body"]
     list_filter = [
         ReviewStatusFilter,
+        PublishedYearFilter,
         RatingScaleFilter,
-        ("film", admin.RelatedOnlyFieldListFilter),
-        ("tags", admin.RelatedOnlyFieldListFilter),
+        RecentFilmFilter,
+        RecentTagFilter,
         "comments_open",
     ]
-    date_hierarchy = "publish_at"
+    # Newest first (Review.Meta.ordering) from the review_publish_order index; counts stop
+    # at 10,000 (settings.PAGINATOR_COUNT_CAP) and so do the pages.
+    paginator = CappedPaginator
+    show_full_result_count = False
     autocomplete_fields = ["film", "mentioned_films"]
     prepopulated_fields = {"slug": ("headline",)}
     readonly_fields = ["hero_preview"]

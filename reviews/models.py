@@ -1,3 +1,4 @@
+import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -9,7 +10,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from .images import picture, refresh_renditions, validate_image_file
+from .images import picture, refresh_renditions, store_clean_upload, validate_image_file
 from .markdown import render_markdown
 from .ratings import HALF_STAR, WHOLE_STAR, Rating
 
@@ -19,6 +20,21 @@ def tags_with_counts():
     return Tag.objects.annotate(item_count=Count("taggit_taggeditem_items")).filter(
         item_count__gt=0
     )
+
+
+def give_tag_a_slug(sender, instance, **kwargs):
+    """Before a tag is saved, make sure its slug can name its page.
+
+    taggit slugifies the name, which leaves nothing of a name made only of punctuation,
+    symbols or emoji ("<>", "🎬"), and NFKC can make the slug longer than its column. Such
+    a slug keeps what it has, and a short hash of the name makes it unique. Connected by
+    ``ReviewsConfig.ready()``.
+    """
+    limit = Tag._meta.get_field("slug").max_length
+    if instance.slug and len(instance.slug) <= limit:
+        return
+    digest = hashlib.sha256(instance.name.encode()).hexdigest()[:8]
+    instance.slug = f"{instance.slug[: limit - len(digest) - 1] or 'tag'}-{digest}"
 
 
 def save_renditions(instance, image_field, renditions_field):
@@ -109,6 +125,7 @@ class Film(models.Model):
         return f"{self.title} ({self.year})"
 
     def save(self, *args, **kwargs):
+        store_clean_upload(self, "poster")
         super().save(*args, **kwargs)
         save_renditions(self, "poster", "poster_renditions")
 
@@ -300,7 +317,13 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["-publish_at", "-id"]
-        indexes = [models.Index(fields=["status", "publish_at"], name="review_status_publish")]
+        indexes = [
+            models.Index(fields=["status", "publish_at"], name="review_status_publish"),
+            # Newest first, for the home page and the admin's list.
+            models.Index(fields=["publish_at", "id"], name="review_publish_order"),
+            # The scales in use, for the admin's rating filter.
+            models.Index(fields=["rating_best"], name="review_rating_scale"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(publish_at__isnull=False),
@@ -347,6 +370,7 @@ class Review(models.Model):
         self.body_html, self.body_sections = render_markdown(self.body)
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
+        store_clean_upload(self, "hero_image")
         super().save(*args, **kwargs)
         save_renditions(self, "hero_image", "hero_renditions")
 

@@ -4,6 +4,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from config.pagecache import depend_on, expires_at
+from config.pagination import ListingPaginator
 
 from .models import Credit, Film, Person, Review, group_by_role, tags_with_counts
 from .recommendations import blended_related
@@ -34,6 +35,7 @@ class ReviewListView(ListView):
     template_name = "reviews/review_list.html"
     context_object_name = "reviews"
     paginate_by = 12
+    paginator_class = ListingPaginator  # the newest 100 pages; older ones by search and tags
 
     def get_queryset(self):
         return Review.objects.published().for_listing()
@@ -47,13 +49,15 @@ class ReviewListView(ListView):
 
 
 class ReviewDetailView(DetailView):
-    """A published review; staff may also preview drafts and scheduled reviews."""
+    """A published review; editors (who may view reviews in the admin) may also preview
+    drafts and scheduled reviews. Moderators are staff too, but not editors."""
 
     template_name = "reviews/review_detail.html"
     context_object_name = "review"
 
     def get_queryset(self):
-        reviews = Review.objects.all() if self.request.user.is_staff else Review.objects.published()
+        previews = self.request.user.has_perm("reviews.view_review")
+        reviews = Review.objects.all() if previews else Review.objects.published()
         return reviews.select_related("film").prefetch_related(
             "tags",
             "pull_quotes",
@@ -129,6 +133,7 @@ class TagDetailView(ListView):
     template_name = "reviews/tag_detail.html"
     context_object_name = "reviews"
     paginate_by = 12
+    paginator_class = ListingPaginator
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
