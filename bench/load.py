@@ -38,6 +38,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from machine import cpu_description, database_description
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-load"
 HOST = "127.0.0.1"
@@ -170,32 +172,6 @@ def prepare_database(args):
     description = database_description()
     connection.close()
     return sorted(set(pages)), targets, description
-
-
-def database_description():
-    from django.conf import settings
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        text = f"SQLite {connection.Database.sqlite_version} (file, WAL)"
-    elif connection.vendor == "postgresql":
-        version = connection.pg_version
-        text = f"PostgreSQL {version // 10000}.{version % 10000}"
-    else:
-        text = connection.vendor
-    cache = "Redis" if settings.REDIS_URL else "the database table"
-    return f"{text}; cache: {cache}"
-
-
-def cpu_description():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 class Results:

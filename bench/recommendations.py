@@ -20,6 +20,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from machine import cpu_description, database_description
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SQLITE_FILE = Path(tempfile.gettempdir()) / "bench-recommendations.sqlite3"
 
@@ -219,28 +221,6 @@ def timed(function, *args):
     started = time.perf_counter()
     result = function(*args)
     return time.perf_counter() - started, result
-
-
-def cpu_description():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def database_description():
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        return f"SQLite {connection.Database.sqlite_version} (file)"
-    if connection.vendor == "postgresql":
-        version = connection.pg_version
-        return f"PostgreSQL {version // 10000}.{version % 10000}"
-    return connection.vendor
 
 
 def main():

@@ -1,0 +1,30 @@
+"""What the benchmarks ran on, for bench/RESULTS.md."""
+
+import platform
+
+
+def cpu_description():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def database_description():
+    """The database and cache Django is configured with (call after django.setup())."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        text = f"SQLite {connection.Database.sqlite_version} (file, WAL)"
+    elif connection.vendor == "postgresql":
+        version = connection.pg_version
+        text = f"PostgreSQL {version // 10000}.{version % 10000}"
+    else:
+        text = connection.vendor
+    cache = "Redis" if settings.REDIS_URL else "the database table"
+    return f"{text}; cache: {cache}"
