@@ -66,14 +66,14 @@ class Person(models.Model):
 class FilmQuerySet(models.QuerySet):
     def reviewed(self):
         """Films with at least one published review, annotated with ``review_count``."""
-        published = Q(reviews__in=Review.objects.published())
+        published = published_condition("reviews__")
         return self.annotate(review_count=Count("reviews", filter=published)).filter(
             review_count__gt=0
         )
 
     def with_rating_summary(self):
         """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated reviews."""
-        rated = Q(reviews__in=Review.objects.published().rated())
+        rated = published_condition("reviews__") & Q(reviews__rating_value__isnull=False)
         return self.annotate(
             rating_average=Avg("reviews__rating_normalised", filter=rated),
             rating_count=Count("reviews", filter=rated),
@@ -223,10 +223,20 @@ class RelatedFilm(models.Model):
         return f"{self.film} → {self.related}"
 
 
+def published_condition(prefix=""):
+    """The condition for a review readers can see, reached through ``prefix`` (e.g.
+    ``"reviews__"`` from a film): published, or scheduled for a time that has come.
+
+    A plain condition on the joined row, so a film's counts need no subquery.
+    """
+    live = [Review.Status.SCHEDULED, Review.Status.PUBLISHED]
+    return Q(**{f"{prefix}status__in": live, f"{prefix}publish_at__lte": timezone.now()})
+
+
 class ReviewQuerySet(models.QuerySet):
     def published(self):
         """Reviews readers can see: published, or scheduled for a time that has come."""
-        return self.exclude(status=Review.Status.DRAFT).filter(publish_at__lte=timezone.now())
+        return self.filter(published_condition())
 
     def rated(self):
         return self.filter(rating_value__isnull=False)
