@@ -103,6 +103,14 @@ TEMPLATES = [
             ],
         },
     },
+    # Jinja2 renders only what a page repeats hundreds of times (a review's comments): it is
+    # about eight times faster than Django's engine there. Everything else is Django's.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 # Database: DATABASE_URL, or a SQLite file tuned for several web workers.

@@ -1,5 +1,7 @@
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from comments.forms import CommentForm
 from comments.models import Comment
@@ -28,6 +30,15 @@ def build_threads(comments):
     return threads
 
 
+def render_threads(comments):
+    """The threads' HTML (empty without comments), by Jinja2: see settings.TEMPLATES."""
+    if not comments:
+        return ""
+    return mark_safe(  # noqa: S308 (Jinja2 escaped every value; bodies are sanitised HTML)
+        render_to_string("comments/threads.html", {"threads": build_threads(comments)})
+    )
+
+
 @register.inclusion_tag("comments/section.html", takes_context=True)
 def comments_section(context, review):
     """The review's approved comments in threads, the visitor's own pending ones, and the form."""
@@ -48,7 +59,7 @@ def comments_section(context, review):
     replying_to = next((c for c in comments if str(c.pk) == str(parent_id)), None)
     return {
         "review": review,
-        "threads": build_threads(comments),
+        "threads": render_threads(comments),
         "response_count": sum(c.status == Comment.Status.APPROVED for c in comments),
         "comments_open": is_open,
         "form": form,

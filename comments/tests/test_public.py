@@ -9,7 +9,7 @@ import itertools
 import smtplib
 import time
 from collections import deque
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -277,6 +277,23 @@ def test_approved_comments_are_threaded_under_their_parents_oldest_first(client,
         ),
         ("Tommy", "Second thread.", [("Ruth", "Reply to Tommy.", [])]),
     ]
+
+
+def test_each_comment_shows_when_it_was_written_in_the_sites_time_zone(
+    client, review, settings
+):
+    settings.TIME_ZONE = "Europe/London"
+    written = datetime(2026, 7, 4, 20, 5, tzinfo=UTC)
+    comment = add_comment(review, submitted_at=written)
+    undated = add_comment(review)
+    Comment.objects.filter(pk=undated.pk).update(submitted_at=None)  # as in the seed
+
+    response = client.get(review.get_absolute_url())
+
+    time_element = comment_item(response, comment).find("time")
+    assert time_element.text == "4 July 2026, 21:05"
+    assert time_element.attrs["datetime"] == "2026-07-04T21:05:00+0100"
+    assert comment_item(response, undated).find("time") is None
 
 
 def test_response_count_counts_approved_comments_only(client, review):
