@@ -1,20 +1,20 @@
 """The Jinja2 environment, for the few templates rendered many times per page (see
 settings.TEMPLATES): the same autoescaping as Django's templates, and dates formatted the
-way the rest of the site shows them."""
+way the rest of the site shows them, in the time zone the template is given (looking the
+current one up for each of hundreds of dates costs more than formatting them)."""
 
-from django.utils import timezone
 from jinja2 import Environment
 
 
-def local_datetime(value):
-    """ "22 November 2026, 09:05" in the site's time zone, like Django's "j F Y, H:i"."""
-    value = timezone.localtime(value)
+def local_datetime(value, zone):
+    """22 November 2026, 09:05: Django's "j F Y, H:i" in the time zone ``zone``."""
+    value = value.astimezone(zone)
     return f"{value.day} {value:%B %Y, %H:%M}"
 
 
-def iso_datetime(value):
-    """ "2026-11-22T09:05:00+0000", for a <time datetime> attribute."""
-    return f"{timezone.localtime(value):%Y-%m-%dT%H:%M:%S%z}"
+def iso_datetime(value, zone):
+    """2026-11-22T09:05:00+0000, for a <time datetime> attribute."""
+    return f"{value.astimezone(zone):%Y-%m-%dT%H:%M:%S%z}"
 
 
 def environment(**options):

@@ -1,6 +1,7 @@
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from comments.forms import CommentForm
@@ -35,7 +36,10 @@ def render_threads(comments):
     if not comments:
         return ""
     return mark_safe(  # noqa: S308 (Jinja2 escaped every value; bodies are sanitised HTML)
-        render_to_string("comments/threads.html", {"threads": build_threads(comments)})
+        render_to_string(
+            "comments/threads.html",
+            {"threads": build_threads(comments), "time_zone": timezone.get_current_timezone()},
+        )
     )
 
 
