@@ -48,6 +48,9 @@ class ReviewListView(ListView):
         return context
 
 
+OTHER_REVIEWS_SHOWN = 6
+
+
 class ReviewDetailView(DetailView):
     """A published review; editors (who may view reviews in the admin) may also preview
     drafts and scheduled reviews. Moderators are staff too, but not editors."""
@@ -69,11 +72,19 @@ class ReviewDetailView(DetailView):
         film_id = self.object.film_id
         depend_on(f"review:{self.object.pk}", "tags", *film_keys(film_id))
         expires_at(self.object.film.reviews.next_publication_time)
-        other_reviews = self.object.film.reviews.published().exclude(pk=self.object.pk)
+        # The newest few; the film's page lists them all. One more is read to know if it does.
+        other_reviews = list(
+            self.object.film.reviews.published().exclude(pk=self.object.pk)[
+                : OTHER_REVIEWS_SHOWN + 1
+            ]
+        )
         related_films = blended_related(self.object.film)
         shows_films(related.film for related in related_films)
         return super().get_context_data(
-            other_reviews=other_reviews, related_films=related_films, **kwargs
+            other_reviews=other_reviews[:OTHER_REVIEWS_SHOWN],
+            more_reviews_of_the_film=len(other_reviews) > OTHER_REVIEWS_SHOWN,
+            related_films=related_films,
+            **kwargs,
         )
 
 

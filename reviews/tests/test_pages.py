@@ -109,6 +109,31 @@ def test_review_page_lists_related_films_in_the_editors_order(
     assert html.index("The Fountain") < html.index('Moon</a> <span class="year">(2009)')
 
 
+def test_review_page_shows_the_newest_other_reviews_of_the_film_and_links_to_all(
+    client, make_review, make_film
+):
+    film = make_film(title="Solaris", year=1972)
+    now = timezone.now()
+    review = make_review(film=film, headline="The one being read", publish_at=now)
+    for days in range(1, 6):
+        make_review(
+            film=film, headline=f"Written {days} days ago", publish_at=now - timedelta(days)
+        )
+
+    html = client.get(review.get_absolute_url()).text
+    assert "Written 1 days ago" in html and "Written 5 days ago" in html
+    assert "All the reviews of Solaris" not in html
+
+    for days in range(6, 9):
+        make_review(
+            film=film, headline=f"Written {days} days ago", publish_at=now - timedelta(days)
+        )
+    html = client.get(review.get_absolute_url()).text
+    shown = [f"Written {days} days ago" in html for days in range(1, 9)]
+    assert shown == [True] * 6 + [False] * 2
+    assert f'<a href="{film.get_absolute_url()}">All the reviews of Solaris</a>' in html
+
+
 def test_drafts_are_not_found_by_visitors_but_staff_can_preview(client, make_review, admin_user):
     draft = make_review(headline="Work in progress", status=Review.Status.DRAFT)
     response = client.get(draft.get_absolute_url())
