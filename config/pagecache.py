@@ -10,12 +10,18 @@ Never cached: signed-in users, a browser that has comments awaiting moderation (
 them) or messages to show, anything but a plain 200. The CSRF token in a stored page is
 replaced by the reader's own each time it is served. ``PAGE_CACHE_SECONDS = 0`` turns
 the cache off.
+
+A hit reads the page's small record (its versions and ETag) from the shared cache and its
+body from this process's own copy when it has one (``LocalBodies``), else from the shared
+cache.
 """
 
+import collections
 import contextvars
 import functools
 import hashlib
 import re
+import threading
 import uuid
 
 from django.conf import settings
@@ -27,6 +33,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 
 VERSION_PREFIX = "page-version:"
 PAGE_PREFIX = "page:"
+BODY_PREFIX = "page-body:"
 PERSONAL_SESSION_KEY = "sees_personal_pages"
 CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 CSRF_PLACEHOLDER = b"\x00csrf\x00"
@@ -110,7 +117,9 @@ def cached_for_readers(view):
         key = PAGE_PREFIX + hashlib.sha256(path.encode()).hexdigest()
         stored = cache.get(key)
         if stored and current_versions(list(stored["versions"])) == stored["versions"]:
-            return serve(request, stored)
+            parts = stored_body(stored["etag"])
+            if parts is not None:
+                return serve(request, stored, parts)
         page = {"versions": {}, "expires": None}
         token = _rendering.set(page)
         try:
@@ -121,26 +130,79 @@ def cached_for_readers(view):
             _rendering.reset(token)
         if response.status_code != 200 or response.streaming or request.session.modified:
             return response
-        stored = {
-            "versions": page["versions"],
-            "content": CSRF_TOKEN.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content),
-            "content_type": response["Content-Type"],
-            "etag": etag_for(path, page["versions"]),
-        }
+        etag = etag_for(path, page["versions"])
         timeout = settings.PAGE_CACHE_SECONDS
         if page["expires"]:
             timeout = min(timeout, max(0, (page["expires"] - timezone.now()).total_seconds()))
         if timeout >= 1:
+            # The page around each CSRF token, which is the reader's own each time.
+            parts = CSRF_TOKEN.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
+            store_body(etag, parts.split(CSRF_PLACEHOLDER), int(timeout))
+            stored = {
+                "versions": page["versions"],
+                "content_type": response["Content-Type"],
+                "etag": etag,
+            }
             cache.set(key, stored, int(timeout))
-        return add_validators(request, response, stored["etag"])
+        return add_validators(request, response, etag)
 
     return wrapped
 
 
-def serve(request, stored):
-    content = stored["content"]
-    if CSRF_PLACEHOLDER in content:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+class LocalBodies:
+    """Page bodies this process served lately, by ETag, up to a size in bytes.
+
+    A body never changes under its ETag (the ETag names the versions it was rendered
+    with), so keeping a copy is safe: whether it is still the page to serve is decided by
+    the versions in the shared cache, each time. It saves fetching and unpickling
+    a large page from the shared cache on every hit.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes, self.size = max_bytes, 0
+        self.bodies = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, etag):
+        with self.lock:
+            parts = self.bodies.get(etag)
+            if parts is not None:
+                self.bodies.move_to_end(etag)
+            return parts
+
+    def put(self, etag, parts):
+        size = sum(map(len, parts))
+        if size > self.max_bytes:
+            return
+        with self.lock:
+            if etag in self.bodies:
+                return
+            self.bodies[etag] = parts
+            self.size += size
+            while self.size > self.max_bytes:
+                _, dropped = self.bodies.popitem(last=False)
+                self.size -= sum(map(len, dropped))
+
+
+local_bodies = LocalBodies(settings.PAGE_CACHE_LOCAL_BYTES)
+
+
+def stored_body(etag):
+    parts = local_bodies.get(etag)
+    if parts is None:
+        parts = cache.get(BODY_PREFIX + etag.strip('"'))
+        if parts is not None:
+            local_bodies.put(etag, parts)
+    return parts
+
+
+def store_body(etag, parts, timeout):
+    cache.set(BODY_PREFIX + etag.strip('"'), parts, timeout)
+    local_bodies.put(etag, parts)
+
+
+def serve(request, stored, parts):
+    content = get_token(request).encode().join(parts) if len(parts) > 1 else parts[0]
     response = HttpResponse(content, content_type=stored["content_type"])
     response["X-Page-Cache"] = "hit"
     return add_validators(request, response, stored["etag"])

@@ -206,6 +206,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Pages for anonymous readers are cached this long at most, and dropped as soon as anything
 # they show changes (config/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# Each server process also keeps the pages it served lately, up to this many bytes, so that
+# a hit reads only the small record of versions from the shared cache.
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
 
 SITE_NAME = os.environ.get("SITE_NAME", "Long Take")
 # The site's public address, for links in emails.

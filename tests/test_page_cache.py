@@ -14,6 +14,7 @@ from django.utils import timezone
 from comments import services
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
+from config import pagecache
 from reviews.models import Credit, Person, Review
 
 
@@ -27,6 +28,10 @@ def page_cache(settings, db):
 def commit(django_capture_on_commit_callbacks):
     """Run a change as a committed transaction, with its after-commit work."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def without_csrf_tokens(response):
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
 
 
 def hit(response):
@@ -171,6 +176,30 @@ def test_a_cached_page_carries_each_readers_own_csrf_token(two_reviews):
     page = reader.get(first.get_absolute_url())
     assert hit(page)
     assert post_comment(reader, first, page).status_code == 302
+
+
+def test_a_page_is_served_whole_from_another_process_or_from_this_ones_copy(two_reviews):
+    first, _ = two_reviews
+    rendered = fetch(first.get_absolute_url())
+    pagecache.local_bodies.bodies.clear()  # as in another server process
+    from_shared = fetch(first.get_absolute_url())
+    from_local = fetch(first.get_absolute_url())
+    assert hit(from_shared) and hit(from_local)
+    assert without_csrf_tokens(from_shared) == without_csrf_tokens(rendered)
+    assert without_csrf_tokens(from_local) == without_csrf_tokens(rendered)
+
+
+def test_each_process_keeps_only_as_many_pages_as_its_budget_allows():
+    bodies = pagecache.LocalBodies(max_bytes=10)
+    bodies.put('"a"', [b"1234"])
+    bodies.put('"b"', [b"12", b"34"])
+    bodies.get('"a"')  # used lately: kept
+    bodies.put('"c"', [b"1234"])
+    bodies.put('"big"', [b"12345678901"])
+    assert bodies.get('"a"') == [b"1234"]
+    assert bodies.get('"b"') is None
+    assert bodies.get('"c"') == [b"1234"]
+    assert bodies.get('"big"') is None
 
 
 def test_a_commenter_with_a_pending_comment_sees_it_and_others_do_not(two_reviews):
