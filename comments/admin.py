@@ -103,6 +103,9 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ["author_name", "author_email", "body"]
     search_help_text = "Search the commenter's name or email, or the text."
     list_per_page = 50
+    # "Show all" lists up to this many (a filtered queue: one review, one reason), so that a
+    # moderator can select and decide them in one action.
+    list_max_show_all = 1000
     # Counts stop at 10,000 (settings.PAGINATOR_COUNT_CAP): a million comments are not
     # counted on each page load, and pages go no deeper than an offset of 10,000.
     paginator = CappedPaginator

@@ -5,7 +5,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.urls import reverse
 
 logger = logging.getLogger(__name__)
@@ -13,9 +13,9 @@ logger = logging.getLogger(__name__)
 
 def never_raises(send):
     @functools.wraps(send)
-    def wrapper(comment):
+    def wrapper(comment, *args, **kwargs):
         try:
-            send(comment)
+            send(comment, *args, **kwargs)
         except Exception:
             logger.exception(
                 "Could not send the %s email for comment %s", send.__name__, comment.pk
@@ -53,8 +53,24 @@ def comment_waiting(comment):
     )
 
 
+def comments_approved(comments):
+    """Tell the commenters of many approved comments, over one connection to the mail
+    server rather than one per email."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception:
+        logger.exception("Could not reach the mail server for %d approved comments", len(comments))
+        return
+    try:
+        for comment in comments:
+            comment_approved(comment, connection)
+    finally:
+        connection.close()
+
+
 @never_raises
-def comment_approved(comment):
+def comment_approved(comment, connection=None):
     """Tell the commenter (if they asked) and the person it answers (if they asked)."""
     link = absolute(comment.get_absolute_url())
     if comment.notify and comment.author_email and not comment.is_staff_reply:
@@ -63,6 +79,7 @@ def comment_approved(comment):
             f"Thank you, {comment.display_name}. Your comment is now on the page:\n\n{link}\n",
             None,
             [comment.author_email],
+            connection=connection,
         )
     parent = comment.parent
     if (
@@ -77,4 +94,5 @@ def comment_approved(comment):
             f"{comment.display_name} replied to your comment:\n\n{comment.body[:1000]}\n\n{link}\n",
             None,
             [parent.author_email],
+            connection=connection,
         )

@@ -9,6 +9,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config import pagecache
@@ -114,7 +116,7 @@ def moderate(comments, status, moderator):
             # A parent approved in the same batch was read before it changed.
             if comment.parent_id in changed:
                 comment.parent.status = status
-            transaction.on_commit(lambda comment=comment: notifications.comment_approved(comment))
+        transaction.on_commit(lambda: notifications.comments_approved(changing))
     return len(changing)
 
 
@@ -122,9 +124,15 @@ def update_comment_counts(review_ids):
     """Store each review's number of approved comments on it, for listings, and mark the
     pages showing those reviews stale once the transaction commits."""
     review_ids = set(review_ids)
-    for review_id in review_ids:
-        count = Comment.objects.approved().filter(review_id=review_id).count()
-        Review.objects.filter(pk=review_id).update(comment_count=count)
+    approved = (
+        Comment.objects.approved()
+        .filter(review=OuterRef("pk"))
+        .order_by()
+        .values("review")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    Review.objects.filter(pk__in=review_ids).update(comment_count=Coalesce(Subquery(approved), 0))
     invalidate_review_pages(review_ids)
 
 

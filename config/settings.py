@@ -202,6 +202,8 @@ IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 IMAGE_RENDITION_WIDTHS = (480, 960, 1600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A moderator may select a whole "Show all" page of the queue (1,000 comments) for one action.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 
 # Pages for anonymous readers are cached this long at most, and dropped as soon as anything
 # they show changes (config/pagecache.py); 0 turns the page cache off.

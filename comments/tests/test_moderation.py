@@ -240,6 +240,33 @@ def test_bulk_decision_sets_status_records_moderator_recounts_and_reports(
     assert review.comment_count == approved_now
 
 
+def test_a_thousand_comments_on_many_reviews_are_approved_in_one_action_in_few_queries(
+    moderator_client, make_review, django_assert_max_num_queries
+):
+    reviews = [make_review() for _ in range(40)]
+    Comment.objects.bulk_create(
+        Comment(
+            review=reviews[n % 40],
+            author_name="Reader",
+            body=f"Comment {n}",
+            body_html=f"<p>Comment {n}</p>",
+            status=Comment.Status.PENDING,
+            submitted_at=timezone.now(),
+        )
+        for n in range(1000)
+    )
+    shown_all = moderator_client.get(QUEUE, {"status__exact": "pending", "all": ""})
+    assert len(rows(shown_all)) == 1000
+
+    # The action and the queue shown after it; not two queries per review.
+    with django_assert_max_num_queries(35):
+        response = act(moderator_client, "approve", *Comment.objects.all())
+
+    assert "Approved 1000 comments." in shown_messages(response)
+    assert not Comment.objects.pending().exists()
+    assert set(Review.objects.values_list("comment_count", flat=True)) == {25}
+
+
 def test_bulk_decision_reports_comments_already_in_that_state(moderator_client, review):
     pending = comment_on(review, "Waiting")
     approved = comment_on(review, "Out already", status=Comment.Status.APPROVED)

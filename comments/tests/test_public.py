@@ -279,9 +279,7 @@ def test_approved_comments_are_threaded_under_their_parents_oldest_first(client,
     ]
 
 
-def test_each_comment_shows_when_it_was_written_in_the_sites_time_zone(
-    client, review, settings
-):
+def test_each_comment_shows_when_it_was_written_in_the_sites_time_zone(client, review, settings):
     settings.TIME_ZONE = "Europe/London"
     written = datetime(2026, 7, 4, 20, 5, tzinfo=UTC)
     comment = add_comment(review, submitted_at=written)
@@ -937,6 +935,50 @@ def test_a_commenter_who_asked_is_emailed_when_an_approved_reply_answers_them(
     assert "reply" in email.subject.lower()
     assert "An answer." in email.body
     assert reply.get_absolute_url() in email.body
+
+
+def test_approving_many_comments_tells_each_commenter_over_one_mail_connection(
+    review, moderator, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    for n in range(5):
+        add_comment(
+            review,
+            f"Comment {n}.",
+            author_email=f"reader{n}@example.com",
+            notify=True,
+            status=Comment.Status.PENDING,
+        )
+    connections = []
+    open_connection = notifications.get_connection
+    monkeypatch.setattr(
+        notifications,
+        "get_connection",
+        lambda: connections.append(open_connection()) or connections[-1],
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate(Comment.objects.all(), Comment.Status.APPROVED, moderator)
+
+    assert sorted(email.to[0] for email in mailoutbox) == [
+        f"reader{n}@example.com" for n in range(5)
+    ]
+    assert len(connections) == 1
+
+
+def test_approvals_stand_and_are_logged_when_the_mail_server_cannot_be_reached(
+    review, moderator, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    add_comment(review, "Approve me.", notify=True, status=Comment.Status.PENDING)
+
+    def refuse(self):
+        raise smtplib.SMTPConnectError(421, "Service not available")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.open", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate(Comment.objects.all(), Comment.Status.APPROVED, moderator)
+
+    assert bodies_shown(Client().get(review.get_absolute_url())) == ["Approve me."]
+    assert "Could not reach the mail server for 1 approved comments" in caplog.text
 
 
 def test_a_reply_approved_together_with_its_restored_parent_notifies_the_parents_author(
