@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run serve setup install test test-browser test-all screenshots lint check clean bench-load
+.PHONY: run serve setup install test test-browser test-all screenshots lint check clean bench bench-load
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -51,6 +51,11 @@ serve: install var/secret_key
 	@echo "  Production mode under gunicorn: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@echo
 	PORT=$(PORT) $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.py
+
+# Throughput against the trivial view, growth from 1,000 to 1,000,000 comments, moderation at
+# scale, gunicorn and granian; on SQLite and on PostgreSQL with Redis (bench/serving.py).
+bench: install
+	$(PY) bench/serving.py $(BENCH_ARGS)
 
 # 32 clients reading and commenting for 60 s against gunicorn, then an audit that nothing
 # acknowledged was lost. SQLite in /tmp unless DATABASE_URL (an empty database) and REDIS_URL.

@@ -52,3 +52,9 @@ def healthz(request):
         "cache": "ok" if cache_ok else "unavailable",
     }
     return JsonResponse(body, status=200 if database else 503)
+
+
+def ping(request):
+    """The trivial view: the whole stack (middleware, routing) and no work of the site's own.
+    bench/serving.py measures every page against it."""
+    return HttpResponse("pong", content_type="text/plain; charset=utf-8")

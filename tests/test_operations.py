@@ -114,7 +114,13 @@ def test_comments_are_accepted_and_pages_render_when_redis_is_down(settings, mak
     assert Comment.objects.get().body == "Posted while Redis was down."
 
 
-@pytest.mark.parametrize("path", ["/healthz"])
+@pytest.mark.parametrize("path", ["/healthz", "/ping"])
 def test_health_check_needs_no_session_or_cookie(client, db, path):
     response = client.get(path)
     assert "Set-Cookie" not in response.headers
+
+
+def test_ping_is_the_benchmarks_trivial_view(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/ping")
+    assert response.content == b"pong"

@@ -1,0 +1,661 @@
+"""The site under load: throughput, growth and moderation at scale, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/serving.py [--databases sqlite,postgresql] [--seconds 8] [--clients 8]
+
+For each database it builds (once, then reuses) two synthetic archives with
+``manage.py build_archive``: a large one (10,000 films, 100,000 reviews, 1,000,000 comments,
+5,000 tags) and a small one (the same, with 1,000 comments). The newest review of each is
+given exactly 200 approved comments. Archives live in /tmp/bench-site (SQLite) or in the
+PostgreSQL databases ``bench_site_large`` and ``bench_site_small`` (``--postgres-url``);
+``--rebuild`` builds them again. A first build takes about 3 minutes (SQLite) to 5
+(PostgreSQL) for the large archive.
+
+Then, against the production server on 127.0.0.1 (production mode, Redis as the cache on
+PostgreSQL), a load generator in this process keeps ``--clients`` connections busy on one
+page at a time for ``--seconds`` and records requests per second, p50/p99 latency and the
+server's CPU time per request (from /proc, summed over the server's processes). Every page
+is given as a ratio to the same server's trivial view (``/ping``) measured in the same run,
+before and after the pages.
+
+- Throughput: home, a review with 200 comments, its film, the most used tag, a search and
+  the RSS feed, with the page cache warm and with it off, on the large archive.
+- Servers: the same under gunicorn and under granian.
+- Growth: the server's CPU time per request for the same pages (cache off) on the small
+  archive and on the large one; the ratio should stay under 1.5.
+- Moderation at scale: the time to open the pending queue as a moderator, and to approve
+  1,000 pending comments in one admin action, on the large archive.
+
+Figures are printed and appended to bench/RESULTS.md with the machine's description.
+``--scale 0.01`` builds archives a hundredth of the size, to try the bench quickly.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from http.client import HTTPConnection
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+from machine import cpu_description
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+WORK_DIR = Path(tempfile.gettempdir()) / "bench-site"
+HOST = "127.0.0.1"
+LARGE = {"films": 10_000, "reviews": 100_000, "comments": 1_000_000, "tags": 5_000}
+SMALL = {**LARGE, "comments": 1_000}
+COMMENTS_ON_THE_REVIEW = 200
+APPROVED_AT_ONCE = 1_000
+TARGETS = {"warm review": 0.70, "cold review": 0.15, "growth": 1.5}
+MODERATOR = ("moderator", "moderator-demo-pass")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--servers", default="gunicorn,granian")
+    parser.add_argument("--seconds", type=float, default=8, help="per page and cache state")
+    parser.add_argument("--clients", type=int, default=8, help="connections kept busy")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the archive sizes")
+    parser.add_argument("--rebuild", action="store_true", help="build the archives again")
+    parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--only", choices=["throughput", "growth", "moderation"], action="append")
+    return parser.parse_args()
+
+
+# Archives
+
+
+class Archive:
+    """One synthetic archive in one database, built once and reused."""
+
+    def __init__(self, args, vendor, name, sizes):
+        self.args, self.vendor, self.name = args, vendor, name
+        self.sizes = {key: max(1, round(value * args.scale)) for key, value in sizes.items()}
+        suffix = "" if args.scale == 1 else f"_x{args.scale:g}".replace(".", "_")
+        label = f"{name}{suffix}"
+        if vendor == "sqlite":
+            self.path = WORK_DIR / f"sqlite-{label}.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self.database = f"bench_site_{label}"
+            self.url = f"{args.postgres_url.rstrip('/')}/{self.database}"
+        self.marker = WORK_DIR / f"{vendor}-{label}.built"
+
+    def environment(self, production=False):
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": self.url,
+            "VAR_DIR": str(WORK_DIR),
+            "STATIC_ROOT": str(WORK_DIR / "static"),
+            "MEDIA_ROOT": str(WORK_DIR / "media"),
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "RECOMMENDATIONS_REFRESH_IN_BACKGROUND": "0",
+            "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "plain",
+        }
+        environment.pop("REDIS_URL", None)
+        if self.vendor == "postgresql":
+            environment["REDIS_URL"] = self.args.redis_url
+        if production:
+            environment.update(
+                PRODUCTION="1",
+                DEBUG="0",
+                SECRET_KEY=SECRET_KEY,
+                ALLOWED_HOSTS=HOST,
+                SECURE_SSL_REDIRECT="0",
+                # Each server starts with an empty cache of its own.
+                CACHE_KEY_PREFIX=f"bench-site-{uuid.uuid4().hex[:8]}",
+            )
+        return environment
+
+    def manage(self, *command, production=False):
+        subprocess.run(  # noqa: S603 (this Python's manage.py, with the bench's arguments)
+            [sys.executable, "manage.py", *command],
+            cwd=BASE_DIR,
+            env=self.environment(production),
+            check=True,
+        )
+
+    def exists(self):
+        if not self.marker.exists():
+            return False
+        if self.vendor == "sqlite":
+            return self.path.exists()
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, connect_timeout=5):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    def build(self):
+        WORK_DIR.mkdir(exist_ok=True)
+        self.marker.unlink(missing_ok=True)
+        if self.vendor == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        else:
+            recreate_postgres_database(self.args.postgres_url, self.database)
+        print(f"Building the {self.name} archive on {self.vendor}: {self.sizes}", flush=True)
+        self.manage("migrate", "--noinput", "--verbosity", "0")
+        self.manage("createcachetable")
+        self.manage("seed")
+        self.manage("create_demo_accounts")
+        self.manage("build_archive", *(f"--{key}={value}" for key, value in self.sizes.items()))
+        self.marker.write_text(json.dumps(self.sizes))
+
+    def prepare(self):
+        """Build when needed; then the pages to measure and what the archive holds."""
+        if self.args.rebuild or not self.exists():
+            self.build()
+        output = subprocess.run(  # noqa: S603 (this script, run by this Python)
+            [sys.executable, __file__, "--prepare-targets"],
+            cwd=BASE_DIR,
+            env=self.environment(),
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return json.loads(output.strip().splitlines()[-1])
+
+
+def recreate_postgres_database(server_url, name):
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"{server_url.rstrip('/')}/postgres", autocommit=True) as connection:
+        database = sql.Identifier(name)
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(database))
+
+
+def prepare_targets():
+    """Run in a child process with the archive's DATABASE_URL: give the newest review exactly
+    200 approved comments, and print the pages to measure as JSON."""
+    import django
+
+    sys.path.insert(0, str(BASE_DIR))
+    django.setup()
+    from django.db import transaction
+    from django.db.models import Count, Q
+    from django.utils import timezone
+    from machine import database_description
+
+    from comments.management.archive_text import NOUNS_BY_USE
+    from comments.models import Comment
+    from comments.services import update_comment_counts
+    from comments.text import render_comment_text
+    from reviews.models import Film, Review, tags_with_counts
+
+    review = Review.objects.published().order_by("-publish_at", "-pk").first()
+    comments = review.comments.aggregate(
+        total=Count("pk"), approved=Count("pk", filter=Q(status="approved"))
+    )
+    if comments != {"total": COMMENTS_ON_THE_REVIEW, "approved": COMMENTS_ON_THE_REVIEW}:
+        now = timezone.now()
+        with transaction.atomic():
+            review.comments.all().delete()
+            for n in range(COMMENTS_ON_THE_REVIEW):
+                body = f"Comment {n + 1} on this review: the ending stayed with me for days."
+                Comment.objects.create(
+                    review=review,
+                    author_name=f"Reader {n + 1}",
+                    author_email=f"reader{n + 1}@example.com",
+                    body=body,
+                    body_html=render_comment_text(body),
+                    status=Comment.Status.APPROVED,
+                    submitted_at=now,
+                    moderated_at=now,
+                )
+            update_comment_counts([review.pk])
+    tag = tags_with_counts().order_by("-item_count", "name").first()
+    query = f"{NOUNS_BY_USE[3]} {NOUNS_BY_USE[12]}"
+    pending = Comment.objects.filter(status=Comment.Status.PENDING).order_by("-submitted_at")
+    print(
+        json.dumps(
+            {
+                "pages": {
+                    "home": "/",
+                    f"review ({COMMENTS_ON_THE_REVIEW} comments)": review.get_absolute_url(),
+                    "film": review.film.get_absolute_url(),
+                    f"tag ({tag.item_count:,} items)": f"/tags/{tag.slug}/",
+                    f'search "{query}"': "/search/?" + urllib.parse.urlencode({"q": query}),
+                    "RSS feed": "/feeds/reviews/rss/",
+                },
+                "pending": list(pending.values_list("pk", flat=True)[:APPROVED_AT_ONCE]),
+                "holds": {
+                    "films": Film.objects.count(),
+                    "reviews": Review.objects.count(),
+                    "comments": Comment.objects.count(),
+                    "pending": pending.count(),
+                    "tags": tags_with_counts().count(),
+                },
+                "database": database_description(),
+            }
+        )
+    )
+
+
+# Servers
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+SERVERS = {
+    # Workers for two cores, as `make serve` runs it (config/gunicorn.py).
+    "gunicorn": lambda port: [
+        str(BASE_DIR / ".venv/bin/gunicorn"), "config.wsgi", "-c", "config/gunicorn.py",
+    ],
+    "granian": lambda port: [
+        str(BASE_DIR / ".venv/bin/granian"), "--interface", "wsgi", "--host", HOST,
+        "--port", str(port), "--workers", str(os.cpu_count()), "--blocking-threads", "2",
+        "--no-ws", "--log-level", "warning", "config.wsgi:application",
+    ],
+}  # fmt: skip
+
+
+class Server:
+    def __init__(self, kind, archive, cached):
+        self.kind, self.archive, self.cached = kind, archive, cached
+        self.port = free_port()
+
+    def __enter__(self):
+        environment = self.archive.environment(production=True)
+        environment.update(
+            HOST=HOST,
+            PORT=str(self.port),
+            PAGE_CACHE_SECONDS="600" if self.cached else "0",
+            COMMENTS_RATE_LIMIT="1000000000",
+        )
+        self.log = open(WORK_DIR / f"{self.kind}.log", "ab")
+        self.process = subprocess.Popen(  # noqa: S603 (a fixed command: the venv's server)
+            SERVERS[self.kind](self.port),
+            cwd=BASE_DIR,
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if get(self.port, "/ping")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError(f"{self.kind} did not start: see {self.log.name}")
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.log.close()
+
+    def cpu_seconds(self):
+        """CPU time of the server's processes so far, reaped workers included."""
+        children, times = {}, {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii") as stat:
+                    text = stat.read()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()
+            pid, parent = int(entry.name), int(fields[1])
+            children.setdefault(parent, []).append(pid)
+            times[pid] = sum(int(value) for value in fields[11:15])
+        total, stack = 0, [self.process.pid]
+        while stack:
+            pid = stack.pop()
+            total += times.get(pid, 0)
+            stack.extend(children.get(pid, []))
+        return total / CLOCK_TICKS
+
+
+# The load generator
+
+
+def get(port, path, headers=None, body=None, method="GET"):
+    connection = HTTPConnection(HOST, port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read(), response
+    finally:
+        connection.close()
+
+
+async def fetch(port, request):
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        writer.write(request)
+        data = await reader.read()
+    finally:
+        writer.close()
+    return int(data[9:12]) if data[:5] == b"HTTP/" else 0
+
+
+async def keep_busy(port, path, clients, seconds):
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n"
+        "User-Agent: bench/serving.py\r\n\r\n"
+    ).encode()
+    latencies, statuses = [], {}
+    deadline = time.perf_counter() + seconds
+
+    async def client():
+        while (started := time.perf_counter()) < deadline:
+            try:
+                status = await fetch(port, request)
+            except OSError:
+                status = 0
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies, statuses, time.perf_counter() - started
+
+
+def measure(server, path, clients, seconds):
+    """Requests per second, latencies and the server's CPU per request on one page."""
+    asyncio.run(keep_busy(server.port, path, clients, 1))  # warm: connections, caches
+    cpu_before = server.cpu_seconds()
+    latencies, statuses, elapsed = asyncio.run(keep_busy(server.port, path, clients, seconds))
+    cpu = server.cpu_seconds() - cpu_before
+    latencies.sort()
+    count = len(latencies)
+    return {
+        "requests": count,
+        "rps": count / elapsed,
+        "p50": latencies[count // 2] * 1000,
+        "p99": latencies[min(count - 1, int(count * 0.99))] * 1000,
+        "cpu_ms": cpu / count * 1000,
+        "failed": {status: n for status, n in statuses.items() if status != 200},
+    }
+
+
+def failures(row):
+    """ "3 × 502, 1 × no answer": what came back instead of a 200."""
+    return ", ".join(
+        f"{n} × {status or 'no answer'}" for status, n in sorted(row["failed"].items())
+    )
+
+
+def measure_pages(server, pages, args):
+    """The baseline, every page, the baseline again; each page as a ratio to the baseline."""
+    first = measure(server, "/ping", args.clients, args.seconds)
+    rows = {name: measure(server, path, args.clients, args.seconds) for name, path in pages.items()}
+    last = measure(server, "/ping", args.clients, args.seconds)
+    baseline = {
+        key: (first[key] + last[key]) / 2 for key in ("rps", "p50", "p99", "cpu_ms", "requests")
+    }
+    baseline["failed"] = dict(Counter(first["failed"]) + Counter(last["failed"]))
+    for row in rows.values():
+        row["ratio"] = row["rps"] / baseline["rps"]
+        row["cpu_ratio"] = baseline["cpu_ms"] / row["cpu_ms"]
+    for name, row in {"baseline (/ping)": baseline, **rows}.items():
+        print(
+            f"    {name:32} {row['rps']:8.1f} req/s  p50 {row['p50']:7.1f} ms  "
+            f"p99 {row['p99']:7.1f} ms  CPU {row['cpu_ms']:6.2f} ms/req"
+            + (f"  {row['ratio']:6.1%} of baseline" if "ratio" in row else "")
+            + (f"  not 200: {failures(row)}" if row["failed"] else ""),
+            flush=True,
+        )
+    return {"baseline (/ping)": baseline, **rows}
+
+
+# Moderation
+
+
+class Moderator:
+    """A signed-in moderator in the admin, with cookies like a browser's."""
+
+    QUEUE = "/admin/comments/comment/?status__exact=pending"
+
+    def __init__(self, port):
+        self.port, self.cookies = port, {}
+
+    def request(self, path, form=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        status, content, response = get(
+            self.port, path, headers, body, "POST" if form is not None else "GET"
+        )
+        seconds = time.perf_counter() - started
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return status, content.decode(), seconds, response.headers.get("Location")
+
+    def csrf_token(self, page):
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    def sign_in(self):
+        _, page, _, _ = self.request("/admin/login/")
+        username, password = MODERATOR
+        form = {"username": username, "password": password, "next": "/admin/"}
+        status, _, _, _ = self.request(
+            "/admin/login/", {**form, "csrfmiddlewaretoken": self.csrf_token(page)}
+        )
+        if status != 302:
+            raise RuntimeError(f"The moderator could not sign in ({status}).")
+
+
+def measure_moderation(server, pending_ids):
+    moderator = Moderator(server.port)
+    moderator.sign_in()
+    openings, page = [], ""
+    for _ in range(6):
+        status, page, seconds, _ = moderator.request(Moderator.QUEUE)
+        if status != 200:
+            raise RuntimeError(f"The pending queue answered {status}.")
+        openings.append(seconds * 1000)
+    form = {
+        "csrfmiddlewaretoken": moderator.csrf_token(page),
+        "action": "approve",
+        "index": "0",
+        "_selected_action": [str(pk) for pk in pending_ids],
+    }
+    status, _, seconds, location = moderator.request(Moderator.QUEUE, form)
+    _, after, _, _ = moderator.request(location or Moderator.QUEUE)
+    message = re.search(r"Approved [\d,]+ comments?\.", after)
+    result = {
+        "open_ms": statistics.median(openings[1:]),
+        "approve_s": seconds,
+        "approved": len(pending_ids),
+        "message": message.group(0) if message else f"no confirmation (status {status})",
+    }
+    print(
+        f"    pending queue opens in {result['open_ms']:.0f} ms (median of 5); "
+        f"approving {len(pending_ids):,} in one action took {seconds:.2f} s: {result['message']}",
+        flush=True,
+    )
+    return result
+
+
+# The run
+
+
+SECRET_KEY = secrets.token_urlsafe(50)
+
+
+def bench_database(args, vendor):
+    print(f"\n{vendor}", flush=True)
+    large = Archive(args, vendor, "large", LARGE)
+    small = Archive(args, vendor, "small", SMALL)
+    wanted = set(args.only or ["throughput", "growth", "moderation"])
+    report = {"vendor": vendor, "large": large.prepare()}
+    large.manage("collectstatic", "--noinput", "--verbosity", "0", production=True)
+    pages = report["large"]["pages"]
+    if "throughput" in wanted:
+        report["throughput"] = {}
+        for kind in args.servers.split(","):
+            for cached in (True, False):
+                print(f"  {kind}, page cache {'warm' if cached else 'off'}", flush=True)
+                with Server(kind, large, cached) as server:
+                    report["throughput"][kind, cached] = measure_pages(server, pages, args)
+    if "growth" in wanted:
+        report["small"] = small.prepare()
+        report["growth"] = {}
+        for name, archive in (("small", small), ("large", large)):
+            print(f"  growth: {name} archive, gunicorn, page cache off", flush=True)
+            with Server("gunicorn", archive, cached=False) as server:
+                report["growth"][name] = measure_pages(server, report[name]["pages"], args)
+    if "moderation" in wanted:
+        print("  moderation, large archive", flush=True)
+        with Server("gunicorn", large, cached=True) as server:
+            report["moderation"] = measure_moderation(server, report["large"]["pending"])
+    return report
+
+
+def figure(value, digits=1):
+    return f"{value:,.{digits}f}"
+
+
+def holdings(holds):
+    return (
+        f"{holds['films']:,} films, {holds['reviews']:,} reviews, {holds['comments']:,} "
+        f"comments ({holds['pending']:,} pending), {holds['tags']:,} tags in use"
+    )
+
+
+def report_lines(args, report):
+    """bench/RESULTS.md's section for one database; misses are marked "MISSED"."""
+    large = report["large"]
+    lines = [
+        f"## The site under load: {report['vendor']}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- Platform: {platform.platform()}",
+        f"- CPUs: {os.cpu_count()} × {cpu_description()}",
+        f"- Python: {platform.python_version()}",
+        f"- Database: {large['database']}",
+        f"- Large archive: {holdings(large['holds'])}",
+        f"- Load: {args.clients} connections on 127.0.0.1, {args.seconds:g} s per page after "
+        "1 s of warm-up; a new connection per request; CPU is the server's user+system time "
+        "(all its processes) divided by the requests served.",
+        "",
+    ]
+    misses = []
+    if "throughput" in report:
+        lines += [
+            "### Throughput (large archive)",
+            "",
+            "| Server | Cache | Page | req/s | × baseline | p50 ms | p99 ms | CPU ms/req "
+            "| × baseline CPU | |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for (kind, cached), rows in report["throughput"].items():
+            cache = "warm" if cached else "off"
+            for name, row in rows.items():
+                target = TARGETS["warm review" if cached else "cold review"]
+                note = ""
+                if name.startswith("review") and kind == "gunicorn":
+                    met = row["ratio"] >= target
+                    note = f"target ≥ {target:.0%}" + ("" if met else ": MISSED")
+                    if not met:
+                        misses.append(f"{kind}, cache {cache}, {name}: {row['ratio']:.0%}")
+                if row["failed"]:
+                    note += f" not 200: {failures(row)}"
+                ratio = f"{row['ratio']:.1%}" if "ratio" in row else "1"
+                cpu_ratio = f"{row['cpu_ratio']:.1%}" if "cpu_ratio" in row else "1"
+                lines.append(
+                    f"| {kind} | {cache} | {name} | {figure(row['rps'])} | {ratio} | "
+                    f"{figure(row['p50'])} | {figure(row['p99'])} | {figure(row['cpu_ms'], 2)} "
+                    f"| {cpu_ratio} | {note} |"
+                )
+        lines.append("")
+    if "growth" in report:
+        small = report["small"]
+        lines += [
+            "### Growth: the same pages with 1,000 and with 1,000,000 comments (gunicorn, "
+            "cache off)",
+            "",
+            f"- Small archive: {holdings(small['holds'])}",
+            "",
+            "| Page | CPU ms/req, small | CPU ms/req, large | ratio | p50 ms, small "
+            "| p50 ms, large | |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        small_rows, large_rows = report["growth"]["small"], report["growth"]["large"]
+        for (name, before), after in zip(small_rows.items(), large_rows.values(), strict=True):
+            ratio = after["cpu_ms"] / before["cpu_ms"]
+            met = ratio < TARGETS["growth"]
+            if not met:
+                misses.append(f"growth of {name}: {ratio:.2f}")
+            lines.append(
+                f"| {name} | {figure(before['cpu_ms'], 2)} | {figure(after['cpu_ms'], 2)} | "
+                f"{ratio:.2f} | {figure(before['p50'])} | {figure(after['p50'])} | "
+                f"{'' if met else 'MISSED (target < 1.5)'} |"
+            )
+        lines.append("")
+    if "moderation" in report:
+        moderation = report["moderation"]
+        lines += [
+            "### Moderation at scale (large archive, gunicorn)",
+            "",
+            f"- Open the pending queue as a moderator: {moderation['open_ms']:.0f} ms "
+            "(median of 5, after one)",
+            f"- Approve {moderation['approved']:,} pending comments in one admin action: "
+            f"{moderation['approve_s']:.2f} s ({moderation['message']})",
+            "",
+        ]
+    lines += ["Missed targets: " + ("; ".join(misses) if misses else "none"), ""]
+    return lines
+
+
+def main():
+    if "--prepare-targets" in sys.argv:
+        return prepare_targets()
+    args = parse_args()
+    os.chdir(BASE_DIR)
+    WORK_DIR.mkdir(exist_ok=True)
+    sections = []
+    for vendor in args.databases.split(","):
+        report = bench_database(args, vendor)
+        lines = report_lines(args, report)
+        print("\n".join(lines))
+        sections.append("\n".join(lines))
+        if not args.no_results:
+            with open(BASE_DIR / "bench/RESULTS.md", "a", encoding="utf-8") as results:
+                results.write("\n" + "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
