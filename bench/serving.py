@@ -170,6 +170,8 @@ class Archive:
         """Build when needed; then the pages to measure and what the archive holds."""
         if self.args.rebuild or not self.exists():
             self.build()
+        else:
+            self.manage("migrate", "--noinput", "--verbosity", "0")  # built by older code
         output = subprocess.run(  # noqa: S603 (this script, run by this Python)
             [sys.executable, __file__, "--prepare-targets"],
             cwd=BASE_DIR,
