@@ -13,6 +13,12 @@ body (tagline, dek and the rendered body as plain text).
   word quoted, so nothing a reader types is ever FTS5 syntax.
 
 Both understand "quoted phrases", ``-word`` to leave a word out and ``or`` between words.
+
+Ranking reads each match's document, so a search ranks a few thousand at most. When more
+than ``MAX_RESULTS`` reviews match, it offers the best ``MAX_RESULTS`` of two sets of
+candidates: the newest ``MAX_CANDIDATES`` matches with one of the words outside the body
+(in the headline, film, people or tags, which outweigh the body), and the newest
+``MAX_RESULTS`` matches of all.
 """
 
 import html
@@ -27,14 +33,19 @@ from django.db import connection as default_connection
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+
+from config.pagination import ApproximateCount
 
 from .models import Review
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 32
+MAX_RESULTS = 1000
+MAX_CANDIDATES = 5000
 SNIPPET_WORDS = 32
 BATCH_SIZE = 500
 # The database wraps matches in snippets in these; indexed text never contains them.
@@ -73,8 +84,9 @@ def parse_query(query):
     return groups, excluded
 
 
-def fts5_query(query):
-    """The FTS5 query for a web search query, or None when there is nothing to look for."""
+def fts5_query(query, prominent=False):
+    """The FTS5 query for a web search query, or None when there is nothing to look for.
+    With ``prominent``, only its matches with one of its words outside the body."""
     groups, excluded = parse_query(query)
     if not groups:
         return None
@@ -83,6 +95,9 @@ def fts5_query(query):
         return "(" + " OR ".join('"' + term.replace('"', '""') + '"' for term in terms) + ")"
 
     required = " AND ".join(any_of(group) for group in groups)
+    if prominent:
+        words = any_of(itertools.chain(*groups))
+        required = f"({required}) AND {{headline film people tags}} : {words}"
     return f"({required}) NOT {any_of(excluded)}" if excluded else required
 
 
@@ -150,16 +165,30 @@ def build_documents(review_ids, apps=global_apps):
 
 
 class PostgresBackend:
-    match_ids_sql = (
-        "SELECT review_id FROM reviews_search WHERE document @@ websearch_to_tsquery('english', %s)"
+    # ``{published}`` is a subquery on the review whose id is ``id_column``. The matches
+    # come in no order: when there are more than ``MAX_RESULTS``, they are only counted.
+    id_column = "reviews_search.review_id"
+    matches_sql = (
+        "SELECT review_id, ts_rank(document, websearch_to_tsquery('english', %s))"
+        " FROM reviews_search WHERE document @@ websearch_to_tsquery('english', %s)"
+        " AND EXISTS ({published}) LIMIT %s"
     )
-    page_sql = (
-        "SELECT review_id, rank, ts_headline('english', body, query, %s) FROM ("
-        "  SELECT review_id, body, query, ts_rank(document, query) AS rank"
-        "  FROM reviews_search, websearch_to_tsquery('english', %s) AS query"
-        "  WHERE document @@ query AND review_id IN ({published})"
-        "  ORDER BY rank DESC, review_id DESC LIMIT %s OFFSET %s"
-        ") AS page ORDER BY rank DESC, review_id DESC"
+    # Weights A to C are all but the body; migration 0006 indexes them.
+    candidates_sql = (
+        "(SELECT review_id, ts_rank(document, websearch_to_tsquery('english', %s))"
+        "  FROM reviews_search"
+        "  WHERE ts_filter(document, '{{a,b,c}}') @@ websearch_to_tsquery('english', %s)"
+        "  AND document @@ websearch_to_tsquery('english', %s) AND EXISTS ({published})"
+        "  ORDER BY review_id DESC LIMIT %s)"
+        " UNION ALL"
+        " (SELECT review_id, ts_rank(document, websearch_to_tsquery('english', %s))"
+        "  FROM reviews_search"
+        "  WHERE document @@ websearch_to_tsquery('english', %s) AND EXISTS ({published})"
+        "  ORDER BY review_id DESC LIMIT %s)"
+    )
+    snippet_sql = (
+        "SELECT ts_headline('english', body, websearch_to_tsquery('english', %s), %s)"
+        " FROM reviews_search WHERE review_id = reviews_review.id"
     )
     headline_options = (
         f"StartSel={START}, StopSel={STOP}, MaxFragments=1,"
@@ -175,11 +204,26 @@ class PostgresBackend:
         " || setweight(to_tsvector('english', %s), 'D'), %s)"
     )
 
-    def search_term(self, query):
-        return query
+    def search_terms(self, query):
+        """The query, and any of its words or phrases; None when there is nothing to look for."""
+        groups, _ = parse_query(query)
+        if not groups:
+            return None
+        return query, " or ".join(f'"{term}"' for term in itertools.chain(*groups))
 
-    def page_params(self, term, published_params, offset, limit):
-        return [self.headline_options, term, *published_params, limit, offset]
+    def matches_params(self, terms, published_params, limit):
+        query, _ = terms
+        return [query, query, *published_params, limit]
+
+    def candidates_params(self, terms, published_params):
+        query, any_word = terms
+        prominent = [query, any_word, query, *published_params, MAX_CANDIDATES]
+        newest = [query, query, *published_params, MAX_RESULTS]
+        return prominent + newest
+
+    def snippet_params(self, terms):
+        query, _ = terms
+        return [query, self.headline_options]
 
     def delete(self, cursor, review_ids):
         cursor.execute(self.delete_sql, [list(review_ids)])
@@ -190,20 +234,27 @@ class PostgresBackend:
 
 
 class SQLiteBackend:
-    match_ids_sql = "SELECT rowid FROM reviews_search WHERE reviews_search MATCH %s"
-    # snippet() works only in the full-text query itself; limiting that query to the ids
-    # of the page keeps it from making a snippet for every match.
-    page_sql = (
-        "SELECT rowid, -bm25(reviews_search, 10.0, 4.0, 2.0, 2.0, 1.0) AS rank,"
-        " snippet(reviews_search, 4, %s, %s, %s, %s)"
-        " FROM reviews_search WHERE reviews_search MATCH %s AND rowid IN ("
-        "  SELECT rowid FROM reviews_search"
-        # The unary + keeps SQLite from driving the match by the published ids, which
-        # re-runs the full-text query once per published review.
-        "  WHERE reviews_search MATCH %s AND +rowid IN ({published})"
-        "  ORDER BY bm25(reviews_search, 10.0, 4.0, 2.0, 2.0, 1.0), rowid DESC"
-        "  LIMIT %s OFFSET %s"
-        ") ORDER BY rank DESC, rowid DESC"
+    id_column = "reviews_search.rowid"
+    matches_sql = (
+        "SELECT rowid, -bm25(reviews_search, 10.0, 4.0, 2.0, 2.0, 1.0) FROM reviews_search"
+        " WHERE reviews_search MATCH %s AND EXISTS ({published}) LIMIT %s"
+    )
+    # bm25() ranks only by the query of its own MATCH: one pass over the matches ranks the
+    # candidates. The unary + keeps SQLite from looking each candidate up by rowid, which
+    # re-reads the words' whole index for bm25() once per candidate.
+    candidates_sql = (
+        "SELECT rowid, -bm25(reviews_search, 10.0, 4.0, 2.0, 2.0, 1.0) FROM reviews_search"
+        " WHERE reviews_search MATCH %s AND +rowid IN ("
+        "  SELECT rowid FROM (SELECT rowid FROM reviews_search"
+        "   WHERE reviews_search MATCH %s AND EXISTS ({published}) ORDER BY rowid DESC LIMIT %s)"
+        "  UNION ALL"
+        "  SELECT rowid FROM (SELECT rowid FROM reviews_search"
+        "   WHERE reviews_search MATCH %s AND EXISTS ({published}) ORDER BY rowid DESC LIMIT %s)"
+        ")"
+    )
+    snippet_sql = (
+        "SELECT snippet(reviews_search, 4, %s, %s, %s, %s) FROM reviews_search"
+        " WHERE reviews_search MATCH %s AND rowid = reviews_review.id"
     )
     delete_sql = "DELETE FROM reviews_search WHERE rowid IN (SELECT value FROM json_each(%s))"
     insert_sql = (
@@ -211,11 +262,24 @@ class SQLiteBackend:
         " VALUES (%s, %s, %s, %s, %s, %s)"
     )
 
-    def search_term(self, query):
-        return fts5_query(query)
+    def search_terms(self, query):
+        """The FTS5 query, and its prominent matches; None when there is nothing to look for."""
+        query, prominent = fts5_query(query), fts5_query(query, prominent=True)
+        return None if query is None else (query, prominent)
 
-    def page_params(self, term, published_params, offset, limit):
-        return [START, STOP, "…", SNIPPET_WORDS, term, term, *published_params, limit, offset]
+    def matches_params(self, terms, published_params, limit):
+        query, _ = terms
+        return [query, *published_params, limit]
+
+    def candidates_params(self, terms, published_params):
+        query, prominent = terms
+        prominent_params = [prominent, *published_params, MAX_CANDIDATES]
+        newest_params = [query, *published_params, MAX_RESULTS]
+        return [query, *prominent_params, *newest_params]
+
+    def snippet_params(self, terms):
+        query, _ = terms
+        return [START, STOP, "…", SNIPPET_WORDS, query]
 
     def delete(self, cursor, review_ids):
         cursor.execute(self.delete_sql, [json.dumps(list(review_ids))])
@@ -261,8 +325,9 @@ def reindex_all(apps=global_apps, connection=None):
 class SearchResults:
     """Published reviews matching a query, best first, for a Paginator.
 
-    ``count()`` is one query; each slice is one query for the ranks and snippets of just
-    that slice and one for its reviews. Each review carries ``rank`` and ``snippet``.
+    ``count()`` is one query, or two with more than ``MAX_RESULTS`` matches, and then an
+    ``ApproximateCount``; it ranks the results. Each slice is one query for its reviews and
+    their snippets. Each review carries ``rank`` and ``snippet``.
     """
 
     ordered = True
@@ -270,20 +335,39 @@ class SearchResults:
     def __init__(self, query):
         self.query = normalise_query(query)
         self.backend = backend()
-        groups, _ = parse_query(self.query)
-        self.term = self.backend.search_term(self.query) if groups else None
+        self.terms = self.backend.search_terms(self.query)
         self.published = Review.objects.published()
-        self._count = None
+
+    @property
+    def truncated(self):
+        """True when more reviews match than are offered."""
+        return self._ranking[1]
+
+    @cached_property
+    def _ranking(self):
+        """``([(review_id, rank), ...] best first, truncated)``."""
+        if self.terms is None:
+            return [], False
+        published = self.published.filter(pk=RawSQL(self.backend.id_column, ()))  # noqa: S611
+        published_sql, published_params = published.order_by().values("pk").query.sql_with_params()
+        matches = self.backend.matches_sql.format(published=published_sql)
+        params = self.backend.matches_params(self.terms, published_params, MAX_RESULTS + 1)
+        with default_connection.cursor() as cursor:
+            # The SQL is the backend's own; the reader's words are only parameters.
+            cursor.execute(matches, params)
+            ranks = dict(cursor.fetchall())
+            truncated = len(ranks) > MAX_RESULTS
+            if truncated:
+                candidates = self.backend.candidates_sql.format(published=published_sql)
+                params = self.backend.candidates_params(self.terms, published_params)
+                cursor.execute(candidates, params)
+                ranks = dict(cursor.fetchall())
+        best = sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
+        return best[:MAX_RESULTS], truncated
 
     def count(self):
-        if self._count is None:
-            if self.term is None:
-                self._count = 0
-            else:
-                # The SQL is the backend's own; the reader's words are only a parameter.
-                matching = RawSQL(self.backend.match_ids_sql, [self.term])  # noqa: S611
-                self._count = self.published.filter(pk__in=matching).count()
-        return self._count
+        ranked, truncated = self._ranking
+        return ApproximateCount(len(ranked)) if truncated else len(ranked)
 
     def __len__(self):
         return self.count()
@@ -292,33 +376,30 @@ class SearchResults:
         return iter(self[:])
 
     def __getitem__(self, index):
+        ranked, _ = self._ranking
         if not isinstance(index, slice):
-            position = range(self.count())[index]
+            position = range(len(ranked))[index]
             return self[position : position + 1][0]
-        positions = range(self.count())[index]
+        positions = range(len(ranked))[index]
         if positions.step != 1:
             raise ValueError("Search results can be sliced only with a step of 1.")
-        if self.term is None or not positions:
+        page = ranked[positions.start : positions.stop]
+        if not page:
             return []
-        published_sql, published_params = (
-            self.published.order_by().values("pk").query.sql_with_params()
+        snippet = RawSQL(self.backend.snippet_sql, self.backend.snippet_params(self.terms))  # noqa: S611
+        reviews = (
+            self.published.select_related("film")
+            .annotate(search_snippet=snippet)
+            .in_bulk([review_id for review_id, _ in page])
         )
-        sql = self.backend.page_sql.format(published=published_sql)
-        params = self.backend.page_params(
-            self.term, published_params, positions.start, len(positions)
-        )
-        with default_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        reviews = self.published.select_related("film").in_bulk([row[0] for row in rows])
         results = []
-        for review_id, rank, snippet in rows:
+        for review_id, rank in page:
             review = reviews.get(review_id)
-            if review is None:  # unpublished or deleted since the first query
+            if review is None:  # unpublished or deleted since the ranking
                 continue
             review.rank = rank
-            if snippet and START in snippet:
-                review.snippet = highlight(snippet)
+            if review.search_snippet and START in review.search_snippet:
+                review.snippet = highlight(review.search_snippet)
             else:
                 review.snippet = Truncator(review.excerpt).words(SNIPPET_WORDS)
             results.append(review)

@@ -350,6 +350,22 @@ def test_results_are_paginated_and_the_links_keep_the_query(client, many_matches
     assert '<ol class="search-results" start="11">' in second
 
 
+def test_beyond_the_results_offered_a_headline_match_still_comes_first(
+    client, indexed, make_review, monkeypatch
+):
+    monkeypatch.setattr(search, "MAX_RESULTS", 12)
+    with indexed():
+        make_review(headline="The lighthouse keeper", body="A quiet film about a man alone.")
+        for n in range(14):
+            make_review(headline=f"Harbour {n}", body="It ends at a lighthouse, in the rain.")
+    first, last = search_page(client, "lighthouse"), search_page(client, "lighthouse", page=2)
+    assert headlines(first)[0] == "The lighthouse keeper"
+    assert "more than 12 reviews found for “lighthouse”; showing 1–10." in first.text
+    assert len(headlines(last)) == 2
+    assert "more than 12 reviews found for “lighthouse”; showing 11–12." in last.text
+    assert "These are the best 12: add a word to narrow the search." in last.text
+
+
 @pytest.mark.parametrize("page", ["abc", "999", "0", "-1", "1.5", "9" * 30])
 @pytest.mark.parametrize("url", [SEARCH_URL + "?q=lighthouse&", "/?", "/tags/seafaring/?"])
 def test_page_numbers_out_of_range_or_not_numbers_get_the_404_page(client, many_matches, url, page):
