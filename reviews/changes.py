@@ -2,7 +2,8 @@
 
 Receivers note what a transaction changes (reviews, films, people, tags); once it
 commits, the batch works out which reviews and films the changes touch, once, and hands
-them to each consumer: the search index, the stored recommendations and the page cache.
+them to each consumer: the tags' counts, the search index, the stored recommendations and
+the page cache.
 A transaction that rolls back takes its batch with it. Connected by
 ``ReviewsConfig.ready()``.
 """
@@ -20,7 +21,7 @@ from taggit.models import Tag, TaggedItem
 from config import pagecache
 
 from . import recommendations, search
-from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review
+from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review, count_tag_usage
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Touched:
     films: set = field(default_factory=set)  # films whose details, credits, tags or lists changed
     reviewed_films: set = field(default_factory=set)  # films one of whose reviews changed
     people: set = field(default_factory=set)
+    counted_tags: set = field(default_factory=set)  # tags put on or taken off something
     tags_changed: bool = False  # a tag was renamed, added to or removed from something
     listing_changed: bool = False  # a review entered, left or moved in the published lists
 
@@ -49,6 +51,7 @@ class ChangeBatch:
         self.reviews, self.films, self.renamed_films = set(), set(), set()
         self.reviewed_films = set()
         self.people, self.tags, self.tagged = set(), set(), set()
+        self.counted_tags = set()
         self.tags_changed = self.listing_changed = False
         self.done = False
 
@@ -69,6 +72,7 @@ class ChangeBatch:
             renamed_films=set(self.renamed_films),
             films=set(self.films),
             people=set(self.people),
+            counted_tags=set(self.counted_tags),
             tags_changed=self.tags_changed or bool(self.tags or self.tagged),
             listing_changed=self.listing_changed,
         )
@@ -104,6 +108,7 @@ def note(
     people=(),
     tags=(),
     tagged=(),
+    counted_tags=(),
     listing=False,
     retagged=False,
 ):
@@ -126,6 +131,7 @@ def note(
     batch.people.update(people)
     batch.tags.update(tags)
     batch.tagged.update(tagged)
+    batch.counted_tags.update(counted_tags)
     batch.listing_changed |= listing
     batch.tags_changed |= retagged
     # Registered for every change, so that running only the callbacks registered since
@@ -135,6 +141,11 @@ def note(
 
 
 # Consumers: each receives the Touched of a committed transaction.
+
+
+def recount_tags(touched):
+    if touched.counted_tags:
+        count_tag_usage(touched.counted_tags)
 
 
 def reindex_search(touched):
@@ -184,7 +195,8 @@ def invalidate_pages(touched):
     pagecache.invalidate(*keys)
 
 
-CONSUMERS = [reindex_search, invalidate_pages, refresh_recommendations]
+# Counts first: a page rendered again once it is marked stale must find them up to date.
+CONSUMERS = [recount_tags, reindex_search, invalidate_pages, refresh_recommendations]
 
 
 # Receivers: they only note what changed.
@@ -245,7 +257,7 @@ def tag_saved(sender, instance, created=False, **kwargs):
 
 
 def tagged_item_changed(sender, instance, **kwargs):
-    note(tagged=[(instance.content_type_id, instance.object_id)])
+    note(tagged=[(instance.content_type_id, instance.object_id)], counted_tags=[instance.tag_id])
 
 
 def tags_changed(sender, instance, action, **kwargs):

@@ -1,9 +1,10 @@
 import hashlib
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
@@ -16,9 +17,29 @@ from .ratings import HALF_STAR, WHOLE_STAR, Rating
 
 
 def tags_with_counts():
-    """Tags in use, each annotated with ``item_count``: how many films and reviews carry it."""
-    return Tag.objects.annotate(item_count=Count("taggit_taggeditem_items")).filter(
-        item_count__gt=0
+    """Tags in use, each annotated with ``item_count``: how many films and reviews carry it
+    (read from TagUsage, not counted)."""
+    return Tag.objects.filter(usage__item_count__gt=0).annotate(item_count=F("usage__item_count"))
+
+
+def count_tag_usage(tag_ids=None):
+    """Count again how many films and reviews carry each of these tags (every tag when
+    None) and store it in TagUsage."""
+    tags = Tag.objects.all() if tag_ids is None else Tag.objects.filter(pk__in=tag_ids)
+    film_type = ContentType.objects.get_for_model(Film)
+    counted = tags.annotate(
+        items=Count("taggit_taggeditem_items"),
+        films=Count(
+            "taggit_taggeditem_items",
+            filter=Q(taggit_taggeditem_items__content_type=film_type),
+        ),
+    ).values_list("pk", "items", "films")
+    TagUsage.objects.bulk_create(
+        [TagUsage(tag_id=pk, item_count=items, film_count=films) for pk, items, films in counted],
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["tag"],
+        update_fields=["item_count", "film_count"],
     )
 
 
@@ -65,11 +86,13 @@ class Person(models.Model):
 
 class FilmQuerySet(models.QuerySet):
     def reviewed(self):
-        """Films with at least one published review, annotated with ``review_count``."""
-        published = published_condition("reviews__")
-        return self.annotate(review_count=Count("reviews", filter=published)).filter(
-            review_count__gt=0
-        )
+        """Films with at least one published review."""
+        return self.filter(Exists(Review.objects.published().filter(film=OuterRef("pk"))))
+
+    def tagged(self, tag):
+        """Films carrying ``tag``, the most recently tagged first: an order read from the
+        tag's own index, where ordering by the films' titles would sort them all."""
+        return self.filter(tagged_items__tag=tag).order_by("-tagged_items__pk")
 
     def with_rating_summary(self):
         """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated reviews."""
@@ -78,6 +101,31 @@ class FilmQuerySet(models.QuerySet):
             rating_average=Avg("reviews__rating_normalised", filter=rated),
             rating_count=Count("reviews", filter=rated),
         )
+
+
+def add_review_summaries(films):
+    """Set ``review_count``, and ``rating_average`` (0-100) and ``rating_count`` of the rated
+    reviews, on each of these films: one query over their own published reviews."""
+    films = list(films)
+    rated = Q(rating_value__isnull=False)
+    summaries = (
+        Review.objects.published()
+        .filter(film__in=films)
+        .order_by()
+        .values("film")
+        .annotate(
+            review_count=Count("pk"),
+            rating_average=Avg("rating_normalised", filter=rated),
+            rating_count=Count("pk", filter=rated),
+        )
+    )
+    by_film = {summary.pop("film"): summary for summary in summaries}
+    for film in films:
+        summary = by_film.get(
+            film.pk, {"review_count": 0, "rating_average": None, "rating_count": 0}
+        )
+        for name, value in summary.items():
+            setattr(film, name, value)
 
 
 class Film(models.Model):
@@ -115,6 +163,7 @@ class Film(models.Model):
 
     class Meta:
         ordering = ["title", "year"]
+        indexes = [models.Index(fields=["title", "year"], name="film_title_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(year__gte=1870) & Q(year__lte=2100), name="film_year_plausible"
@@ -456,6 +505,31 @@ class Review(models.Model):
             if paragraph and not paragraph.startswith(("#", ">", "!", "-", "*")):
                 return paragraph
         return ""
+
+
+class TagUsage(models.Model):
+    """How many films and reviews carry a tag, for the lists of tags.
+
+    Counted again by ``count_tag_usage`` after every committed change that adds a tag to
+    something or takes it away (``reviews.changes``). A bulk load that bypasses the
+    signals calls ``count_tag_usage()`` itself.
+    """
+
+    tag = models.OneToOneField(
+        Tag, on_delete=models.CASCADE, primary_key=True, related_name="usage"
+    )
+    item_count = models.PositiveIntegerField(default=0, help_text="Films and reviews.")
+    film_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-item_count"]
+        indexes = [models.Index(fields=["item_count"], name="tag_usage_count")]
+
+    def __str__(self):
+        return f"{self.tag}: {self.item_count}"
+
+    def get_absolute_url(self):
+        return reverse("reviews:tag", kwargs={"slug": self.tag.slug})
 
 
 class PullQuote(models.Model):

@@ -1,4 +1,5 @@
 from django.db.models import Prefetch
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
@@ -6,7 +7,15 @@ from taggit.models import Tag
 from config.pagecache import depend_on, expires_at
 from config.pagination import ListingPaginator
 
-from .models import Credit, Film, Person, Review, group_by_role, tags_with_counts
+from .models import (
+    Credit,
+    Film,
+    Person,
+    Review,
+    add_review_summaries,
+    group_by_role,
+    tags_with_counts,
+)
 from .recommendations import blended_related
 from .search import search_reviews
 
@@ -94,12 +103,13 @@ class FilmListView(ListView):
     paginate_by = 30
 
     def get_queryset(self):
-        return Film.objects.reviewed().with_rating_summary().order_by("title", "year")
+        return Film.objects.reviewed().order_by("title", "year")
 
     def get_context_data(self, **kwargs):
         shows_listing()
         context = super().get_context_data(**kwargs)
         films = context["object_list"]
+        add_review_summaries(films)
         shows_films(films)  # and the reviews behind each film's average:
         depend_on(*(f"film-reviews:{film.pk}" for film in films))
         return context
@@ -141,20 +151,29 @@ class PersonDetailView(DetailView):
 
 
 class TagDetailView(ListView):
+    """A tag's reviews, page by page, and the films most recently given the tag."""
+
     template_name = "reviews/tag_detail.html"
     context_object_name = "reviews"
     paginate_by = 12
     paginator_class = ListingPaginator
+    films_shown = 24
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        tags = Tag.objects.annotate(film_count=Coalesce("usage__film_count", 0))
+        self.tag = get_object_or_404(tags, slug=self.kwargs["slug"])
         return Review.objects.published().filter(tags=self.tag).for_listing()
 
     def get_context_data(self, **kwargs):
         shows_listing()
-        films = list(Film.objects.filter(tags=self.tag))
+        films = list(Film.objects.tagged(self.tag)[: self.films_shown])
         shows_films(films)
-        context = super().get_context_data(tag=self.tag, films=films, **kwargs)
+        context = super().get_context_data(
+            tag=self.tag,
+            films=films,
+            more_films=max(self.tag.film_count - len(films), 0),
+            **kwargs,
+        )
         shows_reviews(context["object_list"])
         return context
 
@@ -162,6 +181,7 @@ class TagDetailView(ListView):
 class TagListView(ListView):
     template_name = "reviews/tag_list.html"
     context_object_name = "tags"
+    paginate_by = 200
 
     def get_queryset(self):
         depend_on("tags")

@@ -16,6 +16,7 @@ from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
 from config import pagecache
 from reviews.models import Credit, Person, Review
+from reviews.views import TagDetailView
 
 
 @pytest.fixture(autouse=True)
@@ -227,3 +228,38 @@ def test_review_pages_and_feeds_answer_conditional_requests(two_reviews, url, co
     changed = client.get(url, headers={"if-none-match": etag})
     assert changed.status_code == 200
     assert changed["ETag"] != etag
+
+
+def test_tag_counts_on_cached_pages_follow_tags_added(make_film, commit):
+    film = make_film()
+    with commit():
+        film.tags.add("noir")
+    for url in ("/", "/tags/"):
+        fetch(url)
+    with commit():
+        make_film().tags.add("noir")
+    for url in ("/", "/tags/"):
+        page = fetch(url)
+        assert not hit(page)
+        assert re.search(r'noir(</a>)? <span class="count">2</span>', page.text), url
+
+
+def test_a_tag_page_is_refreshed_by_the_films_it_shows_not_by_the_others(
+    make_film, commit, monkeypatch
+):
+    monkeypatch.setattr(TagDetailView, "films_shown", 1)
+    with commit():
+        hidden, shown = make_film(title="Alphaville"), make_film(title="Brick")
+        hidden.tags.add("noir")
+        shown.tags.add("noir")
+    assert "Brick</a>" in fetch("/tags/noir/").text
+    with commit():
+        hidden.title = "Alphaville, restored"
+        hidden.save()
+    assert hit(fetch("/tags/noir/"))
+    with commit():
+        shown.title = "Brick, restored"
+        shown.save()
+    page = fetch("/tags/noir/")
+    assert not hit(page)
+    assert "Brick, restored</a>" in page.text

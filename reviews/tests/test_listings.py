@@ -1,0 +1,174 @@
+"""The lists of tags and films: counts kept as tags change, and pages that show a bounded
+part of a catalogue of any size."""
+
+import re
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from taggit.models import Tag, TaggedItem
+
+from reviews.models import Film, Review, count_tag_usage, tags_with_counts
+from reviews.tests.test_scale import query_plan
+from reviews.views import TagDetailView, TagListView
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a change as a committed transaction, with its after-commit work."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def counted_tags(html):
+    """``[(name, count)]`` of the tags listed with their counts, in the page's order."""
+    found = re.findall(r'>([^<>]+?)(?:</a>)? <span class="count">(\d+)</span>', html)
+    return [(unescape(name), int(count)) for name, count in found]
+
+
+def most_used_tags(client):
+    html = client.get("/").text
+    section = re.search(r'<section class="popular-tags".*?</section>', html, re.S)
+    return counted_tags(section[0]) if section else []
+
+
+# Counts of tags
+
+
+def test_most_used_tags_follow_tags_added_and_taken_away(client, make_film, make_review, commit):
+    first, second = make_film(), make_film()
+    review = make_review()
+    with commit():
+        first.tags.add("noir", "drama")
+        second.tags.add("noir")
+        review.tags.add("noir", "drama", "heist")
+    assert most_used_tags(client) == [("noir", 3), ("drama", 2), ("heist", 1)]
+
+    with commit():
+        first.tags.remove("noir")
+        review.tags.clear()
+    assert most_used_tags(client) == [("drama", 1), ("noir", 1)]
+
+    with commit():
+        second.tags.set(["heist"])
+    assert most_used_tags(client) == [("drama", 1), ("heist", 1)]
+
+
+def test_deleting_a_film_or_a_tag_takes_it_out_of_the_counts(client, make_film, commit):
+    kept, deleted = make_film(), make_film()
+    with commit():
+        kept.tags.add("noir", "heist")
+        deleted.tags.add("noir")
+    with commit():
+        deleted.delete()
+    assert most_used_tags(client) == [("heist", 1), ("noir", 1)]
+
+    with commit():
+        Tag.objects.get(name="heist").delete()
+    assert most_used_tags(client) == [("noir", 1)]
+
+
+def test_a_change_rolled_back_leaves_the_counts_as_they_were(make_film, commit):
+    film = make_film()
+    with commit():
+        film.tags.add("noir")
+    with commit(), pytest.raises(RuntimeError), transaction.atomic():
+        film.tags.add("drama")
+        raise RuntimeError("the editor's change fails")
+    assert dict(tags_with_counts().values_list("name", "item_count")) == {"noir": 1}
+
+
+def test_counting_every_tag_counts_tags_put_in_without_signals(make_film, make_review):
+    """What a bulk load (``build_archive``) does after inserting tagged items directly."""
+    film, review = make_film(), make_review()
+    noir, heist = Tag.objects.create(name="noir"), Tag.objects.create(name="heist")
+    film_type, review_type = ContentType.objects.get_for_models(Film, Review).values()
+    TaggedItem.objects.bulk_create(
+        [
+            TaggedItem(tag=noir, content_type=film_type, object_id=film.pk),
+            TaggedItem(tag=noir, content_type=review_type, object_id=review.pk),
+            TaggedItem(tag=heist, content_type=review_type, object_id=review.pk),
+        ]
+    )
+    assert not tags_with_counts().exists()
+
+    count_tag_usage()
+
+    counts = tags_with_counts().values_list("name", "item_count", "usage__film_count")
+    assert sorted(counts) == [("heist", 1, 0), ("noir", 2, 1)]
+
+
+# The pages
+
+
+def test_all_tags_are_listed_by_name_page_by_page(client, make_film, commit, monkeypatch):
+    monkeypatch.setattr(TagListView, "paginate_by", 2)
+    first, second = make_film(), make_film()
+    with commit():
+        first.tags.add("comedy", "noir", "western")
+        second.tags.add("noir", "animation")
+
+    page_one = client.get("/tags/").text
+    page_two = client.get("/tags/", {"page": 2}).text
+
+    assert counted_tags(page_one) == [("animation", 1), ("comedy", 1)]
+    assert "<span>Page 1 of 2</span>" in page_one
+    assert counted_tags(page_two) == [("noir", 2), ("western", 1)]
+
+
+def test_tag_page_shows_the_latest_films_tagged_and_how_many_more(
+    client, make_film, commit, monkeypatch
+):
+    monkeypatch.setattr(TagDetailView, "films_shown", 2)
+    films = [make_film(title=title) for title in ("Alphaville", "Brick", "Chinatown")]
+    with commit():
+        for film in films:
+            film.tags.add("noir")
+
+    html = client.get("/tags/noir/").text
+
+    assert re.findall(r'<a href="/films/[^"]+/">([^<]+)</a>', html) == ["Chinatown", "Brick"]
+    assert "And 1 more film with this tag." in html
+
+
+def test_tag_page_with_few_films_shows_them_all(client, make_film, commit):
+    film = make_film(title="Brick")
+    with commit():
+        film.tags.add("noir")
+
+    html = client.get("/tags/noir/").text
+
+    assert "Brick</a>" in html
+    assert "more film" not in html
+
+
+def test_films_list_shows_each_films_published_reviews_and_average_rating(
+    client, make_film, make_review
+):
+    rated = make_film(title="Alphaville")
+    make_review(film=rated, rating_value=Decimal("3"), rating_best=4)  # 75
+    make_review(film=rated, rating_value=Decimal("4.5"), rating_best=5, rating_step="0.5")  # 90
+    make_review(film=rated)
+    make_review(film=rated, rating_value=Decimal("0"), rating_best=4, status=Review.Status.DRAFT)
+    make_review(film=make_film(title="Brick"))
+    make_review(film=make_film(title="Chinatown"), status=Review.Status.DRAFT)
+
+    html = client.get("/films/").text
+    rows = re.findall(r'<tr>\s*<th scope="row">.*?</tr>', html, re.S)
+    cells = [re.sub(r"<[^>]+>", "", row).split() for row in rows]
+
+    assert cells == [
+        ["Alphaville", "2010", "3", "83/100", "from", "2", "rated"],
+        ["Brick", "2010", "1", "not", "rated"],
+    ]
+
+
+def test_films_list_is_read_in_title_order_from_an_index(make_film, make_review):
+    for n in range(30):
+        make_review(film=make_film(title=f"Film {n:02}"))
+
+    plan = query_plan(Film.objects.reviewed().order_by("title", "year")[:30])
+
+    assert "film_title_order" in plan, plan
+    assert not re.search(r"\bSort\b|TEMP B-TREE FOR ORDER BY", plan), plan
