@@ -19,7 +19,7 @@ from comments.models import Comment
 from comments.text import render_comment_text
 from config.pagination import ApproximateCount
 from reviews.markdown import render_markdown
-from reviews.models import Credit, Film, Person, Review
+from reviews.models import Credit, Film, Person, Review, tags_with_counts
 from reviews.search import search_reviews
 
 QUEUE = reverse("admin:comments_comment_changelist")
@@ -139,6 +139,14 @@ def test_search_finds_a_generated_review(archive):
     found = search_reviews(f'"{review.headline}"')[:10]
 
     assert review.pk in [result.pk for result in found]
+
+
+def test_the_most_used_tags_are_counted_as_the_home_page_shows_them(archive):
+    counted = dict(
+        Tag.objects.annotate(n=Count("taggit_taggeditem_items")).values_list("name", "n")
+    )
+    shown = {tag.name: tag.item_count for tag in tags_with_counts()}
+    assert shown == {name: n for name, n in counted.items() if n}
 
 
 def test_building_leaves_no_work_for_after_the_commit(db):

@@ -192,3 +192,13 @@ def test_tags_in_any_language_have_working_pages(client, make_review):
         page = client.get(reverse("reviews:tag", args=[tag.slug]))
         assert page.status_code == 200
         assert "Paris at night" in page.text
+
+
+def test_the_films_index_pages_through_titles_as_previous_and_next(client, make_review, make_film):
+    for n in range(31):
+        make_review(film=make_film(title=f"Film {n:02}"))
+    first = client.get(reverse("reviews:films")).text
+    second = client.get(reverse("reviews:films"), {"page": 2}).text
+    assert 'rel="next" href="?page=2">Next →</a>' in first
+    assert "Older" not in first and "Newer" not in second
+    assert 'rel="prev" href="?page=1">← Previous</a>' in second

@@ -48,6 +48,7 @@ from reviews.models import (
     PullQuote,
     RelatedFilm,
     Review,
+    count_tag_usage,
 )
 from reviews.ratings import HALF_STAR, WHOLE_STAR
 
@@ -169,6 +170,7 @@ class Command(BaseCommand):
                 reviews = self.step("reviews", self.build_reviews, films, tags)
                 self.step("comments", self.build_comments, reviews)
                 self.step("comment counts", self.count_comments, reviews)
+                self.step("tag counts", count_tag_usage)
                 self.reset_sequences()
             self.step("search index", self.build_search_index, reviews)
             if options["recommendations"]:
