@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reviews.models import Review
@@ -14,6 +15,17 @@ class CommentQuerySet(models.QuerySet):
 
     def pending(self):
         return self.filter(status=Comment.Status.PENDING)
+
+    def count_per_review(self):
+        """For updating reviews: how many of these comments each review has (0 for none)."""
+        counted = (
+            self.filter(review=OuterRef("pk"))
+            .order_by()
+            .values("review")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return Coalesce(Subquery(counted), 0)
 
     def visible_to(self, pending_ids=()):
         """Approved comments, plus the pending ones this visitor wrote (ids from their session)."""

@@ -9,8 +9,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config import pagecache
@@ -124,15 +122,9 @@ def update_comment_counts(review_ids):
     """Store each review's number of approved comments on it, for listings, and mark the
     pages showing those reviews stale once the transaction commits."""
     review_ids = set(review_ids)
-    approved = (
-        Comment.objects.approved()
-        .filter(review=OuterRef("pk"))
-        .order_by()
-        .values("review")
-        .annotate(count=Count("pk"))
-        .values("count")
+    Review.objects.filter(pk__in=review_ids).update(
+        comment_count=Comment.objects.approved().count_per_review()
     )
-    Review.objects.filter(pk__in=review_ids).update(comment_count=Coalesce(Subquery(approved), 0))
     invalidate_review_pages(review_ids)
 
 

@@ -29,8 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, Max
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
@@ -733,16 +732,10 @@ class Command(BaseCommand):
         """Each new review's approved comments, counted in one UPDATE."""
         if not reviews:
             return
-        approved = (
-            Comment.objects.approved()
-            .filter(review=OuterRef("pk"))
-            .order_by()
-            .values("review")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
         first = min(pk for pk, *_ in reviews)
-        Review.objects.filter(pk__gte=first).update(comment_count=Coalesce(Subquery(approved), 0))
+        Review.objects.filter(pk__gte=first).update(
+            comment_count=Comment.objects.approved().count_per_review()
+        )
 
     # After the load
 
