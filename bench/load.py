@@ -20,7 +20,6 @@ non-zero when the audit fails.
 import argparse
 import http.client
 import os
-import platform
 import random
 import re
 import secrets
@@ -38,7 +37,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from machine import cpu_description, database_description
+from machine import database_description, machine_lines
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-load"
@@ -450,9 +449,7 @@ def summarise(args, results, elapsed, exact, changed, missing, saved, locked, tr
 
 def write_results(args, database, lines, passed):
     machine = [
-        f"- Platform: {platform.platform()}",
-        f"- CPUs: {os.cpu_count()} × {cpu_description()}",
-        f"- Python: {platform.python_version()}",
+        *machine_lines(),
         f"- Database: {database}",
     ]
     results_file = BASE_DIR / "bench" / "RESULTS.md"

@@ -1,5 +1,6 @@
 """What the benchmarks ran on, for bench/RESULTS.md."""
 
+import os
 import platform
 
 
@@ -28,3 +29,12 @@ def database_description():
         text = connection.vendor
     cache = "Redis" if settings.REDIS_URL else "the database table"
     return f"{text}; cache: {cache}"
+
+
+def machine_lines():
+    """The Markdown lines every section of bench/RESULTS.md starts with."""
+    return [
+        f"- Platform: {platform.platform()}",
+        f"- CPUs: {os.cpu_count()} × {cpu_description()}",
+        f"- Python: {platform.python_version()}",
+    ]

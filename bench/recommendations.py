@@ -11,7 +11,6 @@ bench/RESULTS.md with a description of the machine.
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import sys
@@ -20,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from machine import cpu_description, database_description
+from machine import database_description, machine_lines
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SQLITE_FILE = Path(tempfile.gettempdir()) / "bench-recommendations.sqlite3"
@@ -275,9 +274,7 @@ def main():
 
 def write_results(sizes, results, baseline):
     machine = [
-        f"- Platform: {platform.platform()}",
-        f"- CPUs: {os.cpu_count()} × {cpu_description()}",
-        f"- Python: {platform.python_version()}",
+        *machine_lines(),
         f"- Database: {database_description()}",
         "- Catalogue: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items()),
     ]

@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import secrets
 import signal
@@ -51,7 +50,7 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from machine import cpu_description
+from machine import machine_lines
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-site"
@@ -564,9 +563,7 @@ def report_lines(args, report):
     lines = [
         f"## The site under load: {report['vendor']}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"- Platform: {platform.platform()}",
-        f"- CPUs: {os.cpu_count()} × {cpu_description()}",
-        f"- Python: {platform.python_version()}",
+        *machine_lines(),
         f"- Database: {large['database']}",
         f"- Large archive: {holdings(large['holds'])}",
         f"- Load: {args.clients} connections on 127.0.0.1, {args.seconds:g} s per page after "
