@@ -35,7 +35,8 @@ var/secret_key:
 	@mkdir -p var
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(60))' > $@
 
-# Production mode under gunicorn, on SQLite unless DATABASE_URL / REDIS_URL say otherwise.
+# Production mode under granian (SERVER=gunicorn for gunicorn; config/serve.py), on SQLite
+# unless DATABASE_URL / REDIS_URL say otherwise.
 # Plain HTTP on this machine, so no redirect to HTTPS; behind a TLS proxy set
 # SECURE_SSL_REDIRECT=1 BEHIND_TLS_PROXY=1 and ALLOWED_HOSTS.
 serve: export PRODUCTION = 1
@@ -48,9 +49,9 @@ serve: install var/secret_key
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed
 	@echo
-	@echo "  Production mode under gunicorn: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@echo "  Production mode under $(or $(SERVER),granian): http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@echo
-	PORT=$(PORT) $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.py
+	PORT=$(PORT) $(PY) -m config.serve
 
 # Throughput against the trivial view, growth from 1,000 to 1,000,000 comments, moderation at
 # scale, gunicorn and granian; on SQLite and on PostgreSQL with Redis (bench/serving.py).

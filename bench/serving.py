@@ -19,7 +19,8 @@ before and after the pages.
 
 - Throughput: home, a review with 200 comments, its film, the most used tag, a search and
   the RSS feed, with the page cache warm and with it off, on the large archive.
-- Servers: the same under gunicorn and under granian.
+- Servers: the same under gunicorn and under granian, each started as `make serve` starts
+  it (config/serve.py); growth and moderation run under granian, which `make serve` uses.
 - Growth: the server's CPU time per request for the same pages (cache off) on the small
   archive and on the large one; the ratio should stay under 1.5.
 - Moderation at scale: the time to open the pending queue as a moderator, and to approve
@@ -55,6 +56,7 @@ from machine import machine_lines
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-site"
 HOST = "127.0.0.1"
+MAIN_SERVER = "granian"  # the one `make serve` runs
 LARGE = {"films": 10_000, "reviews": 100_000, "comments": 1_000_000, "tags": 5_000}
 SMALL = {**LARGE, "comments": 1_000}
 COMMENTS_ON_THE_REVIEW = 200
@@ -268,19 +270,6 @@ def free_port():
         return probe.getsockname()[1]
 
 
-SERVERS = {
-    # Workers for two cores, as `make serve` runs it (config/gunicorn.py).
-    "gunicorn": lambda port: [
-        str(BASE_DIR / ".venv/bin/gunicorn"), "config.wsgi", "-c", "config/gunicorn.py",
-    ],
-    "granian": lambda port: [
-        str(BASE_DIR / ".venv/bin/granian"), "--interface", "wsgi", "--host", HOST,
-        "--port", str(port), "--workers", str(os.cpu_count()), "--blocking-threads", "2",
-        "--no-ws", "--log-level", "warning", "config.wsgi:application",
-    ],
-}  # fmt: skip
-
-
 class Server:
     def __init__(self, kind, archive, cached):
         self.kind, self.archive, self.cached = kind, archive, cached
@@ -289,6 +278,7 @@ class Server:
     def __enter__(self):
         environment = self.archive.environment(production=True)
         environment.update(
+            SERVER=self.kind,
             HOST=HOST,
             PORT=str(self.port),
             PAGE_CACHE_SECONDS="600" if self.cached else "0",
@@ -296,7 +286,7 @@ class Server:
         )
         self.log = open(WORK_DIR / f"{self.kind}.log", "ab")
         self.process = subprocess.Popen(  # noqa: S603 (a fixed command: the venv's server)
-            SERVERS[self.kind](self.port),
+            [sys.executable, "-m", "config.serve"],
             cwd=BASE_DIR,
             env=environment,
             stdout=self.log,
@@ -536,12 +526,12 @@ def bench_database(args, vendor):
         report["small"] = small.prepare()
         report["growth"] = {}
         for name, archive in (("small", small), ("large", large)):
-            print(f"  growth: {name} archive, gunicorn, page cache off", flush=True)
-            with Server("gunicorn", archive, cached=False) as server:
+            print(f"  growth: {name} archive, {MAIN_SERVER}, page cache off", flush=True)
+            with Server(MAIN_SERVER, archive, cached=False) as server:
                 report["growth"][name] = measure_pages(server, report[name]["pages"], args)
     if "moderation" in wanted:
         print("  moderation, large archive", flush=True)
-        with Server("gunicorn", large, cached=True) as server:
+        with Server(MAIN_SERVER, large, cached=True) as server:
             report["moderation"] = measure_moderation(server, report["large"]["pending"])
     return report
 
@@ -585,7 +575,7 @@ def report_lines(args, report):
             for name, row in rows.items():
                 target = TARGETS["warm review" if cached else "cold review"]
                 note = ""
-                if name.startswith("review") and kind == "gunicorn":
+                if name.startswith("review"):
                     met = row["ratio"] >= target
                     note = f"target ≥ {target:.0%}" + ("" if met else ": MISSED")
                     if not met:
@@ -603,8 +593,8 @@ def report_lines(args, report):
     if "growth" in report:
         small = report["small"]
         lines += [
-            "### Growth: the same pages with 1,000 and with 1,000,000 comments (gunicorn, "
-            "cache off)",
+            "### Growth: the same pages with 1,000 and with 1,000,000 comments "
+            f"({MAIN_SERVER}, cache off)",
             "",
             f"- Small archive: {holdings(small['holds'])}",
             "",
@@ -627,7 +617,7 @@ def report_lines(args, report):
     if "moderation" in report:
         moderation = report["moderation"]
         lines += [
-            "### Moderation at scale (large archive, gunicorn)",
+            f"### Moderation at scale (large archive, {MAIN_SERVER})",
             "",
             f"- Open the pending queue as a moderator: {moderation['open_ms']:.0f} ms "
             "(median of 5, after one)",

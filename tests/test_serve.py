@@ -1,0 +1,50 @@
+import pytest
+
+from config import serve
+
+
+def option(arguments, name):
+    return arguments[arguments.index(name) + 1]
+
+
+def test_make_serve_runs_granian_on_every_core_by_default(monkeypatch):
+    for variable in ("SERVER", "WEB_CONCURRENCY", "WEB_THREADS", "HOST", "PORT"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: 2)
+
+    arguments = serve.command("granian")
+
+    assert arguments[0].endswith("/granian")
+    assert arguments[-1] == "config.wsgi:application"
+    assert option(arguments, "--interface") == "wsgi"
+    assert option(arguments, "--host") == "127.0.0.1"
+    assert option(arguments, "--port") == "8000"
+    assert option(arguments, "--workers") == "2"
+    assert option(arguments, "--blocking-threads") == "2"
+    assert "--respawn-failed-workers" in arguments
+
+
+def test_the_environment_sizes_and_places_the_server(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("WEB_THREADS", "4")
+    monkeypatch.setenv("HOST", "0.0.0.0")  # noqa: S104 (the value under test)
+    monkeypatch.setenv("PORT", "9000")
+
+    arguments = serve.command("granian")
+
+    assert option(arguments, "--workers") == "5"
+    assert option(arguments, "--blocking-threads") == "4"
+    assert option(arguments, "--host") == "0.0.0.0"  # noqa: S104
+    assert option(arguments, "--port") == "9000"
+
+
+def test_gunicorn_is_run_with_the_projects_settings():
+    arguments = serve.command("gunicorn")
+
+    assert arguments[0].endswith("/gunicorn")
+    assert option(arguments, "--config") == "config/gunicorn.py"
+
+
+def test_an_unknown_server_is_refused_with_the_choices():
+    with pytest.raises(SystemExit, match="SERVER must be one of granian, gunicorn, not 'uwsgi'"):
+        serve.command("uwsgi")
