@@ -11,9 +11,9 @@ them) or messages to show, anything but a plain 200. The CSRF token in a stored 
 replaced by the reader's own each time it is served. ``PAGE_CACHE_SECONDS = 0`` turns
 the cache off.
 
-A hit reads the page's small record (its versions and ETag) from the shared cache and its
-body from this process's own copy when it has one (``LocalBodies``), else from the shared
-cache.
+A page this process served lately is kept in its memory with its record (the versions it
+was rendered with, its ETag) (``LocalPages``): a hit then costs one read of those versions
+from the shared cache. Otherwise the record, then the body, come from the shared cache.
 """
 
 import collections
@@ -22,6 +22,7 @@ import functools
 import hashlib
 import re
 import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -115,10 +116,15 @@ def cached_for_readers(view):
             return view(request, *args, **kwargs)
         path = request.get_full_path()
         key = PAGE_PREFIX + hashlib.sha256(path.encode()).hexdigest()
+        local = local_pages.get(key)
+        if local is not None and is_current(local.record):
+            return serve(request, local.record, local.parts)
         stored = cache.get(key)
-        if stored and current_versions(list(stored["versions"])) == stored["versions"]:
-            parts = stored_body(stored["etag"])
+        fresher = stored and (local is None or stored["etag"] != local.record["etag"])
+        if fresher and is_current(stored):
+            parts = cache.get(BODY_PREFIX + stored["etag"].strip('"'))
             if parts is not None:
+                local_pages.put(key, stored, parts)
                 return serve(request, stored, parts)
         page = {"versions": {}, "expires": None}
         token = _rendering.set(page)
@@ -137,68 +143,68 @@ def cached_for_readers(view):
         if timeout >= 1:
             # The page around each CSRF token, which is the reader's own each time.
             parts = CSRF_TOKEN.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
-            store_body(etag, parts.split(CSRF_PLACEHOLDER), int(timeout))
+            parts = parts.split(CSRF_PLACEHOLDER)
             stored = {
                 "versions": page["versions"],
                 "content_type": response["Content-Type"],
                 "etag": etag,
+                "expires_at": time.time() + int(timeout),
             }
+            cache.set(BODY_PREFIX + etag.strip('"'), parts, int(timeout))
             cache.set(key, stored, int(timeout))
+            local_pages.put(key, stored, parts)
         return add_validators(request, response, etag)
 
     return wrapped
 
 
-class LocalBodies:
-    """Page bodies this process served lately, by ETag, up to a size in bytes.
+def is_current(record):
+    """Whether the page is not past its time and nothing it shows changed since it was rendered."""
+    return (
+        record.get("expires_at", 0) > time.time()
+        and current_versions(list(record["versions"])) == record["versions"]
+    )
 
-    A body never changes under its ETag (the ETag names the versions it was rendered
-    with), so keeping a copy is safe: whether it is still the page to serve is decided by
-    the versions in the shared cache, each time. It saves fetching and unpickling
-    a large page from the shared cache on every hit.
+
+LocalPage = collections.namedtuple("LocalPage", "record parts")
+
+
+class LocalPages:
+    """Pages this process served lately, by cache key, up to a size in bytes.
+
+    Keeping a copy is safe: whether it is still the page to serve is decided by its
+    versions in the shared cache, each time. It saves reading the page's record and
+    unpickling its body from the shared cache on every hit.
     """
 
     def __init__(self, max_bytes):
         self.max_bytes, self.size = max_bytes, 0
-        self.bodies = collections.OrderedDict()
+        self.pages = collections.OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, etag):
+    def get(self, key):
         with self.lock:
-            parts = self.bodies.get(etag)
-            if parts is not None:
-                self.bodies.move_to_end(etag)
-            return parts
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
 
-    def put(self, etag, parts):
+    def put(self, key, record, parts):
         size = sum(map(len, parts))
         if size > self.max_bytes:
             return
         with self.lock:
-            if etag in self.bodies:
-                return
-            self.bodies[etag] = parts
+            replaced = self.pages.pop(key, None)
+            if replaced is not None:
+                self.size -= sum(map(len, replaced.parts))
+            self.pages[key] = LocalPage(record, parts)
             self.size += size
             while self.size > self.max_bytes:
-                _, dropped = self.bodies.popitem(last=False)
-                self.size -= sum(map(len, dropped))
+                _, dropped = self.pages.popitem(last=False)
+                self.size -= sum(map(len, dropped.parts))
 
 
-local_bodies = LocalBodies(settings.PAGE_CACHE_LOCAL_BYTES)
-
-
-def stored_body(etag):
-    parts = local_bodies.get(etag)
-    if parts is None:
-        parts = cache.get(BODY_PREFIX + etag.strip('"'))
-        if parts is not None:
-            local_bodies.put(etag, parts)
-    return parts
-
-
-def store_body(etag, parts, timeout):
-    cache.set(BODY_PREFIX + etag.strip('"'), parts, timeout)
-    local_bodies.put(etag, parts)
+local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_BYTES)
 
 
 def serve(request, stored, parts):

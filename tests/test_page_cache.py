@@ -182,7 +182,7 @@ def test_a_cached_page_carries_each_readers_own_csrf_token(two_reviews):
 def test_a_page_is_served_whole_from_another_process_or_from_this_ones_copy(two_reviews):
     first, _ = two_reviews
     rendered = fetch(first.get_absolute_url())
-    pagecache.local_bodies.bodies.clear()  # as in another server process
+    pagecache.local_pages.pages.clear()  # as in another server process
     from_shared = fetch(first.get_absolute_url())
     from_local = fetch(first.get_absolute_url())
     assert hit(from_shared) and hit(from_local)
@@ -191,16 +191,24 @@ def test_a_page_is_served_whole_from_another_process_or_from_this_ones_copy(two_
 
 
 def test_each_process_keeps_only_as_many_pages_as_its_budget_allows():
-    bodies = pagecache.LocalBodies(max_bytes=10)
-    bodies.put('"a"', [b"1234"])
-    bodies.put('"b"', [b"12", b"34"])
-    bodies.get('"a"')  # used lately: kept
-    bodies.put('"c"', [b"1234"])
-    bodies.put('"big"', [b"12345678901"])
-    assert bodies.get('"a"') == [b"1234"]
-    assert bodies.get('"b"') is None
-    assert bodies.get('"c"') == [b"1234"]
-    assert bodies.get('"big"') is None
+    pages = pagecache.LocalPages(max_bytes=10)
+    pages.put("a", {"etag": '"1"'}, [b"1234"])
+    pages.put("b", {"etag": '"2"'}, [b"12", b"34"])
+    pages.get("a")  # used lately: kept
+    pages.put("c", {"etag": '"3"'}, [b"1234"])
+    pages.put("big", {"etag": '"4"'}, [b"12345678901"])
+    assert pages.get("a").parts == [b"1234"]
+    assert pages.get("b") is None
+    assert pages.get("c").parts == [b"1234"]
+    assert pages.get("big") is None
+
+
+def test_a_newer_copy_of_a_page_replaces_the_older_in_the_budget():
+    pages = pagecache.LocalPages(max_bytes=10)
+    pages.put("a", {"etag": '"1"'}, [b"12345678"])
+    pages.put("a", {"etag": '"2"'}, [b"87654321"])
+    assert pages.get("a") == ({"etag": '"2"'}, [b"87654321"])
+    assert pages.size == 8
 
 
 def test_a_commenter_with_a_pending_comment_sees_it_and_others_do_not(two_reviews):
