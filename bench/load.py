@@ -1,18 +1,20 @@
-"""Load without loss: concurrent readers and commenters against gunicorn, then an audit.
+"""Load without loss: concurrent readers and commenters against the server, then an audit.
 
     .venv/bin/python bench/load.py [--seconds 60] [--clients 32] [--workers 4] [--threads 2]
+        [--server granian|gunicorn]
 
 Prepares a fresh database (a SQLite file in /tmp, or the empty database named by
 DATABASE_URL; ``--recreate-database`` drops and creates a PostgreSQL one first), loads the
-seed content and a few more reviews, and starts gunicorn in production mode on 127.0.0.1
+seed content and a few more reviews, and starts the server as `make serve` does
+(config/serve.py; granian unless ``--server gunicorn``) in production mode on 127.0.0.1
 and a free port (Redis as the cache when REDIS_URL is set). Then ``--clients`` clients,
 each with its own cookies like a browser, read pages (home, reviews, films, tags, people,
 search, feeds) and post comments with the CSRF token and form of the page they read, for
 ``--seconds``. Every status code and latency is recorded.
 
-After gunicorn stops, the audit: every comment the site acknowledged (a redirect to
+After the server stops, the audit: every comment the site acknowledged (a redirect to
 ``#comment-<id>``) must be in the database with exactly the body sent, no response may be
-a 5xx, and gunicorn's log must not mention "database is locked". The summary is printed
+a 5xx, and the server's log must not mention "database is locked". The summary is printed
 and appended to bench/RESULTS.md with a description of the machine; the exit status is
 non-zero when the audit fails.
 """
@@ -53,7 +55,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    parser.add_argument("--workers", type=int, default=4, help="worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--extra-reviews", type=int, default=12)
     parser.add_argument(
@@ -72,7 +75,7 @@ def free_port():
 
 
 def server_environment(args, port):
-    """The environment gunicorn and this script's own Django run with: production mode."""
+    """The environment the server and this script's own Django run with: production mode."""
     WORK_DIR.mkdir(exist_ok=True)
     database_url = os.environ.get("DATABASE_URL")
     if not database_url:
@@ -104,6 +107,7 @@ def server_environment(args, port):
         "LOG_FORMAT": "plain",
         "HOST": HOST,
         "PORT": str(port),
+        "SERVER": args.server,
         "WEB_CONCURRENCY": str(args.workers),
         "WEB_THREADS": str(args.threads),
     }
@@ -286,10 +290,11 @@ def run_client(number, port, pages, targets, deadline, results):
             browser.read(rng.choice(pages))
 
 
-def start_gunicorn(environment, log_path):
+def start_server(environment, log_path):
+    server = environment["SERVER"]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 (a fixed command: this Python's gunicorn)
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"],
+        process = subprocess.Popen(  # noqa: S603 (a fixed command: this venv's server)
+            [sys.executable, "-m", "config.serve"],
             cwd=BASE_DIR,
             env=environment,
             stdout=log,
@@ -300,7 +305,7 @@ def start_gunicorn(environment, log_path):
     give_up = time.monotonic() + 60
     while time.monotonic() < give_up:
         if process.poll() is not None:
-            sys.exit(f"gunicorn exited at start; see {log_path}")
+            sys.exit(f"{server} exited at start; see {log_path}")
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=5)
             connection.request("GET", "/healthz")
@@ -310,11 +315,11 @@ def start_gunicorn(environment, log_path):
             time.sleep(0.25)
         finally:
             connection.close()
-    stop_gunicorn(process)
-    sys.exit(f"gunicorn did not answer within 60 s; see {log_path}")
+    stop_server(process)
+    sys.exit(f"{server} did not answer within 60 s; see {log_path}")
 
 
-def stop_gunicorn(process):
+def stop_server(process):
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -362,10 +367,10 @@ def main():
     os.chdir(BASE_DIR)
     print("Preparing the database…", flush=True)
     pages, targets, database = prepare_database(args)
-    log_path = WORK_DIR / "gunicorn.log"
-    process = start_gunicorn(environment, log_path)
+    log_path = WORK_DIR / f"{args.server}.log"
+    process = start_server(environment, log_path)
     print(
-        f"gunicorn on http://{HOST}:{port}/ ({args.workers} workers × {args.threads} threads, "
+        f"{args.server} on http://{HOST}:{port}/ ({args.workers} workers × {args.threads} threads, "
         f"{database}); {args.clients} clients for {args.seconds:g} s…",
         flush=True,
     )
@@ -387,7 +392,7 @@ def main():
             client.join(timeout=max(0, deadline - time.monotonic()) + REQUEST_TIMEOUT * 3 + 5)
         elapsed = time.monotonic() - started
     finally:
-        stop_gunicorn(process)
+        stop_server(process)
     if any(client.is_alive() for client in clients):
         print("Some clients were still waiting for an answer when the run ended.")
 
@@ -430,7 +435,7 @@ def summarise(args, results, elapsed, exact, changed, missing, saved, locked, tr
 
     lines = [
         f"- Result: **{'passed' if passed else 'FAILED'}**",
-        f"- Run: {args.clients} clients for {elapsed:.0f} s against gunicorn "
+        f"- Run: {args.clients} clients for {elapsed:.0f} s against {args.server} "
         f"({args.workers} workers × {args.threads} threads) on 127.0.0.1",
         f"- Requests: {total:,} ({total / elapsed:.0f} per second); by status: {statuses}",
         f"- 5xx responses: {server_errors:,}; connection errors: {errors}; "
