@@ -355,11 +355,11 @@ class CommentAdmin(admin.ModelAdmin):
     def decide(self, request, queryset, status, done, already):
         """Give the selected comments a status and tell the moderator how many changed."""
         selected = queryset.count()
-        changing = list(queryset.exclude(status=status).select_related("review"))
-        changed = services.moderate(
-            Comment.objects.filter(pk__in=[c.pk for c in changing]), status, request.user
+        changing = services.moderate(
+            Comment.objects.filter(pk__in=queryset.values("pk")), status, request.user
         )
-        if changed:
+        changed = len(changing)
+        if changing:
             LogEntry.objects.log_actions(
                 request.user.pk,
                 changing,

@@ -96,11 +96,11 @@ def submit_comment(form, ip_address):
 def moderate(comments, status, moderator):
     """Set the status of several comments at once, record who decided, and notify.
 
-    Returns how many comments changed.
+    Returns the comments that changed (those that had another status), with their reviews.
     """
     changing = list(comments.exclude(status=status).select_related("review", "parent"))
     if not changing:
-        return 0
+        return []
     now = timezone.now()
     with transaction.atomic():
         Comment.objects.filter(pk__in=[c.pk for c in changing]).update(
@@ -115,7 +115,7 @@ def moderate(comments, status, moderator):
             if comment.parent_id in changed:
                 comment.parent.status = status
         transaction.on_commit(lambda: notifications.comments_approved(changing))
-    return len(changing)
+    return changing
 
 
 def update_comment_counts(review_ids):

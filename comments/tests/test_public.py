@@ -751,7 +751,7 @@ def test_spam_is_kept_never_shown_and_can_be_restored(client, review, moderator)
 
     restored = moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
 
-    assert restored == 1
+    assert [restored_comment.pk for restored_comment in restored] == [comment.pk]
     response = Client().get(review.get_absolute_url())
     assert bodies_shown(response) == ["A real reader."]
     assert heading(response) == "1 response"
