@@ -23,7 +23,6 @@ import io
 import json
 import re
 import time
-from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
@@ -43,6 +42,7 @@ from comments.models import Comment
 from comments.services import moderate
 from reviews.models import Credit, Film, FurtherReading, Person, PullQuote, Review
 from reviews.search import normalise_query
+from tests.page_tree import parse_html
 
 
 def naughty_strings():
@@ -62,8 +62,6 @@ STRINGS = naughty_strings()
 
 # Reading a page as a browser would, and finding anything on it that could run script.
 
-VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
-VOID_ELEMENTS |= {"source", "track", "wbr"}
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "background", "xlink:href"}
 URL_ATTRIBUTES |= {"data", "ping"}
@@ -79,71 +77,6 @@ TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
 
 def runs_script(url):
     return TAB_OR_NEWLINE.sub("", url.strip(AROUND_URL)).lower().startswith(SCRIPT_SCHEMES)
-
-
-class Element:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attr_list, self.parent = tag, attrs, parent
-        self.attrs = {}
-        for name, value in attrs:  # a browser keeps the first of a repeated attribute
-            self.attrs.setdefault(name, value or "")
-        self.children = []
-
-    def descendants(self):
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.descendants()
-
-    def find_all(self, tag=None, class_=None, **attrs):
-        return [
-            node
-            for node in self.descendants()
-            if (tag is None or node.tag == tag)
-            and (class_ is None or class_ in node.attrs.get("class", "").split())
-            and all(node.attrs.get(name) == value for name, value in attrs.items())
-        ]
-
-    def find(self, tag=None, class_=None, **attrs):
-        found = self.find_all(tag, class_, **attrs)
-        return found[0] if found else None
-
-    @property
-    def raw_text(self):
-        if self.tag == "br":
-            return "\n"
-        return "".join(
-            child if isinstance(child, str) else child.raw_text for child in self.children
-        )
-
-    @property
-    def text(self):
-        return " ".join(self.raw_text.split())
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Element("#document", [])
-
-    def handle_starttag(self, tag, attrs):
-        node = Element(tag, attrs, self.current)
-        self.current.children.append(node)
-        if tag not in VOID_ELEMENTS:
-            self.current = node
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Element(tag, attrs, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
 
 
 def executable_markup(root, script_files=()):
@@ -182,14 +115,12 @@ def executable_markup(root, script_files=()):
 def read_page(response):
     """The page parsed, once it is shown to be no error page and to hold nothing that runs."""
     assert response.status_code < 500, response.content[:300]
-    builder = TreeBuilder()
-    builder.feed(response.content.decode())
-    builder.close()
+    root = parse_html(response.content.decode())
     path = response.request["PATH_INFO"]
     admin = path.startswith(reverse("admin:index"))
-    problems = executable_markup(builder.root, ADMIN_SCRIPTS if admin else ())
+    problems = executable_markup(root, ADMIN_SCRIPTS if admin else ())
     assert problems == [], f"{path}: {problems}"
-    return builder.root
+    return root
 
 
 def shown(text):

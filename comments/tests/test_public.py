@@ -10,7 +10,6 @@ import smtplib
 import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -29,86 +28,13 @@ from comments.forms import TIMESTAMP_SALT, signed_timestamp
 from comments.models import Comment
 from comments.services import address_hash, moderate, reply_as_staff, update_comment_counts
 from reviews.models import Credit, Person, Review
+from tests.page_tree import parse_html
 
 _sequence = itertools.count(1)
 
-VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
-VOID_ELEMENTS |= {"source", "track", "wbr"}
-
-
-# A small HTML tree, enough to find elements and read what a reader would see.
-
-
-class Node:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attrs, self.parent = tag, dict(attrs), parent
-        self.children = []
-
-    def descendants(self):
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.descendants()
-
-    def find_all(self, tag=None, class_=None, **attrs):
-        return [
-            node
-            for node in self.descendants()
-            if (tag is None or node.tag == tag)
-            and (class_ is None or class_ in (node.attrs.get("class") or "").split())
-            and all(node.attrs.get(name) == value for name, value in attrs.items())
-        ]
-
-    def find(self, tag=None, class_=None, **attrs):
-        found = self.find_all(tag, class_, **attrs)
-        return found[0] if found else None
-
-    def child_elements(self, tag):
-        return [child for child in self.children if isinstance(child, Node) and child.tag == tag]
-
-    @property
-    def raw_text(self):
-        if self.tag == "br":
-            return "\n"
-        return "".join(
-            child if isinstance(child, str) else child.raw_text for child in self.children
-        )
-
-    @property
-    def text(self):
-        return " ".join(self.raw_text.split())
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Node("#document", {})
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs, self.current)
-        self.current.children.append(node)
-        if tag not in VOID_ELEMENTS:
-            self.current = node
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Node(tag, attrs, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
 
 def parse(response):
-    builder = TreeBuilder()
-    builder.feed(response.content.decode())
-    builder.close()
-    return builder.root
+    return parse_html(response.content.decode())
 
 
 # Reading the comments section.
