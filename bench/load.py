@@ -34,12 +34,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from machine import database_description, machine_lines
+from machine import append_results, database_description, machine_lines
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-load"
@@ -457,17 +456,7 @@ def write_results(args, database, lines, passed):
         *machine_lines(),
         f"- Database: {database}",
     ]
-    results_file = BASE_DIR / "bench" / "RESULTS.md"
-    if not results_file.exists():
-        results_file.write_text(
-            "# Benchmark results\n\nAppended by the scripts in `bench/`, newest last.\n",
-            encoding="utf-8",
-        )
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = [f"\n## Load without loss, {when}\n", *machine, *lines, ""]
-    with results_file.open("a", encoding="utf-8") as out:
-        out.write("\n".join(section))
-    print(f"\nAppended to {results_file.relative_to(BASE_DIR)}.")
+    append_results("Load without loss", [*machine, *lines])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
-"""What the benchmarks ran on, for bench/RESULTS.md."""
+"""What the benchmarks ran on, and bench/RESULTS.md, where each appends its section."""
 
 import os
 import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS_FILE = Path(__file__).resolve().parent / "RESULTS.md"
 
 
 def cpu_description():
@@ -38,3 +42,16 @@ def machine_lines():
         f"- CPUs: {os.cpu_count()} × {cpu_description()}",
         f"- Python: {platform.python_version()}",
     ]
+
+
+def append_results(title, lines):
+    """Add a section headed ``title`` and the time to bench/RESULTS.md, newest last."""
+    if not RESULTS_FILE.exists():
+        RESULTS_FILE.write_text(
+            "# Benchmark results\n\nAppended by the scripts in `bench/`, newest last.\n",
+            encoding="utf-8",
+        )
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    with RESULTS_FILE.open("a", encoding="utf-8") as out:
+        out.write("\n".join([f"\n## {title}, {when}\n", *lines, ""]))
+    print(f"\nAppended to bench/{RESULTS_FILE.name}.")

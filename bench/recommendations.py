@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from machine import database_description, machine_lines
+from machine import append_results, database_description, machine_lines
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SQLITE_FILE = Path(tempfile.gettempdir()) / "bench-recommendations.sqlite3"
@@ -286,17 +286,7 @@ def write_results(sizes, results, baseline):
             for label, seconds, note in results
         ),
     ]
-    results_file = BASE_DIR / "bench" / "RESULTS.md"
-    if not results_file.exists():
-        results_file.write_text(
-            "# Benchmark results\n\nAppended by the scripts in `bench/`, newest last.\n",
-            encoding="utf-8",
-        )
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = [f"\n## Recommendations, {when}\n", *machine, "", *table, ""]
-    with results_file.open("a", encoding="utf-8") as out:
-        out.write("\n".join(section))
-    print(f"\nAppended to {results_file.relative_to(BASE_DIR)}.")
+    append_results("Recommendations", [*machine, "", *table])
 
 
 if __name__ == "__main__":

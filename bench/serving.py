@@ -46,12 +46,11 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from machine import machine_lines
+from machine import append_results, machine_lines
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-site"
@@ -194,6 +193,26 @@ def recreate_postgres_database(server_url, name):
         connection.execute(sql.SQL("CREATE DATABASE {}").format(database))
 
 
+def restore_pending_comments():
+    """Put comments that earlier runs approved back in the queue, so that every run has
+    ``APPROVED_AT_ONCE`` pending comments to approve (the archive's own are never touched)."""
+    from django.db import transaction
+
+    from comments.models import Comment
+    from comments.services import update_comment_counts
+
+    missing = APPROVED_AT_ONCE - Comment.objects.pending().count()
+    if missing <= 0:
+        return
+    approved_by_the_bench = Comment.objects.approved().filter(moderated_by__isnull=False)
+    restored = list(approved_by_the_bench.order_by("-moderated_at")[:missing])
+    with transaction.atomic():
+        Comment.objects.filter(pk__in=[comment.pk for comment in restored]).update(
+            status=Comment.Status.PENDING, moderated_by=None, moderated_at=None
+        )
+        update_comment_counts({comment.review_id for comment in restored})
+
+
 def prepare_targets():
     """Run in a child process with the archive's DATABASE_URL: give the newest review exactly
     200 approved comments, and print the pages to measure as JSON."""
@@ -235,6 +254,7 @@ def prepare_targets():
             update_comment_counts([review.pk])
     tag = tags_with_counts().order_by("-item_count", "name").first()
     query = f"{NOUNS_BY_USE[3]} {NOUNS_BY_USE[12]}"
+    restore_pending_comments()
     pending = Comment.objects.filter(status=Comment.Status.PENDING).order_by("-submitted_at")
     print(
         json.dumps(
@@ -551,8 +571,6 @@ def report_lines(args, report):
     """bench/RESULTS.md's section for one database; misses are marked "MISSED"."""
     large = report["large"]
     lines = [
-        f"## The site under load: {report['vendor']}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
         *machine_lines(),
         f"- Database: {large['database']}",
         f"- Large archive: {holdings(large['holds'])}",
@@ -635,15 +653,13 @@ def main():
     args = parse_args()
     os.chdir(BASE_DIR)
     WORK_DIR.mkdir(exist_ok=True)
-    sections = []
     for vendor in args.databases.split(","):
         report = bench_database(args, vendor)
+        title = f"The site under load: {vendor}"
         lines = report_lines(args, report)
-        print("\n".join(lines))
-        sections.append("\n".join(lines))
+        print(f"\n## {title}\n", *lines, sep="\n")
         if not args.no_results:
-            with open(BASE_DIR / "bench/RESULTS.md", "a", encoding="utf-8") as results:
-                results.write("\n" + "\n".join(lines))
+            append_results(title, lines)
 
 
 if __name__ == "__main__":
