@@ -1,9 +1,9 @@
 """Start the production server: `python -m config.serve` (what `make serve` runs).
 
 granian by default, gunicorn with SERVER=gunicorn. bench/serving.py measures both with
-these same commands (bench/RESULTS.md): on this site granian answered every page with less
-CPU per request and a far lower p99 latency, and dropped no request, where gunicorn drops
-one or two each time a worker reaches `max_requests` and restarts.
+these same commands (bench/RESULTS.md): on this site granian served most pages with less
+CPU per request and a lower p99 latency, and answered every request, where gunicorn leaves
+one or two unanswered each time a worker reaches `max_requests` and restarts.
 
 HOST and PORT say where to listen (127.0.0.1:8000), WEB_CONCURRENCY how many worker
 processes and WEB_THREADS how many threads each runs requests on; LOG_LEVEL is shared with
