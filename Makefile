@@ -48,10 +48,7 @@ serve: install var/secret_key
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed
-	@echo
-	@echo "  Production mode under $(or $(SERVER),granian): http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	@echo
-	PORT=$(PORT) $(PY) -m config.serve
+	@PORT=$(PORT) $(PY) -m config.serve
 
 # Throughput against the trivial view, growth from 1,000 to 1,000,000 comments, moderation at
 # scale, gunicorn and granian; on SQLite and on PostgreSQL with Redis (bench/serving.py).

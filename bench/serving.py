@@ -205,12 +205,13 @@ def restore_pending_comments():
     if missing <= 0:
         return
     approved_by_the_bench = Comment.objects.approved().filter(moderated_by__isnull=False)
-    restored = list(approved_by_the_bench.order_by("-moderated_at")[:missing])
+    restored = approved_by_the_bench.order_by("-moderated_at").values_list("pk", "review_id")
+    restored = list(restored[:missing])
     with transaction.atomic():
-        Comment.objects.filter(pk__in=[comment.pk for comment in restored]).update(
+        Comment.objects.filter(pk__in=[pk for pk, _ in restored]).update(
             status=Comment.Status.PENDING, moderated_by=None, moderated_at=None
         )
-        update_comment_counts({comment.review_id for comment in restored})
+        update_comment_counts({review_id for _, review_id in restored})
 
 
 def prepare_targets():

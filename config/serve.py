@@ -49,7 +49,10 @@ def command(server):
 
 
 def main():
-    arguments = command(os.environ.get("SERVER", "granian"))
+    server = os.environ.get("SERVER", "granian")
+    arguments = command(server)
+    address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}/"
+    print(f"\n  Production mode under {server}: {address}  (Ctrl-C to stop)\n", flush=True)
     # The server takes this process's place, so a supervisor's signals reach it directly.
     os.execv(arguments[0], arguments)  # noqa: S606 (a fixed command: the venv's server)
 
