@@ -136,7 +136,7 @@ def cached_for_readers(view):
         stored = cache.get(key)
         fresher = stored and (local is None or stored["etag"] != local.record["etag"])
         if fresher and is_current(stored):
-            parts = cache.get(BODY_PREFIX + stored["etag"].strip('"'))
+            parts = cache.get(body_key(stored["etag"]))
             if parts is not None:
                 local_pages.put(key, stored, parts)
                 return serve(request, stored, parts)
@@ -164,12 +164,16 @@ def cached_for_readers(view):
                 "etag": etag,
                 "expires_at": time.time() + int(timeout),
             }
-            cache.set(BODY_PREFIX + etag.strip('"'), parts, int(timeout))
+            cache.set(body_key(etag), parts, int(timeout))
             cache.set(key, stored, int(timeout))
             local_pages.put(key, stored, parts)
         return add_validators(request, response, etag)
 
     return wrapped
+
+
+def body_key(etag):
+    return BODY_PREFIX + etag.strip('"')
 
 
 def is_current(record):

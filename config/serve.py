@@ -18,12 +18,18 @@ SERVERS = ("granian", "gunicorn")
 BIN_DIR = Path(sys.executable).parent
 
 
+def listening_on():
+    """(host, port) from HOST and PORT, as config/gunicorn.py reads them too."""
+    return os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+
+
 def granian_command():
+    host, port = listening_on()
     return [
         str(BIN_DIR / "granian"),
         "--interface", "wsgi",
-        "--host", os.environ.get("HOST", "127.0.0.1"),
-        "--port", os.environ.get("PORT", "8000"),
+        "--host", host,
+        "--port", port,
         # One process per core: granian's own Rust threads do the network I/O.
         "--workers", os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)),
         "--blocking-threads", os.environ.get("WEB_THREADS", "2"),
@@ -51,8 +57,9 @@ def command(server):
 def main():
     server = os.environ.get("SERVER", "granian")
     arguments = command(server)
-    address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}/"
-    print(f"\n  Production mode under {server}: {address}  (Ctrl-C to stop)\n", flush=True)
+    host, port = listening_on()
+    banner = f"Production mode under {server}: http://{host}:{port}/  (Ctrl-C to stop)"
+    print(f"\n  {banner}\n", flush=True)
     # The server takes this process's place, so a supervisor's signals reach it directly.
     os.execv(arguments[0], arguments)  # noqa: S606 (a fixed command: the venv's server)
 
