@@ -9,7 +9,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONE as CSP_NONE
@@ -329,8 +329,51 @@ RECOMMENDATIONS_STORED = 20
 # Refresh recommendations in a background thread after a change commits (off in tests).
 RECOMMENDATIONS_REFRESH_IN_BACKGROUND = env_bool("RECOMMENDATIONS_REFRESH_IN_BACKGROUND", True)
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+def email_url_settings(url):
+    """Django's SMTP settings from one address: ``smtp://user:password@host:587?tls=1``
+    (STARTTLS), ``smtps://...:465`` (TLS from the start), ``?timeout=N`` in seconds. A user
+    name or password with reserved characters is percent-encoded in the address."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ImproperlyConfigured(f"EMAIL_URL must start with smtp:// or smtps://, not {url!r}.")
+    query = dict(parse_qsl(parts.query))
+    implicit_tls = parts.scheme == "smtps" or query.get("ssl") in {"1", "true", "yes"}
+    found = {
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if implicit_tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": implicit_tls,
+        "EMAIL_USE_TLS": not implicit_tls and query.get("tls") in {"1", "true", "yes"},
+    }
+    if "timeout" in query:
+        found["EMAIL_TIMEOUT"] = float(query["timeout"])
+    return found
+
+
+# Email: printed to the console unless an SMTP server is named, by one EMAIL_URL or by the
+# separate variables below (which EMAIL_URL overrides).
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+# Without a timeout, an SMTP server that stops answering would hold a worker for ever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT") or 10)
+if os.environ.get("EMAIL_URL"):
+    globals().update(email_url_settings(os.environ["EMAIL_URL"]))
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+SMTP_NAMED = bool(os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST"))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if SMTP_NAMED
+    else "django.core.mail.backends.console.EmailBackend"
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviews@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 TAGGIT_CASE_INSENSITIVE = True
 

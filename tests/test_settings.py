@@ -1,5 +1,6 @@
 """Production mode: refuses unsafe defaults and passes Django's deployment checks."""
 
+import json
 import os
 import subprocess
 import sys
@@ -60,3 +61,66 @@ def test_sqlite_is_set_up_for_several_workers(django_db_blocker):
         assert cursor.fetchone()[0] >= 5000
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in connection.settings_dict["OPTIONS"]["init_command"]
+
+
+def email_settings_with(**env):
+    """The email settings Django reads when started with these environment variables."""
+    names = ["EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER"]
+    names += ["EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT"]
+    script = "import json; from django.conf import settings; "
+    script += f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    clean = dict.fromkeys([*names, "EMAIL_URL"], "")
+    result = run_manage("shell", "-c", script, **{**clean, **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_emails_are_printed_to_the_console_when_no_smtp_server_is_named():
+    found = email_settings_with()
+    assert found["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert found["EMAIL_TIMEOUT"] == 10
+
+
+def test_smtp_settings_are_read_from_separate_variables():
+    found = email_settings_with(
+        EMAIL_HOST="mail.example.com",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="reviews",
+        EMAIL_HOST_PASSWORD="s3cret",
+        EMAIL_USE_TLS="1",
+        EMAIL_TIMEOUT="5",
+    )
+    assert found == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.example.com",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "reviews",
+        "EMAIL_HOST_PASSWORD": "s3cret",
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 5.0,
+    }
+
+
+def test_smtp_settings_are_read_from_one_email_url():
+    found = email_settings_with(
+        EMAIL_URL="smtps://reviews%40example.com:p%40ss%2Fword@smtp.example.com?timeout=3"
+    )
+    assert found == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": 465,
+        "EMAIL_HOST_USER": "reviews@example.com",
+        "EMAIL_HOST_PASSWORD": "p@ss/word",
+        "EMAIL_USE_TLS": False,
+        "EMAIL_USE_SSL": True,
+        "EMAIL_TIMEOUT": 3.0,
+    }
+    starttls = email_settings_with(EMAIL_URL="smtp://mail.example.com:587?tls=1")
+    assert (starttls["EMAIL_PORT"], starttls["EMAIL_USE_TLS"]) == (587, True)
+
+
+def test_an_email_url_that_is_not_smtp_stops_the_site_with_a_clear_message():
+    result = run_manage("check", EMAIL_URL="http://mail.example.com")
+    assert result.returncode != 0
+    assert "EMAIL_URL must start with smtp:// or smtps://" in result.stderr
