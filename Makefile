@@ -4,16 +4,36 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run serve setup install test test-browser test-all screenshots lint check clean bench bench-load
+.PHONY: run serve setup install lock upgrade test test-browser test-all screenshots lint check clean bench bench-load
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.txt
 	@touch $@
 
 install: $(VENV)/.installed
+
+# requirements*.txt pin every package with its hashes, from the ranges in requirements*.in:
+# `make lock` after editing a .in file keeps every other pin; `make upgrade` takes the newest
+# releases the ranges allow (`make upgrade PACKAGE=django` for one package).
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+LOCK = $(UV) pip compile --quiet --universal --generate-hashes --python-version 3.11 \
+	--no-header --annotation-style line $(1)
+
+$(UV): $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+lock: $(UV)
+	$(call LOCK) requirements.in -o requirements.txt
+	$(call LOCK) requirements-dev.in -o requirements-dev.txt
+
+upgrade: UPGRADE = $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
+upgrade: $(UV)
+	$(call LOCK,$(UPGRADE)) requirements.in -o requirements.txt
+	$(call LOCK,$(UPGRADE)) requirements-dev.in -o requirements-dev.txt
 
 setup: install
 	$(PY) manage.py migrate --noinput
