@@ -80,9 +80,10 @@ bench: install
 bench-load: install
 	$(PY) bench/load.py $(BENCH_ARGS)
 
-# The unit tests; the browser tests (tests/browser/) are left out unless asked for by marker.
+# The unit tests across the cores, without the browser tests (tests/browser/) and the slow
+# sweeps (marked slow), which test-all and CI run too.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 # axe-core and the Nu HTML Checker, at the versions package-lock.json pins, in node_modules/.
 node_modules/.installed: package.json package-lock.json
@@ -94,7 +95,8 @@ test-browser: install node_modules/.installed
 	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 test-all: install node_modules/.installed
-	$(PY) -m pytest -m "browser or not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 # docs/screenshots/: the home, review and film pages at 390 and 1280 px wide.
 screenshots: install

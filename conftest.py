@@ -16,13 +16,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def media_root_per_test(settings, tmp_path):
+    """Each test's uploads in a folder of its own, gone after the run.
+    (How else the tests differ from the site: config/test_settings.py.)"""
     settings.MEDIA_ROOT = tmp_path / "media"
-    # A background thread would not see the test's uncommitted transaction.
-    settings.RECOMMENDATIONS_REFRESH_IN_BACKGROUND = False
-    # Page caching has tests of its own; elsewhere pages are rendered, and counted, each time.
-    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

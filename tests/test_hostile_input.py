@@ -44,6 +44,9 @@ from reviews.models import Credit, Film, FurtherReading, Person, PullQuote, Revi
 from reviews.search import normalise_query
 from tests.page_tree import parse_html
 
+# About a minute and a half of the whole suite: make test-all and CI run it, make test does not.
+pytestmark = pytest.mark.slow
+
 
 def naughty_strings():
     """The Big List of Naughty Strings without repeats, and a few strings made from it."""

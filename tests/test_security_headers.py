@@ -332,6 +332,7 @@ def test_deployment_checks_are_clean_with_these_headers():
         cwd=django_settings.BASE_DIR,
         env={
             **{k: v for k, v in os.environ.items() if k != "DEBUG"},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "PRODUCTION": "1",
             "SECRET_KEY": STRONG_KEY,
             "ALLOWED_HOSTS": "reviews.example.com",

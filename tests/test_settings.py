@@ -11,7 +11,7 @@ STRONG_KEY = "kq3!v9z@x7w#p2m$r8t^y6u&i4o*e1a(s5d)f0g-h_j+k=l;z:x,c.v/b?n"
 
 
 def run_manage(*args, **env):
-    environment = {**os.environ, **env}
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
     for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"):
         if name not in env:
             environment.pop(name, None)

@@ -22,6 +22,9 @@ from reviews.markdown import render_markdown
 from reviews.models import Credit, Film, Person, Review, tags_with_counts
 from reviews.search import search_reviews
 
+# Each test builds a synthetic archive: make test-all and CI run them, make test does not.
+pytestmark = pytest.mark.slow
+
 QUEUE = reverse("admin:comments_comment_changelist")
 SMALL = {"films": 50, "reviews": 200, "comments": 2000, "tags": 40}
 
