@@ -10,6 +10,7 @@ A transaction that rolls back takes its batch with it. Connected by
 
 import logging
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -54,6 +55,7 @@ class ChangeBatch:
         self.counted_tags = set()
         self.tags_changed = self.listing_changed = False
         self.done = False
+        self.pending_runs = weakref.WeakSet()  # see BatchRun
 
     def run(self):
         if self.done:
@@ -99,6 +101,29 @@ class ChangeBatch:
 _current = threading.local()
 
 
+class BatchRun:
+    """The callable given to ``transaction.on_commit`` to run a batch.
+
+    Django keeps the callbacks of an open transaction and drops them when it (or the
+    savepoint they were registered in) rolls back. A batch holds its runs only weakly, so
+    a batch none of whose runs is still kept belongs to no open transaction: it has run,
+    or was rolled back, and a change noted now starts a new one.
+    """
+
+    def __init__(self, batch):
+        self.batch = batch
+
+    def __call__(self):
+        self.batch.run()
+
+
+def current_batch():
+    batch = getattr(_current, "batch", None)
+    if batch is None or batch.done or not batch.pending_runs:
+        batch = _current.batch = ChangeBatch()
+    return batch
+
+
 def note(
     *,
     reviews=(),
@@ -113,16 +138,7 @@ def note(
     retagged=False,
 ):
     """Add changes to the current transaction's batch, which runs when it commits."""
-    batch = getattr(_current, "batch", None)
-    registered = transaction.get_connection().run_on_commit
-    # A batch belongs to the transaction that registered it: once it has run, or once that
-    # transaction (or the savepoint it was registered in) has rolled back, a new one starts.
-    if (
-        batch is None
-        or batch.done
-        or not any(getattr(callback, "__self__", None) is batch for _, callback, _ in registered)
-    ):
-        batch = _current.batch = ChangeBatch()
+    batch = current_batch()
     batch.reviews.update(reviews)
     batch.films.update(films)
     batch.reviewed_films.update(reviewed_films)
@@ -137,7 +153,9 @@ def note(
     # Registered for every change, so that running only the callbacks registered since
     # some point (as tests capture them) still runs the batch; the first call runs it and
     # the others find it done. Outside a transaction it runs at once.
-    transaction.on_commit(batch.run, robust=True)
+    run = BatchRun(batch)
+    batch.pending_runs.add(run)
+    transaction.on_commit(run, robust=True)
 
 
 # Consumers: each receives the Touched of a committed transaction.
