@@ -12,6 +12,7 @@ from taggit.models import Tag
 
 from config.pagination import CappedPaginator
 
+from . import services
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
 from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
 
@@ -163,11 +164,9 @@ class ReviewStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         match self.value():
             case Review.Status.DRAFT:
-                return queryset.filter(status=Review.Status.DRAFT)
+                return queryset.drafts()
             case Review.Status.SCHEDULED:
-                return queryset.exclude(status=Review.Status.DRAFT).filter(
-                    publish_at__gt=timezone.now()
-                )
+                return queryset.scheduled()
             case Review.Status.PUBLISHED:
                 return queryset.published()
         return queryset
@@ -390,18 +389,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish now", permissions=["change"])
     def publish_now(self, request, queryset):
-        now = timezone.now()
-        changed = 0
-        with transaction.atomic():
-            for review in queryset.exclude(status=Review.Status.PUBLISHED, publish_at__lte=now):
-                review.status = Review.Status.PUBLISHED
-                if review.publish_at is None or review.publish_at > now:
-                    review.publish_at = now
-                # save(), not update(): whatever listens for saved reviews hears of it.
-                review.save(update_fields=["status", "publish_at", "updated_at"])
-                self.log_change(request, review, "Published now.")
-                changed += 1
-        unchanged = queryset.count() - changed
+        changed, unchanged = self._apply(request, queryset, services.publish_now, "Published now.")
         self._report(
             request,
             ngettext("Published %d review.", "Published %d reviews.", changed) % changed,
@@ -413,14 +401,9 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unpublish (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        changed = 0
-        with transaction.atomic():
-            for review in queryset.exclude(status=Review.Status.DRAFT):
-                review.status = Review.Status.DRAFT
-                review.save(update_fields=["status", "updated_at"])
-                self.log_change(request, review, "Unpublished (back to draft).")
-                changed += 1
-        unchanged = queryset.count() - changed
+        changed, unchanged = self._apply(
+            request, queryset, services.unpublish, "Unpublished (back to draft)."
+        )
         self._report(
             request,
             ngettext("Moved %d review back to draft.", "Moved %d reviews back to draft.", changed)
@@ -429,6 +412,18 @@ class ReviewAdmin(admin.ModelAdmin):
             changed,
             unchanged,
         )
+
+    def _apply(self, request, queryset, step, history_message):
+        """Apply a publishing step to each review, in one transaction: ``(changed, unchanged)``."""
+        changed = unchanged = 0
+        with transaction.atomic():
+            for review in queryset:
+                if step(review):
+                    self.log_change(request, review, history_message)
+                    changed += 1
+                else:
+                    unchanged += 1
+        return changed, unchanged
 
     def _report(self, request, done, already, changed, unchanged):
         message = f"{done} {already}" if unchanged else done

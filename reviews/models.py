@@ -287,13 +287,19 @@ class ReviewQuerySet(models.QuerySet):
         """Reviews readers can see: published, or scheduled for a time that has come."""
         return self.filter(published_condition())
 
+    def scheduled(self):
+        """Reviews waiting for their publication time: readers cannot see them yet."""
+        return self.exclude(status=Review.Status.DRAFT).filter(publish_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Review.Status.DRAFT)
+
     def rated(self):
         return self.filter(rating_value__isnull=False)
 
     def next_publication_time(self):
         """When the next scheduled review goes live, or None: listings change then."""
-        upcoming = self.exclude(status=Review.Status.DRAFT).filter(publish_at__gt=timezone.now())
-        return upcoming.aggregate(next=models.Min("publish_at"))["next"]
+        return self.scheduled().aggregate(next=models.Min("publish_at"))["next"]
 
     def for_listing(self):
         return self.select_related("film").prefetch_related("tags", "film__tags")
