@@ -4,10 +4,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from comments.forms import CommentForm
+from comments.forms import ISSUED_PER_READER, CommentForm
 from comments.models import Comment
 from comments.services import comments_are_open
 from comments.views import PENDING_SESSION_KEY
+from config import pagecache
 
 register = template.Library()
 
@@ -58,7 +59,12 @@ def comments_section(context, review):
         )
     form = context.get("comment_form")
     if form is None and is_open:
-        form = CommentForm(review=review, initial={"parent": reply_target(request, comments)})
+        initial = {
+            "parent": reply_target(request, comments),
+            # A form's age is each reader's own, also on a page served from the cache.
+            "issued": pagecache.per_reader(request, ISSUED_PER_READER),
+        }
+        form = CommentForm(review=review, initial=initial)
     parent_id = form["parent"].value() if form is not None else None
     replying_to = next((c for c in comments if str(c.pk) == str(parent_id)), None)
     return {
