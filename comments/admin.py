@@ -282,7 +282,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, comment, form, change):
         if not change:
-            services.reply_as_staff(comment, request.user)
+            services.reply_as_staff(comment, request.user, request)
             return
         if "status" not in form.changed_data:
             super().save_model(request, comment, form, change)
@@ -293,7 +293,7 @@ class CommentAdmin(admin.ModelAdmin):
         comment.status = form.initial["status"]
         with transaction.atomic():
             super().save_model(request, comment, form, change)
-            services.moderate(Comment.objects.filter(pk=comment.pk), decided, request.user)
+            services.moderate(Comment.objects.filter(pk=comment.pk), decided, request.user, request)
         comment.refresh_from_db(fields=["status", "moderated_by", "moderated_at"])
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -356,7 +356,7 @@ class CommentAdmin(admin.ModelAdmin):
         """Give the selected comments a status and tell the moderator how many changed."""
         selected = queryset.count()
         changing = services.moderate(
-            Comment.objects.filter(pk__in=queryset.values("pk")), status, request.user
+            Comment.objects.filter(pk__in=queryset.values("pk")), status, request.user, request
         )
         changed = len(changing)
         if changing:

@@ -312,6 +312,23 @@ def test_approving_emails_the_commenter_who_asked(
     assert asked.get_absolute_url() in mailoutbox[0].body
 
 
+def test_the_approval_email_links_to_the_host_the_moderator_used(
+    moderator_client, review, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL_FROM_REQUESTS, settings.SITE_URL = True, "http://127.0.0.1:8000"
+    asked = comment_on(review, "Tell me", notify=True, author_email="asked@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(
+            QUEUE,
+            {"action": "approve", "_selected_action": [asked.pk], "index": "0"},
+            headers={"host": "localhost:8080"},
+        )
+
+    [email] = mailoutbox
+    assert f"http://localhost:8080{asked.get_absolute_url()}" in email.body
+
+
 @pytest.mark.parametrize("action", ["reject", "mark_spam"])
 def test_nothing_is_mailed_to_commenters_before_approval(
     moderator_client, review, mailoutbox, django_capture_on_commit_callbacks, action

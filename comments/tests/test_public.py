@@ -807,6 +807,42 @@ def test_moderators_are_emailed_when_a_comment_waits(
     assert "/admin/comments/comment/?status__exact=pending" in email.body
 
 
+def test_links_in_an_email_sent_from_a_request_lead_to_the_host_it_came_to(
+    client, review, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_MODERATOR_EMAILS = ["queue@example.com"]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "films.example.org"]
+    settings.SITE_URL_FROM_REQUESTS, settings.SITE_URL = True, "http://127.0.0.1:8000"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("comments:post", args=[review.pk]),
+            comment_data(),
+            headers={"host": "films.example.org:8080"},
+        )
+
+    [email] = mailoutbox
+    assert "http://films.example.org:8080/admin/comments/comment/?status__exact=pending" in (
+        email.body
+    )
+    assert "127.0.0.1:8000" not in email.body
+
+
+def test_links_in_emails_lead_to_site_url_when_it_is_set(
+    client, review, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_MODERATOR_EMAILS = ["queue@example.com"]
+    settings.SITE_URL_FROM_REQUESTS, settings.SITE_URL = False, "https://longtake.example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_comment(client, review)
+
+    [email] = mailoutbox
+    assert "https://longtake.example.com/admin/comments/comment/?status__exact=pending" in (
+        email.body
+    )
+
+
 def test_nothing_is_mailed_to_commenters_before_approval(
     client, review, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
