@@ -146,7 +146,8 @@ def reply_as_staff(comment, user, request=None):
     comment.moderated_at = timezone.now()
     if comment.parent_id:
         comment.review = comment.parent.review
-    comment.author_name = comment.author_name or user.get_full_name() or user.get_username()
+    # Left empty unless the reply is signed otherwise: it then shows the writer's name as
+    # their account gives it, also after they change it.
     comment.author_email = comment.author_email or user.email
     with transaction.atomic():
         comment.save()

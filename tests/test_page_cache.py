@@ -337,3 +337,21 @@ def test_a_comment_written_for_longer_than_the_minimum_is_not_held_as_too_fast(
 
     comment = Comment.objects.get(body="Posted from a cached page.")
     assert comment.held_reason == Comment.Reason.MODERATION
+
+
+def test_a_staff_members_new_name_refreshes_the_pages_of_their_replies(two_reviews, editor, commit):
+    first, second = two_reviews
+    with commit():
+        question = Comment.objects.create(
+            review=first, author_name="Ruth", body="Who runs this?", status=Comment.Status.APPROVED
+        )
+        services.reply_as_staff(Comment(parent=question, body="A small team."), editor)
+    fetch(first.get_absolute_url()), fetch(second.get_absolute_url())
+
+    with commit():
+        editor.first_name, editor.last_name = "Edith", "Park"
+        editor.save()
+
+    page = fetch(first.get_absolute_url())
+    assert not hit(page) and "Edith Park" in page.text
+    assert hit(fetch(second.get_absolute_url()))

@@ -49,7 +49,9 @@ def comments_section(context, review):
     """The review's approved comments in threads, the visitor's own pending ones, and the form."""
     request = context["request"]
     pending_ids = request.session.get(PENDING_SESSION_KEY, [])
-    comments = list(Comment.objects.filter(review=review).visible_to(pending_ids))
+    comments = list(
+        Comment.objects.filter(review=review).visible_to(pending_ids).select_related("user")
+    )
     is_open = comments_are_open(review)
     for comment in comments:
         comment.can_reply = (

@@ -1,12 +1,17 @@
 """The moderators' queue in the admin: ordering, decisions, replies, counts and permissions."""
 
+import importlib
+import io
 import re
 from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
@@ -480,7 +485,7 @@ def test_reply_from_the_admin_is_published_as_a_staff_reply(
         True,
         review,
     )
-    assert (reply.user, reply.moderated_by, reply.author_name) == (
+    assert (reply.user, reply.moderated_by, reply.display_name) == (
         moderator,
         moderator,
         "Mo Derator",
@@ -494,6 +499,22 @@ def test_reply_from_the_admin_is_published_as_a_staff_reply(
     page = moderator_client.get(review.get_absolute_url())
     assertContains(page, "The director says it was not.")
     assertContains(page, '<span class="badge">Staff</span>', html=True)
+
+
+def test_the_queue_shows_a_staff_reply_signed_with_its_writers_name(
+    moderator_client, moderator, review
+):
+    parent = comment_on(review, "Who wrote this?", status=Comment.Status.APPROVED)
+    moderator_client.post(reply_url(parent), {"body": "Our critic did.", "author_name": ""})
+    reply = Comment.objects.get(parent=parent)
+    moderator.first_name, moderator.last_name = "Morgan", "Reyes"
+    moderator.save()
+
+    response = moderator_client.get(QUEUE)
+
+    row = re.search(rf'<tr>.*?value="{reply.pk}".*?</tr>', response.content.decode(), re.S)[0]
+    assert "Morgan Reyes (staff)" in row
+    assert ">moderator<" not in row
 
 
 def test_reply_signed_with_a_chosen_name(moderator_client, review):
@@ -622,3 +643,48 @@ def test_editor_cannot_reach_the_queue(client, editor, review):
 
     assert response.status_code == 403
     assertNotContains(response, "Waiting", status_code=403)
+
+
+def test_stored_staff_replies_signed_with_the_account_name_follow_the_name_as_it_is(
+    review, moderator
+):
+    migration = importlib.import_module(
+        "comments.migrations.0004_staff_replies_signed_with_current_name"
+    )
+    parent = comment_on(review, "Who wrote this?", status=Comment.Status.APPROVED)
+    signed_as_account = comment_on(
+        review,
+        "Our critic.",
+        parent=parent,
+        user=moderator,
+        is_staff_reply=True,
+        author_name="moderator",
+        status=Comment.Status.APPROVED,
+    )
+    chosen = comment_on(
+        review,
+        "The desk.",
+        parent=parent,
+        user=moderator,
+        is_staff_reply=True,
+        author_name="The desk",
+        status=Comment.Status.APPROVED,
+    )
+    moderator.first_name, moderator.last_name = "Morgan", "Reyes"
+    moderator.save()
+
+    migration.sign_with_current_name(django_apps, None)
+
+    names = {c.pk: c.display_name for c in Comment.objects.select_related("user")}
+    assert (names[signed_as_account.pk], names[chosen.pk]) == ("Morgan Reyes", "The desk")
+
+
+def test_a_reply_from_the_demo_moderator_is_signed_with_a_persons_name(client, review):
+    call_command("create_demo_accounts", stdout=io.StringIO())
+    moderator = get_user_model().objects.get(username="moderator")
+    client.force_login(moderator)
+    parent = comment_on(review, "Who wrote this?", status=Comment.Status.APPROVED)
+
+    client.post(reply_url(parent), {"body": "Our critic did.", "author_name": ""})
+
+    assert Comment.objects.get(parent=parent).display_name == "Morgan Reyes"

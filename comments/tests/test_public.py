@@ -279,6 +279,42 @@ def test_replies_by_the_review_author_and_by_staff_are_marked(client, review, ed
     )
 
 
+def test_a_staff_reply_is_signed_with_its_writers_name_as_it_is_now(client, review, editor):
+    question = add_comment(review, "Who runs this site?", author_name="Ruth")
+    reply = reply_as_staff(Comment(parent=question, body="A small team."), editor)
+    signed_before = comment_item(client.get(review.get_absolute_url()), reply)
+
+    editor.first_name, editor.last_name = "Edith", "Park"
+    editor.save()
+    signed_after = comment_item(client.get(review.get_absolute_url()), reply)
+
+    assert signed_before.find(class_="comment__author").text == "editor"
+    assert signed_after.find(class_="comment__author").text == "Edith Park"
+    assert signed_after.find(class_="badge").text == "Staff"
+
+
+def test_a_staff_reply_keeps_its_writers_name_when_their_account_is_deleted(client, review, editor):
+    editor.first_name, editor.last_name = "Edith", "Park"
+    editor.save()
+    question = add_comment(review, "Who runs this site?", author_name="Ruth")
+    reply = reply_as_staff(Comment(parent=question, body="A small team."), editor)
+
+    editor.delete()
+
+    page = client.get(review.get_absolute_url())
+    assert comment_item(page, reply).find(class_="comment__author").text == "Edith Park"
+
+
+def test_a_staff_reply_signed_with_a_chosen_name_keeps_it(client, review, editor):
+    question = add_comment(review, "Who runs this site?", author_name="Ruth")
+    reply = reply_as_staff(Comment(parent=question, body="Ask us.", author_name="The desk"), editor)
+    editor.first_name = "Edith"
+    editor.save()
+
+    page = client.get(review.get_absolute_url())
+    assert comment_item(page, reply).find(class_="comment__author").text == "The desk"
+
+
 def test_the_form_asks_for_name_email_and_comment_and_offers_an_optional_website(client, review):
     response = client.get(review.get_absolute_url())
     comment_form = form(response)
