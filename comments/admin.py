@@ -8,6 +8,8 @@ from django.db import models, transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -87,16 +89,9 @@ class ReplyForm(forms.ModelForm):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = [
-        "excerpt",
-        "author",
-        "review_on_site",
-        "in_reply_to",
-        "status",
-        "held_reason",
-        "submitted_at",
-        "reply_link",
-    ]
+    # Few columns, each cell wrapping (static/css/moderation.css), so that the queue fits
+    # a 1,280 px window with the admin's navigation and the filters open.
+    list_display = ["excerpt", "commenter", "where", "state", "reply_link"]
     list_display_links = ["excerpt"]
     list_select_related = ["review", "parent"]
     list_filter = ["status", "held_reason", WaitingOnReviewFilter, "is_staff_reply"]
@@ -173,13 +168,38 @@ class CommentAdmin(admin.ModelAdmin):
     def excerpt(self, comment):
         return excerpt(comment.body, EXCERPT_LENGTH)
 
-    @admin.display(description="Author", ordering="author_name")
-    def author(self, comment):
+    @admin.display(description="By", ordering="author_name")
+    def commenter(self, comment):
         return format_html(
-            "{}{}<br><small>{}</small>",
+            "{}{}<small>{}</small>",
             comment.display_name,
             " (staff)" if comment.is_staff_reply else "",
             comment.author_email or "no email",
+        )
+
+    @admin.display(description="On")
+    def where(self, comment):
+        """The review, a link to the comment on the site, and the comment it answers."""
+        if comment.parent_id is None:
+            return self.review_on_site(comment)
+        return format_html(
+            "{}<small>Reply to {}</small>", self.review_on_site(comment), self.in_reply_to(comment)
+        )
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, comment):
+        """The status, why the comment was held, and when it was sent."""
+        held = comment.get_held_reason_display() if comment.held_reason else ""
+        sent = (
+            date_format(timezone.localtime(comment.submitted_at), "SHORT_DATETIME_FORMAT")
+            if comment.submitted_at
+            else "date unknown"
+        )
+        return format_html(
+            "{}{}<small>{}</small>",
+            comment.get_status_display(),
+            format_html("<small>{}</small>", held) if held else "",
+            sent,
         )
 
     @admin.display(description="Review")

@@ -18,6 +18,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from comments.models import Comment
 from reviews.models import Review
+from tests.page_tree import parse_html
 
 QUEUE = reverse("admin:comments_comment_changelist")
 ADD = reverse("admin:comments_comment_add")
@@ -143,13 +144,43 @@ def test_queue_row_shows_excerpt_author_review_parent_context_and_why_held(
     assert "Pending" in row
 
 
-def test_top_level_comment_shows_a_dash_for_its_parent(moderator_client, review):
+def test_top_level_comment_names_no_comment_it_answers(moderator_client, review):
     comment = comment_on(review, "First!")
 
     response = moderator_client.get(QUEUE)
 
     row = re.search(rf'<tr>.*?value="{comment.pk}".*?</tr>', response.content.decode(), re.S)[0]
-    assert '<td class="field-in_reply_to">—</td>' in row
+    assert "Reply to" not in row
+
+
+def test_the_queue_has_few_columns_each_several_facts_to_a_cell(moderator_client, review):
+    parent = comment_on(review, "The ending earns it.", status=Comment.Status.APPROVED)
+    comment_on(
+        review,
+        "Disagree.",
+        parent=parent,
+        author_name="Ada",
+        author_email="ada@example.com",
+        held_reason=Comment.Reason.LINKS,
+    )
+
+    table = parse_html(moderator_client.get(QUEUE).content.decode()).find(id="result_list")
+
+    headers = [th.text.strip() for th in table.find("thead").find_all("th")]
+    assert headers == ["", "Comment", "By", "On", "Status", "Reply"]
+    row = table.find("tbody").find("tr")
+    cells = {cell.attrs["class"].split()[0]: cell for cell in row.children if hasattr(cell, "tag")}
+    assert cells["field-excerpt"].text == "Disagree."
+    assert [part.text for part in cells["field-commenter"].find_all("small")] == ["ada@example.com"]
+    assert cells["field-where"].find("small").text.startswith("Reply to Reader: “The ending")
+    assert cells["field-state"].text.startswith("PendingToo many links")
+
+
+def test_the_queue_wraps_its_cells_with_the_sites_stylesheet(moderator_client):
+    page = parse_html(moderator_client.get(QUEUE).content.decode())
+
+    sheets = [link.attrs["href"] for link in page.find_all("link", rel="stylesheet")]
+    assert any(href.endswith("css/moderation.css") for href in sheets)
 
 
 def test_review_filter_lists_only_reviews_with_comments_waiting(
