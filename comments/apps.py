@@ -6,6 +6,11 @@ class CommentsConfig(AppConfig):
     verbose_name = "Reader comments"
 
     def ready(self):
-        from . import signals
+        from config import pagecache
+
+        from . import forms, signals
 
         signals.connect()
+        pagecache.register_per_reader(
+            forms.ISSUED_PER_READER, lambda request: forms.signed_timestamp()
+        )

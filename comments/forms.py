@@ -9,6 +9,8 @@ from django.core.validators import MaxLengthValidator, URLValidator
 from .models import Comment
 
 TIMESTAMP_SALT = "comments.form-timestamp"
+# The signed time of issue is made for each reader, also in cached pages (config/pagecache.py).
+ISSUED_PER_READER = "comments.issued"
 EMAIL_ADDRESS = re.compile(r"\S+@\S+\.\S+")
 
 

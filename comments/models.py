@@ -86,7 +86,11 @@ class Comment(models.Model):
     )
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     author_name = models.CharField(
-        "name", max_length=100, blank=True, help_text="Empty when unknown (imported comments)."
+        "name",
+        max_length=100,
+        blank=True,
+        help_text="Empty when unknown (imported comments), and for a staff reply signed with "
+        "its writer's name.",
     )
     author_email = models.EmailField("email", blank=True, help_text="Never published.")
     author_url = models.URLField("website", blank=True)
@@ -165,4 +169,15 @@ class Comment(models.Model):
 
     @property
     def display_name(self):
-        return self.author_name or "Anonymous"
+        """The name the comment is signed with. A staff reply without a name of its own is
+        signed with its writer's, as their account gives it now (load ``user`` with it)."""
+        if self.author_name:
+            return self.author_name
+        if self.is_staff_reply and self.user is not None:
+            return staff_name(self.user)
+        return "Anonymous"
+
+
+def staff_name(user):
+    """A staff member's name as readers see it: their full name, else their username."""
+    return user.get_full_name() or user.get_username()

@@ -24,8 +24,16 @@ def never_raises(send):
     return wrapper
 
 
-def absolute(path):
-    return settings.SITE_URL.rstrip("/") + path
+def site_url(request=None):
+    """Where links in emails point: SITE_URL when it is set, else the address the request
+    being answered came to (None: no request, SITE_URL's default)."""
+    if request is not None and settings.SITE_URL_FROM_REQUESTS:
+        return request.build_absolute_uri("/").rstrip("/")
+    return settings.SITE_URL.rstrip("/")
+
+
+def absolute(path, site=None):
+    return (site or site_url()) + path
 
 
 def moderator_addresses():
@@ -38,8 +46,8 @@ def moderator_addresses():
 
 
 @never_raises
-def comment_waiting(comment):
-    """Tell the moderators a comment waits for them."""
+def comment_waiting(comment, site=None):
+    """Tell the moderators a comment waits for them; links start with ``site``."""
     recipients = moderator_addresses()
     if not recipients:
         return
@@ -47,13 +55,13 @@ def comment_waiting(comment):
     send_mail(
         f"A comment waits for moderation: {comment.review.headline}",
         f"{comment.display_name} wrote on “{comment.review.headline}”:\n\n"
-        f"{comment.body[:1000]}\n\nModerate it: {absolute(queue)}\n",
+        f"{comment.body[:1000]}\n\nModerate it: {absolute(queue, site)}\n",
         None,
         recipients,
     )
 
 
-def comments_approved(comments):
+def comments_approved(comments, site=None):
     """Tell the commenters of many approved comments, over one connection to the mail
     server rather than one per email."""
     connection = get_connection()
@@ -64,15 +72,15 @@ def comments_approved(comments):
         return
     try:
         for comment in comments:
-            comment_approved(comment, connection)
+            comment_approved(comment, connection, site)
     finally:
         connection.close()
 
 
 @never_raises
-def comment_approved(comment, connection=None):
+def comment_approved(comment, connection=None, site=None):
     """Tell the commenter (if they asked) and the person it answers (if they asked)."""
-    link = absolute(comment.get_absolute_url())
+    link = absolute(comment.get_absolute_url(), site)
     if comment.notify and comment.author_email and not comment.is_staff_reply:
         send_mail(
             f"Your comment on “{comment.review.headline}” is published",

@@ -73,8 +73,9 @@ def screen(comment, seconds_taken, honeypot_filled):
     return Comment.Status.PENDING, Comment.Reason.MODERATION
 
 
-def submit_comment(form, ip_address):
-    """Save a reader's comment from a valid form, screened, and tell whoever needs to know."""
+def submit_comment(form, ip_address, request=None):
+    """Save a reader's comment from a valid form, screened, and tell whoever needs to know
+    (emails link to the site as ``request`` reached it)."""
     comment = form.save(commit=False)
     comment.review = form.review
     comment.parent = form.cleaned_data["parent"]
@@ -86,15 +87,17 @@ def submit_comment(form, ip_address):
         comment.save()
         if comment.status == Comment.Status.APPROVED:
             update_comment_counts([comment.review_id])
+    site = notifications.site_url(request)
     if comment.status == Comment.Status.PENDING:
-        transaction.on_commit(lambda: notifications.comment_waiting(comment))
+        transaction.on_commit(lambda: notifications.comment_waiting(comment, site))
     elif comment.status == Comment.Status.APPROVED:
-        transaction.on_commit(lambda: notifications.comment_approved(comment))
+        transaction.on_commit(lambda: notifications.comment_approved(comment, site=site))
     return comment
 
 
-def moderate(comments, status, moderator):
-    """Set the status of several comments at once, record who decided, and notify.
+def moderate(comments, status, moderator, request=None):
+    """Set the status of several comments at once, record who decided, and notify (emails
+    link to the site as ``request`` reached it).
 
     Returns the comments that changed (those that had another status), with their reviews.
     """
@@ -114,7 +117,8 @@ def moderate(comments, status, moderator):
             # A parent approved in the same batch was read before it changed.
             if comment.parent_id in changed:
                 comment.parent.status = status
-        transaction.on_commit(lambda: notifications.comments_approved(changing))
+        site = notifications.site_url(request)
+        transaction.on_commit(lambda: notifications.comments_approved(changing, site))
     return changing
 
 
@@ -133,7 +137,7 @@ def invalidate_review_pages(review_ids):
     transaction.on_commit(lambda: pagecache.invalidate(*keys))
 
 
-def reply_as_staff(comment, user):
+def reply_as_staff(comment, user, request=None):
     """Publish a reply written in the admin by a moderator or editor."""
     comment.user = user
     comment.is_staff_reply = True
@@ -142,10 +146,12 @@ def reply_as_staff(comment, user):
     comment.moderated_at = timezone.now()
     if comment.parent_id:
         comment.review = comment.parent.review
-    comment.author_name = comment.author_name or user.get_full_name() or user.get_username()
+    # Left empty unless the reply is signed otherwise: it then shows the writer's name as
+    # their account gives it, also after they change it.
     comment.author_email = comment.author_email or user.email
     with transaction.atomic():
         comment.save()
         update_comment_counts([comment.review_id])
-    transaction.on_commit(lambda: notifications.comment_approved(comment))
+    site = notifications.site_url(request)
+    transaction.on_commit(lambda: notifications.comment_approved(comment, site=site))
     return comment

@@ -1,8 +1,10 @@
-"""A published comment edited or deleted changes the pages that show its review."""
+"""A published comment edited or deleted changes the pages that show its review; so does a
+staff member's new name, on the pages of the replies signed with it."""
 
-from django.db.models.signals import post_delete, post_save
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save, pre_delete
 
-from .models import Comment
+from .models import Comment, staff_name
 from .services import invalidate_review_pages
 
 
@@ -11,8 +13,33 @@ def comment_changed(sender, instance, **kwargs):
         invalidate_review_pages([instance.review_id])
 
 
+def replies_signed_by(user):
+    return Comment.objects.filter(user=user, is_staff_reply=True, author_name="")
+
+
+def staff_member_saved(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and not {"first_name", "last_name", "username"} & set(
+        update_fields
+    ):
+        return  # a sign-in recording its time, say
+    review_ids = set(replies_signed_by(instance).approved().values_list("review_id", flat=True))
+    if review_ids:
+        invalidate_review_pages(review_ids)
+
+
+def staff_member_deleted(sender, instance, **kwargs):
+    """Their replies keep the name they were signed with when the account goes."""
+    replies_signed_by(instance).update(author_name=staff_name(instance)[:100])
+
+
 def connect():
     for signal in (post_save, post_delete):
         signal.connect(
             comment_changed, sender=Comment, dispatch_uid=f"comments.changed.{signal is post_save}"
         )
+    post_save.connect(
+        staff_member_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="comments.staff_saved"
+    )
+    pre_delete.connect(
+        staff_member_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid="comments.staff_gone"
+    )

@@ -56,7 +56,7 @@ def post_comment(request, review_id):
                 "Please wait a few minutes, then send this one again.",
             )
         else:
-            comment = submit_comment(form, ip_address)
+            comment = submit_comment(form, ip_address, request)
             if comment.status == Comment.Status.APPROVED:
                 messages.success(request, "Thank you: your comment is published.")
                 return redirect(comment.get_absolute_url())

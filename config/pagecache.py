@@ -7,9 +7,15 @@ change commits, ``invalidate(*keys)`` gives those keys new versions, so exactly 
 that show the changed things are rendered again, and nothing else.
 
 Never cached: signed-in users, a browser that has comments awaiting moderation (it sees
-them) or messages to show, anything but a plain 200. The CSRF token in a stored page is
-replaced by the reader's own each time it is served. ``PAGE_CACHE_SECONDS = 0`` turns
+them) or messages to show, anything but a plain 200. ``PAGE_CACHE_SECONDS = 0`` turns
 the cache off.
+
+Per-reader values: a cached page is the same for every reader but for a few named values
+made for each one when the page is served, such as the CSRF token. An app names a value
+and the function that makes it with ``register_per_reader(name, make)`` (in its
+``AppConfig.ready()``) and a page shows it with ``per_reader(request, name)``: while the
+page is rendered for the cache that gives a placeholder, and the stored page is kept as
+the text around the placeholders, with their names between.
 
 A page this process served lately is kept in its memory with its record (the versions it
 was rendered with, its ETag) (``LocalPages``): a hit then costs one read of those versions
@@ -37,12 +43,53 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 
 VERSION_PREFIX = "page-version:"
 PAGE_PREFIX = "page:"
-BODY_PREFIX = "page-body:"
+# Bodies stored with named per-reader values; "page-body:" held CSRF tokens alone.
+BODY_PREFIX = "page-parts:"
 PERSONAL_SESSION_KEY = "sees_personal_pages"
 CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
-CSRF_PLACEHOLDER = b"\x00csrf\x00"
+# Bytes no template writes, kept as they are by HTML escaping: "\x00per-reader:NAME\x00".
+PLACEHOLDER = re.compile(rb"\x00per-reader:([\w.-]+)\x00")
 
 _rendering = contextvars.ContextVar("page_dependencies", default=None)
+_per_reader_makers = {}
+
+
+def register_per_reader(name, make):
+    """Let pages show the value ``make(request)`` (text), made for each reader as the page is
+    served, even when the rest of the page comes from the cache."""
+    _per_reader_makers[name] = make
+
+
+def per_reader(request, name):
+    """The value ``name`` for this reader; a placeholder while the page is rendered for the
+    cache, which the reader's own value replaces each time the page is served."""
+    if _rendering.get() is None:
+        return _per_reader_makers[name](request)
+    return placeholder(name)
+
+
+def placeholder(name):
+    return f"\x00per-reader:{name}\x00"
+
+
+def split_per_reader(content):
+    """The page as the text around its per-reader values, with their names in between:
+    ``[text, name, text, name, text]``. CSRF tokens count as the value "csrf"."""
+    content = CSRF_TOKEN.sub(rb"\1" + placeholder("csrf").encode() + rb"\3", content)
+    parts = PLACEHOLDER.split(content)
+    return [part.decode() if n % 2 else part for n, part in enumerate(parts)]
+
+
+def fill_per_reader(request, parts):
+    """The page for this reader: each named value made once, and put in its places."""
+    values = {}
+    for name in parts[1::2]:
+        if name not in values:
+            values[name] = _per_reader_makers[name](request).encode()
+    return b"".join(values[part] if n % 2 else part for n, part in enumerate(parts))
+
+
+register_per_reader("csrf", get_token)
 
 
 def depend_on(*keys):
@@ -148,16 +195,18 @@ def cached_for_readers(view):
                 response.render()
         finally:
             _rendering.reset(token)
-        if response.status_code != 200 or response.streaming or request.session.modified:
+        if response.streaming:
+            return response
+        parts = split_per_reader(response.content)
+        if len(parts) > 1:
+            response.content = fill_per_reader(request, parts)
+        if response.status_code != 200 or request.session.modified:
             return response
         etag = etag_for(path, page["versions"])
         timeout = settings.PAGE_CACHE_SECONDS
         if page["expires"]:
             timeout = min(timeout, max(0, (page["expires"] - timezone.now()).total_seconds()))
         if timeout >= 1:
-            # The page around each CSRF token, which is the reader's own each time.
-            parts = CSRF_TOKEN.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
-            parts = parts.split(CSRF_PLACEHOLDER)
             stored = {
                 "versions": page["versions"],
                 "content_type": response["Content-Type"],
@@ -226,8 +275,7 @@ local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_BYTES)
 
 
 def serve(request, stored, parts):
-    content = get_token(request).encode().join(parts) if len(parts) > 1 else parts[0]
-    response = HttpResponse(content, content_type=stored["content_type"])
+    response = HttpResponse(fill_per_reader(request, parts), content_type=stored["content_type"])
     response["X-Page-Cache"] = "hit"
     return add_validators(request, response, stored["etag"])
 

@@ -17,6 +17,8 @@ from csp.constants import SELF as CSP_SELF
 from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from config.serve import listening_on
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -213,8 +215,11 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
 
 SITE_NAME = os.environ.get("SITE_NAME", "Long Take")
-# The site's public address, for links in emails.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The site's public address, for links in emails. Without SITE_URL, an email sent while
+# answering a request links to the address that request came to, and any other to where
+# the site listens (HOST and PORT, as `make run` and `make serve` use them).
+SITE_URL_FROM_REQUESTS = not os.environ.get("SITE_URL")
+SITE_URL = os.environ.get("SITE_URL") or "http://{}:{}".format(*listening_on())
 LOGIN_URL = "admin:login"
 
 # Sign-in resists password guessing (django-axes): after AXES_FAILURE_LIMIT wrong passwords

@@ -31,8 +31,13 @@ def commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def without_csrf_tokens(response):
-    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+def hidden_value(page, name):
+    return re.search(rf'name="{name}" value="([^"]+)"', page.text).group(1)
+
+
+def without_per_reader_values(page):
+    """The page but for the values made for each reader: CSRF tokens, forms' times of issue."""
+    return re.sub(r'name="(csrfmiddlewaretoken|issued)" value="[^"]+"', "", page.text)
 
 
 def hit(response):
@@ -186,8 +191,8 @@ def test_a_page_is_served_whole_from_another_process_or_from_this_ones_copy(two_
     from_shared = fetch(first.get_absolute_url())
     from_local = fetch(first.get_absolute_url())
     assert hit(from_shared) and hit(from_local)
-    assert without_csrf_tokens(from_shared) == without_csrf_tokens(rendered)
-    assert without_csrf_tokens(from_local) == without_csrf_tokens(rendered)
+    assert without_per_reader_values(from_shared) == without_per_reader_values(rendered)
+    assert without_per_reader_values(from_local) == without_per_reader_values(rendered)
 
 
 def test_each_process_keeps_only_as_many_pages_as_its_budget_allows():
@@ -271,3 +276,82 @@ def test_a_tag_page_is_refreshed_by_the_films_it_shows_not_by_the_others(
     page = fetch("/tags/noir/")
     assert not hit(page)
     assert "Brick, restored</a>" in page.text
+
+
+def test_each_reader_of_a_cached_page_gets_a_form_issued_to_them(two_reviews):
+    first, _ = two_reviews
+    rendered = fetch(first.get_absolute_url())
+    one, other = fetch(first.get_absolute_url()), fetch(first.get_absolute_url())
+    assert hit(one) and hit(other)
+    assert "per-reader" not in rendered.text + one.text
+    assert hidden_value(one, "issued") != hidden_value(other, "issued")
+    assert hidden_value(one, "csrfmiddlewaretoken") != hidden_value(other, "csrfmiddlewaretoken")
+    assert without_per_reader_values(one) == without_per_reader_values(other)
+
+
+def post_from_page(client, review, page, **fields):
+    return client.post(
+        f"/reviews/{review.pk}/comments/",
+        {
+            "csrfmiddlewaretoken": hidden_value(page, "csrfmiddlewaretoken"),
+            "issued": hidden_value(page, "issued"),
+            "author_name": "Cy",
+            "author_email": "cy@example.com",
+            "body": "Posted from a cached page.",
+            **fields,
+        },
+    )
+
+
+def test_a_comment_sent_at_once_from_a_page_cached_long_ago_is_held_as_too_fast(
+    two_reviews, monkeypatch
+):
+    first, _ = two_reviews
+    with monkeypatch.context() as earlier:
+        rendered_at = time.time() - 2 * 60
+        earlier.setattr(time, "time", lambda: rendered_at)
+        fetch(first.get_absolute_url())
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(first.get_absolute_url())
+    assert hit(page)
+
+    post_from_page(reader, first, page)
+
+    comment = Comment.objects.get(body="Posted from a cached page.")
+    assert (comment.status, comment.held_reason) == (
+        Comment.Status.PENDING,
+        Comment.Reason.TOO_FAST,
+    )
+
+
+def test_a_comment_written_for_longer_than_the_minimum_is_not_held_as_too_fast(
+    two_reviews, settings
+):
+    first, _ = two_reviews
+    fetch(first.get_absolute_url())
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(first.get_absolute_url())
+    issued = signing.dumps(time.time() - settings.COMMENTS_MIN_SECONDS - 1, salt=TIMESTAMP_SALT)
+
+    post_from_page(reader, first, page, issued=issued)
+
+    comment = Comment.objects.get(body="Posted from a cached page.")
+    assert comment.held_reason == Comment.Reason.MODERATION
+
+
+def test_a_staff_members_new_name_refreshes_the_pages_of_their_replies(two_reviews, editor, commit):
+    first, second = two_reviews
+    with commit():
+        question = Comment.objects.create(
+            review=first, author_name="Ruth", body="Who runs this?", status=Comment.Status.APPROVED
+        )
+        services.reply_as_staff(Comment(parent=question, body="A small team."), editor)
+    fetch(first.get_absolute_url()), fetch(second.get_absolute_url())
+
+    with commit():
+        editor.first_name, editor.last_name = "Edith", "Park"
+        editor.save()
+
+    page = fetch(first.get_absolute_url())
+    assert not hit(page) and "Edith Park" in page.text
+    assert hit(fetch(second.get_absolute_url()))

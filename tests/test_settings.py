@@ -51,6 +51,28 @@ def test_deployment_checks_are_clean_in_production_mode():
     assert "no issues" in result.stdout
 
 
+def site_url_with(**env):
+    """SITE_URL as the settings make it from this environment (SITE_URL, HOST, PORT)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "HOST", "PORT")}
+    result = subprocess.run(
+        [sys.executable, "-c", "from config import settings; print(settings.SITE_URL)"],
+        cwd=settings.BASE_DIR,
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_links_in_emails_follow_the_port_the_site_is_served_on():
+    assert site_url_with(PORT="8080") == "http://127.0.0.1:8080"
+    assert site_url_with(HOST="localhost", PORT="8080") == "http://localhost:8080"
+    assert site_url_with() == "http://127.0.0.1:8000"
+    assert site_url_with(PORT="8080", SITE_URL="https://films.example") == "https://films.example"
+
+
 def test_sqlite_is_set_up_for_several_workers(django_db_blocker):
     from django.db import connection
 

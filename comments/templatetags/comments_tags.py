@@ -4,10 +4,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from comments.forms import CommentForm
+from comments.forms import ISSUED_PER_READER, CommentForm
 from comments.models import Comment
 from comments.services import comments_are_open
 from comments.views import PENDING_SESSION_KEY
+from config import pagecache
 
 register = template.Library()
 
@@ -48,7 +49,9 @@ def comments_section(context, review):
     """The review's approved comments in threads, the visitor's own pending ones, and the form."""
     request = context["request"]
     pending_ids = request.session.get(PENDING_SESSION_KEY, [])
-    comments = list(Comment.objects.filter(review=review).visible_to(pending_ids))
+    comments = list(
+        Comment.objects.filter(review=review).visible_to(pending_ids).select_related("user")
+    )
     is_open = comments_are_open(review)
     for comment in comments:
         comment.can_reply = (
@@ -58,7 +61,12 @@ def comments_section(context, review):
         )
     form = context.get("comment_form")
     if form is None and is_open:
-        form = CommentForm(review=review, initial={"parent": reply_target(request, comments)})
+        initial = {
+            "parent": reply_target(request, comments),
+            # A form's age is each reader's own, also on a page served from the cache.
+            "issued": pagecache.per_reader(request, ISSUED_PER_READER),
+        }
+        form = CommentForm(review=review, initial=initial)
     parent_id = form["parent"].value() if form is not None else None
     replying_to = next((c for c in comments if str(c.pk) == str(parent_id)), None)
     return {

@@ -1,18 +1,24 @@
 """The moderators' queue in the admin: ordering, decisions, replies, counts and permissions."""
 
+import importlib
+import io
 import re
 from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from comments.models import Comment
 from reviews.models import Review
+from tests.page_tree import parse_html
 
 QUEUE = reverse("admin:comments_comment_changelist")
 ADD = reverse("admin:comments_comment_add")
@@ -138,13 +144,43 @@ def test_queue_row_shows_excerpt_author_review_parent_context_and_why_held(
     assert "Pending" in row
 
 
-def test_top_level_comment_shows_a_dash_for_its_parent(moderator_client, review):
+def test_top_level_comment_names_no_comment_it_answers(moderator_client, review):
     comment = comment_on(review, "First!")
 
     response = moderator_client.get(QUEUE)
 
     row = re.search(rf'<tr>.*?value="{comment.pk}".*?</tr>', response.content.decode(), re.S)[0]
-    assert '<td class="field-in_reply_to">—</td>' in row
+    assert "Reply to" not in row
+
+
+def test_the_queue_has_few_columns_each_several_facts_to_a_cell(moderator_client, review):
+    parent = comment_on(review, "The ending earns it.", status=Comment.Status.APPROVED)
+    comment_on(
+        review,
+        "Disagree.",
+        parent=parent,
+        author_name="Ada",
+        author_email="ada@example.com",
+        held_reason=Comment.Reason.LINKS,
+    )
+
+    table = parse_html(moderator_client.get(QUEUE).content.decode()).find(id="result_list")
+
+    headers = [th.text.strip() for th in table.find("thead").find_all("th")]
+    assert headers == ["", "Comment", "By", "On", "Status", "Reply"]
+    row = table.find("tbody").find("tr")
+    cells = {cell.attrs["class"].split()[0]: cell for cell in row.children if hasattr(cell, "tag")}
+    assert cells["field-excerpt"].text == "Disagree."
+    assert [part.text for part in cells["field-commenter"].find_all("small")] == ["ada@example.com"]
+    assert cells["field-where"].find("small").text.startswith("Reply to Reader: “The ending")
+    assert cells["field-state"].text.startswith("PendingToo many links")
+
+
+def test_the_queue_wraps_its_cells_with_the_sites_stylesheet(moderator_client):
+    page = parse_html(moderator_client.get(QUEUE).content.decode())
+
+    sheets = [link.attrs["href"] for link in page.find_all("link", rel="stylesheet")]
+    assert any(href.endswith("css/moderation.css") for href in sheets)
 
 
 def test_review_filter_lists_only_reviews_with_comments_waiting(
@@ -312,6 +348,23 @@ def test_approving_emails_the_commenter_who_asked(
     assert asked.get_absolute_url() in mailoutbox[0].body
 
 
+def test_the_approval_email_links_to_the_host_the_moderator_used(
+    moderator_client, review, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL_FROM_REQUESTS, settings.SITE_URL = True, "http://127.0.0.1:8000"
+    asked = comment_on(review, "Tell me", notify=True, author_email="asked@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(
+            QUEUE,
+            {"action": "approve", "_selected_action": [asked.pk], "index": "0"},
+            headers={"host": "localhost:8080"},
+        )
+
+    [email] = mailoutbox
+    assert f"http://localhost:8080{asked.get_absolute_url()}" in email.body
+
+
 @pytest.mark.parametrize("action", ["reject", "mark_spam"])
 def test_nothing_is_mailed_to_commenters_before_approval(
     moderator_client, review, mailoutbox, django_capture_on_commit_callbacks, action
@@ -463,7 +516,7 @@ def test_reply_from_the_admin_is_published_as_a_staff_reply(
         True,
         review,
     )
-    assert (reply.user, reply.moderated_by, reply.author_name) == (
+    assert (reply.user, reply.moderated_by, reply.display_name) == (
         moderator,
         moderator,
         "Mo Derator",
@@ -477,6 +530,22 @@ def test_reply_from_the_admin_is_published_as_a_staff_reply(
     page = moderator_client.get(review.get_absolute_url())
     assertContains(page, "The director says it was not.")
     assertContains(page, '<span class="badge">Staff</span>', html=True)
+
+
+def test_the_queue_shows_a_staff_reply_signed_with_its_writers_name(
+    moderator_client, moderator, review
+):
+    parent = comment_on(review, "Who wrote this?", status=Comment.Status.APPROVED)
+    moderator_client.post(reply_url(parent), {"body": "Our critic did.", "author_name": ""})
+    reply = Comment.objects.get(parent=parent)
+    moderator.first_name, moderator.last_name = "Morgan", "Reyes"
+    moderator.save()
+
+    response = moderator_client.get(QUEUE)
+
+    row = re.search(rf'<tr>.*?value="{reply.pk}".*?</tr>', response.content.decode(), re.S)[0]
+    assert "Morgan Reyes (staff)" in row
+    assert ">moderator<" not in row
 
 
 def test_reply_signed_with_a_chosen_name(moderator_client, review):
@@ -605,3 +674,48 @@ def test_editor_cannot_reach_the_queue(client, editor, review):
 
     assert response.status_code == 403
     assertNotContains(response, "Waiting", status_code=403)
+
+
+def test_stored_staff_replies_signed_with_the_account_name_follow_the_name_as_it_is(
+    review, moderator
+):
+    migration = importlib.import_module(
+        "comments.migrations.0004_staff_replies_signed_with_current_name"
+    )
+    parent = comment_on(review, "Who wrote this?", status=Comment.Status.APPROVED)
+    signed_as_account = comment_on(
+        review,
+        "Our critic.",
+        parent=parent,
+        user=moderator,
+        is_staff_reply=True,
+        author_name="moderator",
+        status=Comment.Status.APPROVED,
+    )
+    chosen = comment_on(
+        review,
+        "The desk.",
+        parent=parent,
+        user=moderator,
+        is_staff_reply=True,
+        author_name="The desk",
+        status=Comment.Status.APPROVED,
+    )
+    moderator.first_name, moderator.last_name = "Morgan", "Reyes"
+    moderator.save()
+
+    migration.sign_with_current_name(django_apps, None)
+
+    names = {c.pk: c.display_name for c in Comment.objects.select_related("user")}
+    assert (names[signed_as_account.pk], names[chosen.pk]) == ("Morgan Reyes", "The desk")
+
+
+def test_a_reply_from_the_demo_moderator_is_signed_with_a_persons_name(client, review):
+    call_command("create_demo_accounts", stdout=io.StringIO())
+    moderator = get_user_model().objects.get(username="moderator")
+    client.force_login(moderator)
+    parent = comment_on(review, "Who wrote this?", status=Comment.Status.APPROVED)
+
+    client.post(reply_url(parent), {"body": "Our critic did.", "author_name": ""})
+
+    assert Comment.objects.get(parent=parent).display_name == "Morgan Reyes"

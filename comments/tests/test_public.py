@@ -279,6 +279,42 @@ def test_replies_by_the_review_author_and_by_staff_are_marked(client, review, ed
     )
 
 
+def test_a_staff_reply_is_signed_with_its_writers_name_as_it_is_now(client, review, editor):
+    question = add_comment(review, "Who runs this site?", author_name="Ruth")
+    reply = reply_as_staff(Comment(parent=question, body="A small team."), editor)
+    signed_before = comment_item(client.get(review.get_absolute_url()), reply)
+
+    editor.first_name, editor.last_name = "Edith", "Park"
+    editor.save()
+    signed_after = comment_item(client.get(review.get_absolute_url()), reply)
+
+    assert signed_before.find(class_="comment__author").text == "editor"
+    assert signed_after.find(class_="comment__author").text == "Edith Park"
+    assert signed_after.find(class_="badge").text == "Staff"
+
+
+def test_a_staff_reply_keeps_its_writers_name_when_their_account_is_deleted(client, review, editor):
+    editor.first_name, editor.last_name = "Edith", "Park"
+    editor.save()
+    question = add_comment(review, "Who runs this site?", author_name="Ruth")
+    reply = reply_as_staff(Comment(parent=question, body="A small team."), editor)
+
+    editor.delete()
+
+    page = client.get(review.get_absolute_url())
+    assert comment_item(page, reply).find(class_="comment__author").text == "Edith Park"
+
+
+def test_a_staff_reply_signed_with_a_chosen_name_keeps_it(client, review, editor):
+    question = add_comment(review, "Who runs this site?", author_name="Ruth")
+    reply = reply_as_staff(Comment(parent=question, body="Ask us.", author_name="The desk"), editor)
+    editor.first_name = "Edith"
+    editor.save()
+
+    page = client.get(review.get_absolute_url())
+    assert comment_item(page, reply).find(class_="comment__author").text == "The desk"
+
+
 def test_the_form_asks_for_name_email_and_comment_and_offers_an_optional_website(client, review):
     response = client.get(review.get_absolute_url())
     comment_form = form(response)
@@ -805,6 +841,42 @@ def test_moderators_are_emailed_when_a_comment_waits(
     assert review.headline in email.subject
     assert "Please approve me." in email.body
     assert "/admin/comments/comment/?status__exact=pending" in email.body
+
+
+def test_links_in_an_email_sent_from_a_request_lead_to_the_host_it_came_to(
+    client, review, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_MODERATOR_EMAILS = ["queue@example.com"]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "films.example.org"]
+    settings.SITE_URL_FROM_REQUESTS, settings.SITE_URL = True, "http://127.0.0.1:8000"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("comments:post", args=[review.pk]),
+            comment_data(),
+            headers={"host": "films.example.org:8080"},
+        )
+
+    [email] = mailoutbox
+    assert "http://films.example.org:8080/admin/comments/comment/?status__exact=pending" in (
+        email.body
+    )
+    assert "127.0.0.1:8000" not in email.body
+
+
+def test_links_in_emails_lead_to_site_url_when_it_is_set(
+    client, review, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_MODERATOR_EMAILS = ["queue@example.com"]
+    settings.SITE_URL_FROM_REQUESTS, settings.SITE_URL = False, "https://longtake.example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_comment(client, review)
+
+    [email] = mailoutbox
+    assert "https://longtake.example.com/admin/comments/comment/?status__exact=pending" in (
+        email.body
+    )
 
 
 def test_nothing_is_mailed_to_commenters_before_approval(

@@ -67,3 +67,24 @@ def test_moderator_approves_and_answers_a_comment_and_marks_another_as_spam(page
     for browser_page in (reader, spammer, new_page()):
         browser_page.goto(REVIEW)
         expect(browser_page.get_by_text("cheap watches")).to_have_count(0)
+
+
+def test_the_moderation_queue_fits_a_1280_pixel_window_with_the_sidebars_open(page, new_page):
+    reader = new_page()
+    reader.goto(REVIEW)
+    post_comment(
+        reader,
+        "An unbroken-run-of-characters-" * 6 + " and a long address below it.",
+        name="Bartholomew Featherstonehaugh-Cholmondeley",
+        email="bartholomew.featherstonehaugh-cholmondeley@correspondence.example.com",
+    )
+
+    sign_in(page, MODERATOR)  # the page is 1280 px wide
+    page.goto("/admin/comments/comment/")
+    expect(page.locator("#nav-sidebar")).to_be_visible()
+    expect(page.locator("#changelist-filter")).to_be_visible()
+    results = page.locator("#result_list").locator("xpath=..")
+    widths = results.evaluate("node => [node.scrollWidth, node.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    row = page.locator("#result_list tbody tr").filter(has_text="Bartholomew")
+    expect(row.locator("td.field-reply_link")).to_be_in_viewport()
