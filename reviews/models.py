@@ -12,6 +12,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
+from .fields import WebAddressField
 from .images import (
     discard_stored_image,
     picture,
@@ -332,8 +333,8 @@ class Review(models.Model):
     slug = models.SlugField(max_length=250, unique=True)
     byline = models.CharField(max_length=200, blank=True, help_text="Leave empty when unknown.")
     publication_name = models.CharField("publication", max_length=200, blank=True)
-    publication_url = models.URLField("publication's site", blank=True)
-    original_url = models.URLField(
+    publication_url = WebAddressField("publication's site", blank=True)
+    original_url = WebAddressField(
         blank=True, help_text="Where the review was first published, if elsewhere."
     )
     review_date = models.DateField(
@@ -567,7 +568,7 @@ class FurtherReading(models.Model):
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="further_reading")
     title = models.CharField(max_length=300)
-    url = models.URLField(max_length=500, blank=True)
+    url = WebAddressField(max_length=500, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
