@@ -4,7 +4,9 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import MaxLengthValidator, URLValidator
+from django.core.validators import MaxLengthValidator
+
+from config.weblinks import WEB_ADDRESS_MESSAGE
 
 from .models import Comment
 
@@ -31,8 +33,7 @@ class CommentForm(forms.ModelForm):
         max_length=200,
         assume_scheme="https",
         help_text="Optional.",
-        validators=[URLValidator(schemes=["http", "https"])],
-        error_messages={"invalid": "Enter a web address starting with http:// or https://."},
+        error_messages={"invalid": WEB_ADDRESS_MESSAGE},
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
 

@@ -4,6 +4,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from reviews.fields import WebAddressField
 from reviews.models import Review
 
 from .text import render_comment_text
@@ -93,7 +94,7 @@ class Comment(models.Model):
         "its writer's name.",
     )
     author_email = models.EmailField("email", blank=True, help_text="Never published.")
-    author_url = models.URLField("website", blank=True)
+    author_url = WebAddressField("website", blank=True)
     body = models.TextField("comment")
     body_html = models.TextField(editable=False, default="")
     status = models.CharField(

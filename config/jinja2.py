@@ -5,6 +5,8 @@ current one up for each of hundreds of dates costs more than formatting them).""
 
 from jinja2 import Environment
 
+from .weblinks import safe_link_url
+
 
 def local_datetime(value, zone):
     """22 November 2026, 09:05: Django's "j F Y, H:i" in the time zone ``zone``."""
@@ -20,5 +22,7 @@ def iso_datetime(value, zone):
 def environment(**options):
     options.pop("autoescape", None)  # Django passes True; say so where a reader sees it
     env = Environment(autoescape=True, **options)
-    env.filters.update(local_datetime=local_datetime, iso_datetime=iso_datetime)
+    env.filters.update(
+        local_datetime=local_datetime, iso_datetime=iso_datetime, safe_link_url=safe_link_url
+    )
     return env

@@ -13,6 +13,7 @@ admin.site.site_header = "Film reviews: editors and moderators"
 admin.site.site_title = "Film reviews admin"
 admin.site.index_title = "Desk"
 
+handler400 = "config.views.bad_request"
 handler500 = "config.views.server_error"
 
 urlpatterns = [

@@ -2,18 +2,30 @@ import logging
 import sys
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
 
 
+# The database does not answer: it is down, restarting, or out of connections. Any other
+# database error (a DataError, an IntegrityError) is a query it refused: a server error.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+
+
+def bad_request(request, exception):
+    """The site's page for a request it cannot read (Django's SuspiciousOperation)."""
+    return render(request, "400.html", status=400)
+
+
 def server_error(request):
-    """The site's error page, rendered without the database: a 503 when the database is down."""
+    """The site's error page, rendered without the database: a 503 when the database does
+    not answer, a 500 otherwise."""
     error = sys.exc_info()[1]
-    if isinstance(error, DatabaseError):
+    if isinstance(error, DATABASE_UNREACHABLE):
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "30"
         return response

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +15,6 @@ from config.pagination import CappedPaginator
 from . import services
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
 from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
-
-# Editors type "example.com"; make it https://, as Django 6 will.
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 def thumbnail(field_file, renditions, alt=""):
@@ -291,7 +288,6 @@ class FurtherReadingInline(admin.TabularInline):
     model = FurtherReading
     fields = ["title", "url", "position"]
     ordering = ["position", "id"]
-    formfield_overrides = URL_FIELDS
     extra = 0
 
 
@@ -325,7 +321,6 @@ class ReviewAdmin(admin.ModelAdmin):
     autocomplete_fields = ["film", "mentioned_films"]
     prepopulated_fields = {"slug": ("headline",)}
     readonly_fields = ["hero_preview"]
-    formfield_overrides = URL_FIELDS
     fieldsets = [
         (None, {"fields": ["film", "headline", "slug"]}),
         (

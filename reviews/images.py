@@ -15,13 +15,19 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 JPEG_MODES = {"L", "RGB", "CMYK"}
+DAMAGED_IMAGE = (
+    "This image file is damaged or incomplete (perhaps cut short while it was copied): "
+    "save or export it again and upload the new file."
+)
 
 
 def validate_image_file(file):
-    """Refuse anything that is not a real JPEG, PNG, WebP or GIF of a reasonable size.
+    """Refuse anything that is not a whole JPEG, PNG, WebP or GIF of a reasonable size.
 
-    The content is checked with Pillow, whatever the file is called; an image whose
-    pixel count could exhaust memory when decoded (a decompression bomb) is refused.
+    The content is checked with Pillow, whatever the file is called: its structure, then
+    its pixels, decoded in full, so that a file cut short is refused here rather than
+    failing when it is stored. An image whose pixel count could exhaust memory when
+    decoded (a decompression bomb) is refused before anything is decoded.
     """
     if file.size > settings.IMAGE_MAX_UPLOAD_BYTES:
         raise ValidationError(
@@ -34,25 +40,16 @@ def validate_image_file(file):
         )
     position = file.tell() if hasattr(file, "tell") else 0
     try:
-        file.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(file) as image:
-                image_format = image.format
-                width, height = image.size
-                if width * height > settings.IMAGE_MAX_PIXELS:
-                    raise Image.DecompressionBombError
-                image.verify()
+            image_format = verified_format(file)
+            if image_format in ACCEPTED_FORMATS:
+                decode_in_full(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             "This image has too many pixels to process safely (at most %(limit)s megapixels).",
             code="image_too_many_pixels",
             params={"limit": settings.IMAGE_MAX_PIXELS // 1_000_000},
-        )
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            "This file is not an image: upload a JPEG, PNG, WebP or GIF picture.",
-            code="not_an_image",
         )
     finally:
         file.seek(position)
@@ -62,6 +59,34 @@ def validate_image_file(file):
             code="image_format",
             params={"format": image_format},
         )
+
+
+def verified_format(file):
+    """The format of the image in ``file``, once its structure is checked and its pixel
+    count is within the limit."""
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            width, height = image.size
+            if width * height > settings.IMAGE_MAX_PIXELS:
+                raise Image.DecompressionBombError
+            image.verify()
+            return image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ValidationError(
+            "This file is not an image: upload a JPEG, PNG, WebP or GIF picture.",
+            code="not_an_image",
+        )
+
+
+def decode_in_full(file):
+    """Decode every pixel of the (first frame of the) image, as storing it will."""
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            image.load()
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ValidationError(DAMAGED_IMAGE, code="image_damaged")
 
 
 def reencode(file):
@@ -110,11 +135,12 @@ def store_clean_upload(instance, field_name):
 
     The file keeps its name with the extension of its real format; the field's width and
     height are those of the stored picture. Call it in the model's ``save`` before the
-    file is committed; an image already in storage is left alone.
+    file is committed; an image already in storage is left alone. Returns whether there
+    was a new upload.
     """
     field_file = getattr(instance, field_name)
     if not field_file or field_file._committed:
-        return
+        return False
     data, image_format = reencode(field_file.file)
     name = str(PurePosixPath(field_file.name).with_suffix(EXTENSIONS[image_format]))
     field_file.file = ContentFile(data, name=name)
@@ -123,6 +149,7 @@ def store_clean_upload(instance, field_name):
     with Image.open(io.BytesIO(data)) as stored:
         setattr(instance, field.width_field, stored.width)
         setattr(instance, field.height_field, stored.height)
+    return True
 
 
 def refresh_renditions(field_file, current):
@@ -130,12 +157,14 @@ def refresh_renditions(field_file, current):
 
     Returns ``[{"source", "width", "height", "name"}, ...]`` sorted by width. When
     ``current`` already describes this file's renditions it is returned as it is; a
-    rendition already in storage is reused, not made again.
+    rendition already in storage is reused, not made again. If one cannot be made, those
+    made by this call are deleted before the error is raised.
     """
     if not field_file:
         return []
     if current and all(entry.get("source") == field_file.name for entry in current):
         return current
+    made = []
     field_file.open("rb")
     try:
         with Image.open(field_file) as source:
@@ -148,20 +177,34 @@ def refresh_renditions(field_file, current):
             for width in settings.IMAGE_RENDITION_WIDTHS:
                 if width >= source.width:
                     break
-                height = round(source.height * width / source.width)
+                # A very wide, thin picture is still at least one pixel high.
+                height = max(1, round(source.height * width / source.width))
                 name = f"renditions/{stem}-{digest}-{width}w.webp"
                 if not default_storage.exists(name):
-                    buffer = io.BytesIO()
-                    source.resize((width, height), Image.Resampling.LANCZOS).save(
-                        buffer, "WEBP", quality=80, method=4
-                    )
-                    default_storage.save(name, ContentFile(buffer.getvalue()))
+                    made.append(store_rendition(source, (width, height), name))
                 renditions.append(
                     {"source": field_file.name, "width": width, "height": height, "name": name}
                 )
             return renditions
+    except BaseException:
+        for name in made:
+            default_storage.delete(name)
+        raise
     finally:
         field_file.close()
+
+
+def store_rendition(source, size, name):
+    """Store ``source`` resized to ``size`` as WebP under ``name``; returns the name stored."""
+    buffer = io.BytesIO()
+    source.resize(size, Image.Resampling.LANCZOS).save(buffer, "WEBP", quality=80, method=4)
+    return default_storage.save(name, ContentFile(buffer.getvalue()))
+
+
+def discard_stored_image(field_file):
+    """Delete an image just stored, whose save failed, so that no file is left behind."""
+    if field_file and field_file._committed:
+        field_file.storage.delete(field_file.name)
 
 
 def picture(field_file, width, height, renditions):

@@ -1,6 +1,12 @@
 """Markdown to safe HTML, for the bodies editors write."""
 
+import html as html_entities
+import re
+from urllib.parse import urlsplit
+
 import nh3
+from django.conf import settings
+from django.utils.html import escape
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
@@ -51,6 +57,59 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+# Links may be to web pages, email addresses or this site; images only from this site.
+LINK_SCHEMES = {"http", "https", "mailto"}
+# An <img> as nh3 writes it: every attribute name="value", with " written &quot;.
+IMG_TAG = re.compile(r"<img((?:\s+[\w:-]+=\"[^\"]*\")*)\s*/?>")
+ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+
+
+def image_origins():
+    """The origins images may come from besides relative paths: the site's own (SITE_URL)
+    and the media host's (MEDIA_ORIGINS)."""
+    origins = {settings.SITE_URL, *settings.MEDIA_ORIGINS}
+    return {origin_of(url) for url in origins if url}
+
+
+def origin_of(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def is_own_image(src):
+    """Whether an image address is a path on this site or on one of ``image_origins()``.
+
+    A path starting with two slashes, or a slash and a backslash, names another host to a
+    browser; an address with a scheme must be on one of the allowed origins.
+    """
+    src = src.strip()
+    if src.startswith(("//", "/\\", "\\")):
+        return False
+    parts = urlsplit(src)
+    if not parts.scheme and not parts.netloc:
+        return True
+    return bool(parts.netloc) and origin_of(src) in image_origins()
+
+
+def keep_own_images(element, attribute, value):
+    """nh3's attribute filter: an image from elsewhere loses its ``src``."""
+    if element == "img" and attribute == "src" and not is_own_image(value):
+        return None
+    return value
+
+
+def foreign_images_as_text(html):
+    """Each <img> left without a ``src`` (it was from elsewhere) replaced by its alt text."""
+
+    def replace(match):
+        attributes = dict(ATTRIBUTE.findall(match.group(1)))
+        if "src" in attributes:
+            return match.group(0)
+        return escape(html_entities.unescape(attributes.get("alt", "")))
+
+    return IMG_TAG.sub(replace, html)
+
+
 def _add_heading_ids(tokens):
     """Give each heading an id from its text, unique within the document."""
     seen = set()
@@ -68,7 +127,9 @@ def _add_heading_ids(tokens):
 def render_markdown(text):
     """Render Markdown to HTML that cannot run script, with the list of its sections.
 
-    Raw HTML is sanitised and unsafe URLs (``javascript:``, ``data:``) are removed.
+    Raw HTML is sanitised: links keep only http, https, mailto or relative addresses, and
+    an image is kept only from this site or its media host (any other, a tracking pixel,
+    becomes its alt text), whatever the Content Security Policy would have let through.
     Headings written as ``#`` become ``<h2>`` (the page's own title is the ``<h1>``),
     and every heading gets an ``id``. Returns ``(html, sections)`` where ``sections``
     lists the ``{"id", "title"}`` of each ``<h2>`` in order, for a table of contents.
@@ -89,7 +150,8 @@ def render_markdown(text):
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        attribute_filter=keep_own_images,
+        url_schemes=LINK_SCHEMES,
         link_rel="noopener",
     )
-    return html, sections
+    return foreign_images_as_text(html), sections

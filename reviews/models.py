@@ -1,5 +1,6 @@
 import hashlib
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -11,7 +12,14 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from .images import picture, refresh_renditions, store_clean_upload, validate_image_file
+from .fields import WebAddressField
+from .images import (
+    discard_stored_image,
+    picture,
+    refresh_renditions,
+    store_clean_upload,
+    validate_image_file,
+)
 from .markdown import render_markdown
 from .ratings import HALF_STAR, WHOLE_STAR, Rating
 
@@ -58,13 +66,25 @@ def give_tag_a_slug(sender, instance, **kwargs):
     instance.slug = f"{instance.slug[: limit - len(digest) - 1] or 'tag'}-{digest}"
 
 
-def save_renditions(instance, image_field, renditions_field):
-    """Make the renditions of a saved image, once the file has its final name in storage."""
-    current = getattr(instance, renditions_field)
-    renditions = refresh_renditions(getattr(instance, image_field), current)
-    if renditions != current:
-        setattr(instance, renditions_field, renditions)
-        type(instance).objects.filter(pk=instance.pk).update(**{renditions_field: renditions})
+def save_with_image(instance, save, image_field, renditions_field):
+    """Save ``instance`` with ``save``, storing a new upload clean and making its renditions.
+
+    The renditions are made once the file has its final name in storage. When any step
+    fails, a file just uploaded is deleted again before the error is raised, so that a
+    failed save leaves nothing behind in the media folder.
+    """
+    uploaded = store_clean_upload(instance, image_field)
+    try:
+        save()
+        current = getattr(instance, renditions_field)
+        renditions = refresh_renditions(getattr(instance, image_field), current)
+        if renditions != current:
+            setattr(instance, renditions_field, renditions)
+            type(instance).objects.filter(pk=instance.pk).update(**{renditions_field: renditions})
+    except BaseException:
+        if uploaded:
+            discard_stored_image(getattr(instance, image_field))
+        raise
 
 
 class Person(models.Model):
@@ -174,9 +194,8 @@ class Film(models.Model):
         return f"{self.title} ({self.year})"
 
     def save(self, *args, **kwargs):
-        store_clean_upload(self, "poster")
-        super().save(*args, **kwargs)
-        save_renditions(self, "poster", "poster_renditions")
+        save = partial(super().save, *args, **kwargs)
+        save_with_image(self, save, "poster", "poster_renditions")
 
     def get_absolute_url(self):
         return reverse("reviews:film", kwargs={"slug": self.slug})
@@ -320,8 +339,8 @@ class Review(models.Model):
     slug = models.SlugField(max_length=250, unique=True)
     byline = models.CharField(max_length=200, blank=True, help_text="Leave empty when unknown.")
     publication_name = models.CharField("publication", max_length=200, blank=True)
-    publication_url = models.URLField("publication's site", blank=True)
-    original_url = models.URLField(
+    publication_url = WebAddressField("publication's site", blank=True)
+    original_url = WebAddressField(
         blank=True, help_text="Where the review was first published, if elsewhere."
     )
     review_date = models.DateField(
@@ -435,9 +454,8 @@ class Review(models.Model):
         self.body_html, self.body_sections = render_markdown(self.body)
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
-        store_clean_upload(self, "hero_image")
-        super().save(*args, **kwargs)
-        save_renditions(self, "hero_image", "hero_renditions")
+        save = partial(super().save, *args, **kwargs)
+        save_with_image(self, save, "hero_image", "hero_renditions")
 
     def get_absolute_url(self):
         return reverse("reviews:detail", kwargs={"slug": self.slug})
@@ -556,7 +574,7 @@ class FurtherReading(models.Model):
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="further_reading")
     title = models.CharField(max_length=300)
-    url = models.URLField(max_length=500, blank=True)
+    url = WebAddressField(max_length=500, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -7,6 +7,8 @@ date without the review's own date, no rating when the critic gave none.
 from django.conf import settings
 from django.urls import reverse
 
+from config.weblinks import safe_link_url
+
 SCHEMA_ORG = "https://schema.org"
 
 
@@ -88,8 +90,8 @@ def publisher_data(review, request):
     """The publication the review first appeared in; otherwise this site, which publishes it."""
     if review.publication_name:
         data = {"@type": "Organization", "name": review.publication_name}
-        if review.publication_url:
-            data["url"] = review.publication_url
+        if url := safe_link_url(review.publication_url):
+            data["url"] = url
         return data
     return {
         "@type": "Organization",

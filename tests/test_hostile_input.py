@@ -16,6 +16,8 @@ frame or object, never a server error; feeds and the sitemap must be well-formed
 What was stored is what was sent, after the documented normalisation (surrounding
 whitespace stripped, emails lowercased, ``\\r\\n`` made ``\\n``, ``https://`` before a
 website given without a scheme), or the form refused it with a message on the field.
+A string holding a null byte, which no field may hold, is refused wherever it is sent
+with the site's 400 page, which names the field.
 """
 
 import importlib.resources
@@ -126,6 +128,17 @@ def read_page(response):
     return root
 
 
+NUL = "\x00"
+
+
+def refused_as_bad_request(response):
+    """A string with a null character, which no field may hold, gets the site's 400 page
+    naming the field it was in, before any form or search reads it."""
+    assert response.status_code == 400, response.content[:300]
+    problem = read_page(response).find(class_="bad-request__problem")
+    assert "holds a null character" in problem.text
+
+
 def shown(text):
     """Text as a reader sees it: runs of whitespace are one space."""
     return " ".join(text.split())
@@ -222,6 +235,10 @@ def send_naughty_comment(browser, review, key, fields, sent):
     shown again explains next to the field.
     """
     url = reverse("comments:post", args=[review.pk])
+    if NUL in sent:
+        data = comment_data(key, fields, sent)
+        refused_as_bad_request(browser.post(url, data, REMOTE_ADDR="203.0.113.9"))
+        return None, list(fields)
     remaining, refused = list(fields), []
     for attempt in range(len(fields)):
         data = comment_data(f"{key}-{attempt}", remaining, sent)
@@ -304,6 +321,9 @@ def test_every_naughty_string_searched_for_gets_a_results_page_that_echoes_it_in
     found = 0
     for sent in STRINGS:
         response = browser.get(reverse("reviews:search"), {"q": sent})
+        if NUL in sent:
+            refused_as_bad_request(response)
+            continue
         assert response.status_code == 200, sent
         page = read_page(response)
         echoed = page.find(class_="result-count") or page.find(class_="empty")
@@ -322,6 +342,9 @@ def test_every_naughty_string_as_a_page_number_is_a_page_or_not_found_never_an_e
         for path in listings:
             query = {"page": sent, "q": "null"} if path == listings[2] else {"page": sent}
             response = browser.get(path, query)
+            if NUL in sent:
+                refused_as_bad_request(response)
+                continue
             assert response.status_code in (200, 404), (path, sent, response.status_code)
             read_page(response)
 
@@ -338,7 +361,7 @@ REVIEW_TEXT_FIELDS += ("hero_alt", "hero_caption")
 def fitted(sent, model, name):
     """The string as the admin would let it into this model field: no null byte (which
     PostgreSQL cannot store) and no longer than the column. The admin test shows both
-    refused with a message."""
+    refused with a message, the null byte on the bad-request page."""
     limit = model._meta.get_field(name).max_length
     return sent.replace("\x00", "")[:limit]
 
@@ -495,11 +518,8 @@ def management_form(prefix, total=0):
 
 
 def refusal_expected(sent, name, model_field):
-    """Whether a form must refuse ``sent`` in this field: blank when required, longer
-    than the column (each tag, for the tags), or holding a null byte, which PostgreSQL
-    cannot store."""
-    if "\x00" in sent:
-        return True
+    """Whether a form must refuse ``sent`` in this field: blank when required, or longer
+    than the column (each tag, for the tags)."""
     if name == "tags":
         return any(len(tag) > model_field.max_length for tag in parse_tags(sent))
     value = sent.strip()
@@ -513,9 +533,13 @@ def admin_post(client, url, data, sent, fields):
     """POST an admin form with ``sent`` in ``fields`` (``{form field: model field}``).
 
     Returns whether it was saved. A refusal must be for a reason ``refusal_expected``
-    gives, on exactly those fields, and each message is shown on the page.
+    gives, on exactly those fields, and each message is shown on the page; a null
+    character is refused with the bad-request page.
     """
     response = client.post(url, data)
+    if NUL in sent:
+        refused_as_bad_request(response)
+        return False
     expected = {
         name for name, model_field in fields.items() if refusal_expected(sent, name, model_field)
     }

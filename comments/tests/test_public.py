@@ -1293,10 +1293,12 @@ def test_the_comment_length_limit_is_a_setting(client, review, settings):
 
 
 @pytest.mark.parametrize("field", ["author_name", "body"])
-def test_a_null_character_is_refused_with_a_message(client, review, field):
+def test_a_null_character_is_refused_with_a_page_that_names_the_field(client, review, field):
     response = post_comment(client, review, **{field: "Kathy\x00H"})
 
-    assert field_error(response, field) == "Null characters are not allowed."
+    assert response.status_code == 400
+    problem = parse_html(response.text).find(class_="bad-request__problem").text
+    assert problem == f"“{field}” holds a null character (\\0), which no field may hold."
     assert not Comment.objects.exists()
 
 

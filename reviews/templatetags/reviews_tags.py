@@ -1,6 +1,11 @@
 from django import template
 
+from config.weblinks import safe_link_url
+
 register = template.Library()
+
+# An address given by a person is a link only when it is http or https (config.weblinks).
+register.filter("safe_link_url", safe_link_url)
 
 
 @register.inclusion_tag("includes/star_rating.html")

@@ -75,3 +75,20 @@ def test_picture_offers_every_rendition_and_the_original_in_srcset(make_review):
     assert (picture["width"], picture["height"]) == (1200, 800)
     assert picture["srcset"].count("w,") == 2
     assert picture["srcset"].endswith(f"{review.hero_image.url} 1200w")
+
+
+def test_an_image_cut_short_is_refused_as_damaged_not_stored_broken():
+    whole = image_upload("still.jpg", (400, 300), "JPEG").read()
+    cut = SimpleUploadedFile("still.jpg", whole[: len(whole) // 2])
+    with pytest.raises(ValidationError, match="damaged or incomplete") as refused:
+        validate_image_file(cut)
+    assert refused.value.code == "image_damaged"
+
+
+def test_a_thin_image_saved_outside_the_admin_gets_renditions_one_pixel_high(make_film):
+    film = make_film(poster=image_upload("strip.png", (2000, 2)))
+    assert [(r["width"], r["height"]) for r in film.poster_renditions] == [
+        (480, 1),
+        (960, 1),
+        (1600, 2),
+    ]

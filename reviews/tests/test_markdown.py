@@ -1,5 +1,7 @@
 from html.parser import HTMLParser
 
+import pytest
+
 from reviews.markdown import render_markdown
 
 
@@ -60,3 +62,94 @@ def test_ordinary_markdown_survives_sanitising():
     assert "<strong>sad</strong>" in html
     assert '<a href="https://www.rogerebert.com/" rel="noopener">Ebert</a>' in html
     assert "<blockquote>" in html
+
+
+class TextCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.texts = []
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+
+def images_and_text(html):
+    """The ``src`` of every image in the HTML, and its text as a reader sees it."""
+    tags, text = TagCollector(), TextCollector()
+    tags.feed(html)
+    text.feed(html)
+    sources = [dict(attributes).get("src") for tag, attributes in tags.tags if tag == "img"]
+    return sources, "".join(text.texts)
+
+
+ELSEWHERE = [
+    "https://tracker.example/pixel.png",
+    "http://127.0.0.1:8000.tracker.example/pixel.png",
+    "//tracker.example/pixel.png",
+    "https:tracker.example/pixel.png",
+    "mailto:pixel@tracker.example",
+]
+# Browsers read a backslash as a slash; in Markdown's own syntax it is percent-encoded.
+ELSEWHERE_IN_HTML = ["/\\tracker.example/pixel.png", "\\\\tracker.example/pixel.png"]
+
+
+def assert_image_shown_as_its_alt(html):
+    sources, text = images_and_text(html)
+    assert sources == []
+    assert text.strip() == "Before The <poster> & all after."
+    assert "tracker" not in html and "<a" not in html
+
+
+@pytest.mark.parametrize("src", ELSEWHERE)
+def test_a_markdown_image_from_elsewhere_is_dropped_leaving_its_alt_text(src):
+    html, _ = render_markdown(f"Before ![The <poster> & all]({src}) after.")
+    assert_image_shown_as_its_alt(html)
+
+
+@pytest.mark.parametrize("src", ELSEWHERE + ELSEWHERE_IN_HTML)
+def test_an_html_image_from_elsewhere_is_dropped_leaving_its_alt_text(src):
+    alt = "The &lt;poster&gt; &amp; all"
+    html, _ = render_markdown(f'<p>Before <img src="{src}" alt="{alt}"> after.</p>')
+    assert_image_shown_as_its_alt(html)
+
+
+def test_images_from_the_site_itself_and_its_media_host_are_kept(settings):
+    settings.SITE_URL = "https://longtake.example"
+    settings.MEDIA_ORIGINS = ["https://media.longtake.example"]
+    body = (
+        "![a](/media/reviews/a.png) ![b](reviews/b.png) "
+        "![c](https://longtake.example/media/c.png) ![d](https://media.longtake.example/d.png)"
+        " ![e](HTTPS://MEDIA.LONGTAKE.EXAMPLE/e.png)"
+    )
+
+    sources, _ = images_and_text(render_markdown(body)[0])
+
+    assert sources == [
+        "/media/reviews/a.png",
+        "reviews/b.png",
+        "https://longtake.example/media/c.png",
+        "https://media.longtake.example/d.png",
+        "HTTPS://MEDIA.LONGTAKE.EXAMPLE/e.png",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("link", "kept"),
+    [
+        ("https://www.rogerebert.com/", True),
+        ("http://example.com/", True),
+        ("mailto:editor@example.com", True),
+        ("/films/late-spring/", True),
+        ("#cast", True),
+        ("vbscript:msgbox(1)", False),
+        ("ftp://example.com/", False),
+        ("file:///etc/passwd", False),
+        ("data:text/html,x", False),
+    ],
+)
+def test_links_are_http_https_mailto_or_relative_only(link, kept):
+    html, _ = render_markdown(f'[text]({link}) and <a href="{link}">more</a>')
+    parser = TagCollector()
+    parser.feed(html)
+    hrefs = [dict(attributes).get("href") for tag, attributes in parser.tags if tag == "a"]
+    assert [href for href in hrefs if href] == ([link, link] if kept else [])

@@ -4,6 +4,7 @@ is stored: encoded afresh, turned as its EXIF said, with no metadata left in it.
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -12,8 +13,11 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from PIL import ExifTags, Image, PngImagePlugin
 
+from reviews import images as reviews_images
 from reviews.forms import NOT_AN_IMAGE
+from reviews.images import DAMAGED_IMAGE
 from reviews.models import Film, Review
+from tests.page_tree import parse_html
 
 from .test_admin import assert_refused_on, film_form, review_form
 
@@ -45,6 +49,38 @@ def png_declaring(width, height):
         + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
         + png_chunk(b"IEND", b"")
     )
+
+
+def truncated_jpeg():
+    """A real photo's JPEG cut off halfway, as an interrupted copy leaves it: its header
+    says what it is and how large, and the picture data stops in the middle."""
+    buffer = io.BytesIO()
+    Image.effect_noise((400, 300), 64).convert("RGB").save(buffer, "JPEG")
+    data = buffer.getvalue()
+    return data[: len(data) // 2]
+
+
+def gif_javascript_polyglot():
+    """A GIF that is also a script: 10799 x 10 pixels is written ``/*`` and a newline, so a
+    browser reading it as JavaScript skips the header as a comment and runs what follows."""
+    buffer = io.BytesIO()
+    Image.new("P", (10799, 10)).save(buffer, "GIF")
+    data = buffer.getvalue()
+    assert data[6:10] == b"/*\n\x00"
+    return data + b"*/=alert(document.domain);//"
+
+
+def files_in(folder):
+    return sorted(path for path in Path(folder).rglob("*") if path.is_file())
+
+
+def form_values(response):
+    """What each box of the admin's form shows, by name, as the editor sees it again."""
+    page = parse_html(response.content.decode())
+    boxes = [node for node in page.find_all("input") if "name" in node.attrs]
+    values = {node.attrs["name"]: node.attrs.get("value", "") for node in boxes}
+    values |= {node.attrs["name"]: node.raw_text.strip("\n") for node in page.find_all("textarea")}
+    return values
 
 
 def camera_exif():
@@ -151,6 +187,89 @@ def test_an_oversized_file_is_refused_on_the_image_field(editor_client, make_fil
         "hero_image",
         f"This file is {filesizeformat(large.size)}; images may be at most 2.0\xa0KB.",
     )
+    assert not Review.objects.exists()
+
+
+def test_a_truncated_jpeg_is_refused_on_the_field_keeping_the_rest_and_storing_nothing(
+    editor_client, make_film, settings
+):
+    film = make_film()
+    typed = {"headline": "Cut short", "slug": "cut-short", "body": "Still here.", "hero_alt": "A"}
+
+    response = editor_client.post(
+        REVIEW_ADD, review_form(film, hero_image=upload(truncated_jpeg(), "still.jpg"), **typed)
+    )
+
+    assert_refused_on(response, "hero_image", DAMAGED_IMAGE)
+    values = form_values(response)
+    assert {name: values[name] for name in typed} == typed
+    assert not Review.objects.exists()
+    assert files_in(settings.MEDIA_ROOT) == []
+
+
+def test_a_truncated_jpeg_is_refused_on_the_poster_field(editor_client, settings):
+    response = editor_client.post(
+        reverse("admin:reviews_film_add"),
+        film_form(poster=upload(truncated_jpeg(), "poster.jpg"), synopsis="Typed."),
+    )
+
+    assert_refused_on(response, "poster", DAMAGED_IMAGE)
+    assert form_values(response)["synopsis"] == "Typed."
+    assert not Film.objects.exists()
+    assert files_in(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "size"),
+    [
+        (encoded("PNG", (4000, 4)), "strip.png", (4000, 4)),
+        (gif_javascript_polyglot(), "polyglot.gif", (10799, 10)),
+    ],
+    ids=["4000x4-png", "gif-javascript-polyglot"],
+)
+def test_a_very_thin_image_is_stored_with_renditions_one_pixel_high(
+    editor_client, make_film, data, name, size
+):
+    response = editor_client.post(
+        REVIEW_ADD, review_form(make_film(), hero_image=upload(data, name), hero_alt="A strip")
+    )
+
+    assert response.status_code == 302
+    review = Review.objects.get()
+    assert (review.hero_width, review.hero_height) == size
+    assert [(r["width"], r["height"]) for r in review.hero_renditions] == [
+        (480, 1),
+        (960, 1),
+        (1600, max(1, round(size[1] * 1600 / size[0]))),
+    ]
+    for rendition in review.hero_renditions:
+        with default_storage.open(rendition["name"]) as stored:
+            assert Image.open(stored).size == (rendition["width"], rendition["height"])
+    assert b"alert" not in stored_bytes(review.hero_image)
+
+
+def test_when_a_rendition_cannot_be_made_no_file_is_left_behind(
+    editor_client, make_film, settings, monkeypatch
+):
+    made = []
+
+    def disk_full_after_the_first(source, size, name):
+        if made:
+            raise OSError(28, "No space left on device")
+        made.append(name)
+        return original(source, size, name)
+
+    original = reviews_images.store_rendition
+    monkeypatch.setattr(reviews_images, "store_rendition", disk_full_after_the_first)
+    photo = upload(encoded("PNG", (1200, 800)))
+
+    with pytest.raises(OSError, match="No space left"):
+        editor_client.post(
+            REVIEW_ADD, review_form(make_film(), hero_image=photo, hero_alt="A still")
+        )
+
+    assert made  # the first rendition was written, and then taken away again
+    assert files_in(settings.MEDIA_ROOT) == []
     assert not Review.objects.exists()
 
 
