@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0003_queue_indexes'),
+        ('comments', '0004_staff_replies_signed_with_current_name'),
     ]
 
     operations = [
