@@ -20,6 +20,14 @@ the text around the placeholders, with their names between.
 A page this process served lately is kept in its memory with its record (the versions it
 was rendered with, its ETag) (``LocalPages``): a hit then costs one read of those versions
 from the shared cache. Otherwise the record, then the body, come from the shared cache.
+
+When the shared cache fails (config/resilience.py makes it behave as an empty cache), no
+page is served from a cache: a version that cannot be read is never current. An
+invalidation that could not be written is kept in this process and written before this
+process serves any page from the cache again. Every page also depends on the site's own
+version (``SITE_KEY``), which a process gives a new value once the cache answers again
+after it saw it fail: pages stored before an outage are then not trusted, even if the
+process that lost an invalidation is gone.
 """
 
 import collections
@@ -49,6 +57,7 @@ PERSONAL_SESSION_KEY = "sees_personal_pages"
 CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 # Bytes no template writes, kept as they are by HTML escaping: "\x00per-reader:NAME\x00".
 PLACEHOLDER = re.compile(rb"\x00per-reader:([\w.-]+)\x00")
+SITE_KEY = "site"
 
 _rendering = contextvars.ContextVar("page_dependencies", default=None)
 _per_reader_makers = {}
@@ -117,11 +126,47 @@ def expires_at(moment):
         page["expires"] = min(page["expires"], moment) if page["expires"] else moment
 
 
+class Unwritten:
+    """Keys whose new versions this process has yet to write to the shared cache."""
+
+    def __init__(self):
+        self.keys = set()
+        self.lock = threading.Lock()
+
+    def add(self, *keys):
+        with self.lock:
+            self.keys.update(keys)
+
+    def write(self):
+        """Write them all; whether none is left (False while the cache fails)."""
+        if not self.keys:
+            return True
+        with self.lock:
+            keys = set(self.keys)
+            if not keys:
+                return True
+            with one_write_transaction():
+                versions = {VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}
+                failed = cache.set_many(versions, None)
+            if failed:
+                # The cache failed: other processes may have lost writes as well.
+                self.keys.add(SITE_KEY)
+                return False
+            self.keys -= keys
+            return True
+
+
+unwritten = Unwritten()
+
+
 def invalidate(*keys):
-    """Give these keys new versions: every stored page showing them becomes stale."""
+    """Give these keys new versions: every stored page showing them becomes stale.
+
+    If the cache fails, the keys are written as soon as it answers again, before this
+    process serves any page from the cache."""
     if keys:
-        with one_write_transaction():
-            cache.set_many({VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}, None)
+        unwritten.add(*keys)
+        unwritten.write()
 
 
 def one_write_transaction():
@@ -142,6 +187,9 @@ def current_versions(keys):
             cache.add(name, uuid.uuid4().hex, None)
     if len(found) < len(prefixed):
         found = cache.get_many(prefixed)
+    if len(found) < len(prefixed):
+        # The cache did not answer: once it does, pages stored before are not trusted.
+        unwritten.add(SITE_KEY)
     return {key: found.get(VERSION_PREFIX + key) for key in keys}
 
 
@@ -173,7 +221,7 @@ def cached_for_readers(view):
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not is_anonymous_reader(request):
+        if not is_anonymous_reader(request) or not unwritten.write():
             return view(request, *args, **kwargs)
         path = request.get_full_path()
         key = PAGE_PREFIX + hashlib.sha256(path.encode()).hexdigest()
@@ -187,7 +235,7 @@ def cached_for_readers(view):
             if parts is not None:
                 local_pages.put(key, stored, parts)
                 return serve(request, stored, parts)
-        page = {"versions": {}, "expires": None}
+        page = {"versions": current_versions([SITE_KEY]), "expires": None}
         token = _rendering.set(page)
         try:
             response = view(request, *args, **kwargs)
@@ -204,6 +252,8 @@ def cached_for_readers(view):
             return response
         etag = etag_for(path, page["versions"])
         timeout = settings.PAGE_CACHE_SECONDS
+        if None in page["versions"].values():
+            timeout = 0  # a version the cache did not give: nothing could tell it is stale
         if page["expires"]:
             timeout = min(timeout, max(0, (page["expires"] - timezone.now()).total_seconds()))
         if timeout >= 1:
@@ -227,10 +277,10 @@ def body_key(etag):
 
 def is_current(record):
     """Whether the page is not past its time and nothing it shows changed since it was rendered."""
-    return (
-        record.get("expires_at", 0) > time.time()
-        and current_versions(list(record["versions"])) == record["versions"]
-    )
+    if record.get("expires_at", 0) <= time.time():
+        return False
+    versions = current_versions(list(record["versions"]))
+    return None not in versions.values() and versions == record["versions"]
 
 
 LocalPage = collections.namedtuple("LocalPage", "record parts")

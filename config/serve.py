@@ -35,6 +35,10 @@ def granian_command():
         "--blocking-threads", os.environ.get("WEB_THREADS", "2"),
         "--respawn-failed-workers",
         "--no-ws",
+        # A client gets this long (ms) to send its request line and headers. granian has
+        # no such bound on a request's body (bench/slow_clients.py): a body sent a byte a
+        # second holds a blocking thread until it ends, under gunicorn too.
+        "--http1-header-read-timeout", os.environ.get("HEADER_READ_TIMEOUT_MS", "5000"),
         # Requests are logged by the application (config.logs.RequestLogMiddleware).
         "--no-access-log",
         "--log-level", os.environ.get("LOG_LEVEL", "info").lower(),

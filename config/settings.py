@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # Before anything reads the request: a null character is refused with a 400 page.
     "config.badinput.RefuseNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and CSRF: a write refused during a restore touches nothing.
+    "config.maintenance.RefuseWritesWhileRestoringMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -145,7 +147,10 @@ if REDIS_URL:
             "BACKEND": "config.resilience.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "filmreviews"),
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            # A Redis that hangs costs at most this long, once per cool-off: after a
+            # failure the site stops asking for REDIS_COOL_OFF_SECONDS (config/resilience.py).
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+            "COOL_OFF_SECONDS": env_int("REDIS_COOL_OFF_SECONDS", 5),
         }
     }
     # Sessions read from Redis and fall back to the database when Redis is down.

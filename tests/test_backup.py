@@ -5,16 +5,22 @@ import io
 import json
 import shutil
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client, override_settings
 from PIL import Image
 
+from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
+from config import maintenance
+from reviews.management.commands import restore as restore_module
 from reviews.models import Review
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,6 +50,25 @@ def backup(output):
     [archive] = output.glob("backup-*.tar.gz")
     assert str(archive) in out.getvalue()
     return archive
+
+
+@pytest.fixture(autouse=True)
+def var_dir(tmp_path):
+    """The folder where a restore leaves its flag, this test's own."""
+    with override_settings(VAR_DIR=tmp_path / "var"):
+        yield tmp_path / "var"
+
+
+def post_comment(review, body):
+    return Client().post(
+        f"/reviews/{review.pk}/comments/",
+        {
+            "author_name": "Ann",
+            "author_email": "ann@example.com",
+            "body": body,
+            "issued": signing.dumps(time.time() - 30, salt=TIMESTAMP_SALT),
+        },
+    )
 
 
 @pytest.fixture
@@ -168,3 +193,64 @@ def test_restore_refuses_a_backup_of_another_kind_of_database(db, tmp_path):
 
     with pytest.raises(CommandError, match=f"This is a backup of a .*the site runs on {vendor}"):
         call_command("restore", str(other), yes=True)
+
+
+def test_while_a_restore_runs_comments_are_refused_with_a_503_and_reads_go_on(site):
+    comments_before = Comment.objects.count()
+    with maintenance.restoring():
+        refused = post_comment(site, "Sent during the restore.")
+        page = Client().get(site.get_absolute_url())
+
+    assert refused.status_code == 503
+    assert refused["Retry-After"] == "300"
+    assert "The site is being restored from a backup; try again in a few minutes" in (refused.text)
+    assert "Backed up with its picture" in page.text
+    assert Comment.objects.count() == comments_before
+    assert not Comment.objects.filter(body="Sent during the restore.").exists()
+
+
+def test_comments_are_accepted_again_once_the_restore_has_ended(site, tmp_path, monkeypatch):
+    archive = backup(tmp_path / "backups")
+    seen_during_restore = []
+
+    def restore_database(path):
+        seen_during_restore.append(post_comment(site, "Sent during the restore.").status_code)
+        real_restore_database(path)
+
+    real_restore_database = restore_module.restore_database
+    monkeypatch.setattr(restore_module, "restore_database", restore_database)
+    call_command("restore", str(archive), yes=True, stdout=io.StringIO())
+
+    assert seen_during_restore == [503]
+    assert post_comment(site, "Sent after the restore.").status_code == 302
+    assert list(Comment.objects.filter(body__startswith="Sent").values_list("body", flat=True)) == [
+        "Sent after the restore."
+    ]
+
+
+def test_a_failed_restore_lets_the_site_accept_writes_again(site, tmp_path, monkeypatch):
+    archive = backup(tmp_path / "backups")
+
+    def fail(path):
+        raise CommandError("pg_restore failed: disk full")
+
+    monkeypatch.setattr(restore_module, "restore_database", fail)
+    with pytest.raises(CommandError):
+        call_command("restore", str(archive), yes=True, stdout=io.StringIO())
+
+    assert not maintenance.is_restoring()
+    assert post_comment(site, "Sent after the failure.").status_code == 302
+
+
+def test_after_a_restore_new_comments_get_ids_past_every_restored_one(site, tmp_path):
+    archive = backup(tmp_path / "backups")
+    Comment.objects.create(
+        review=site, author_name="Lost", author_email="l@example.com", body="After the backup."
+    )
+    call_command("restore", str(archive), yes=True, stdout=io.StringIO())
+    restored_ids = set(Comment.objects.values_list("pk", flat=True))
+
+    post_comment(site, "The first after the restore.")
+
+    new = Comment.objects.get(body="The first after the restore.")
+    assert new.pk > max(restored_ids)

@@ -16,7 +16,10 @@ from config.logs import JSONFormatter
 from config.resilience import ResilientRedisCache
 from reviews.models import ReviewQuerySet
 
+# Two databases of a Redis that refuses connections: each test sees the outage begin, since
+# a process keeps one circuit breaker per Redis location.
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
+ANOTHER_UNREACHABLE_REDIS = "redis://127.0.0.1:1/1"
 
 
 def test_healthz_reports_database_and_cache(client, db):
@@ -94,7 +97,7 @@ def test_comments_are_accepted_and_pages_render_when_redis_is_down(settings, mak
     settings.CACHES = {
         "default": {
             "BACKEND": "config.resilience.ResilientRedisCache",
-            "LOCATION": UNREACHABLE_REDIS,
+            "LOCATION": ANOTHER_UNREACHABLE_REDIS,
             "OPTIONS": {"socket_connect_timeout": 0.2},
         }
     }

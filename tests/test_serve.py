@@ -48,3 +48,8 @@ def test_gunicorn_is_run_with_the_projects_settings():
 def test_an_unknown_server_is_refused_with_the_choices():
     with pytest.raises(SystemExit, match="SERVER must be one of granian, gunicorn, not 'uwsgi'"):
         serve.command("uwsgi")
+
+
+def test_granian_gives_a_client_five_seconds_to_send_its_headers(monkeypatch):
+    monkeypatch.delenv("HEADER_READ_TIMEOUT_MS", raising=False)
+    assert option(serve.command("granian"), "--http1-header-read-timeout") == "5000"

@@ -7,6 +7,10 @@ single transaction, so a failed restore leaves the database as it was. The media
 are written back under ``MEDIA_ROOT`` (files added since the backup stay, unreferenced).
 The cache is emptied, so that no page from before the restore is served. Without
 ``--yes`` it refuses, since it overwrites everything.
+
+While it runs the site refuses every write with a 503 (config/maintenance.py), since what
+it accepted would be lost; reads go on. Afterwards PostgreSQL's sequences are set past
+every restored id, so a new row never takes the id of a restored one.
 """
 
 import json
@@ -17,9 +21,13 @@ import tempfile
 from contextlib import closing
 from pathlib import Path, PurePosixPath
 
+from django.apps import apps
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.color import no_style
 from django.db import connection
+
+from config import maintenance
 
 from .backup import FORMAT, MANIFEST, MEDIA, check_vendor, media_root, run_postgres_tool
 
@@ -54,6 +62,14 @@ def restore_database(path):
         )
 
 
+def reset_sequences():
+    """Set every table's id sequence past its largest id (``manage.py sqlsequencereset``)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
 def media_target(root, name):
     """Where an archived media file goes: only ever inside ``root``."""
     relative = PurePosixPath(name).relative_to(MEDIA)
@@ -83,7 +99,7 @@ class Command(BaseCommand):
                 "This replaces the whole database and the media files with the backup's. "
                 "Run it again with --yes to go ahead."
             )
-        with tarfile.open(archive, "r:gz") as backup:
+        with maintenance.restoring(), tarfile.open(archive, "r:gz") as backup:
             manifest = read_manifest(backup)
             if manifest["database"]["vendor"] != vendor:
                 raise CommandError(
@@ -96,8 +112,9 @@ class Command(BaseCommand):
                 with source, database.open("wb") as target:
                     shutil.copyfileobj(source, target)
                 restore_database(database)
+            reset_sequences()
             restored = self.restore_media(backup)
-        cache.clear()
+            cache.clear()
         self.stdout.write(
             f"Restored the {vendor} database and {restored} media files from {archive}."
         )
