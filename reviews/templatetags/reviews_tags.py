@@ -1,12 +1,21 @@
 from django import template
 
+from reviews.ratings import Rating
+
 register = template.Library()
 
 
 @register.inclusion_tag("includes/star_rating.html")
 def star_rating(rating):
-    """A rating drawn as stars, with its scale in words for everyone who cannot see them."""
+    """A rating drawn as stars on a star scale, otherwise written as numbers ("72/100"),
+    with its scale in words for everyone who cannot see them ("72 out of 100")."""
     return {"rating": rating}
+
+
+@register.inclusion_tag("includes/star_rating.html")
+def average_rating(average):
+    """A film's average rating (0-100) as any other rating out of 100: "83/100"."""
+    return {"rating": Rating.from_average(average)}
 
 
 @register.inclusion_tag("includes/review_card.html")
