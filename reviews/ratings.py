@@ -1,5 +1,6 @@
-"""A rating on the critic's own scale, as readers see it."""
+"""A rating on the critic's own scale: as editors type it, and as readers see it."""
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,6 +12,20 @@ HALF_STAR = Decimal("0.5")
 STAR_SCALES = frozenset({4, 5})
 
 AVERAGE_SCALE = 100
+LARGEST_SCALE = 100  # as the review_rating_scale constraint allows
+
+RATING_HELP = "Type the rating as the critic gave it, such as 3/4, 4.5/5 or 8/10."
+SCALE_HELP = f"The best possible rating, after the /, is from 1 to {LARGEST_SCALE}. {RATING_HELP}"
+
+# "3/4", "4.5 / 5", "4,5/5", "3½/4", "3 out of 4", "4.5 of 5", "3/4 stars". Whitespace is
+# made single spaces first; ASCII digits only, and few of them, so that nothing typed
+# becomes a number Python would refuse to read.
+RATING_PATTERN = re.compile(
+    r"(?P<value>\d{1,4}(?:[.,]\d{1,4})?|\d{0,4}½)"
+    r" ?(?:/|⁄|out of|of) ?"
+    r"(?P<best>\d{1,4})(?: stars?)?",
+    re.ASCII | re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,11 @@ class Rating:
         return self.best in STAR_SCALES
 
     @property
+    def step(self):
+        """The finest step the value needs: half a point for a value with .5, else one."""
+        return HALF_STAR if self.value % WHOLE_STAR else WHOLE_STAR
+
+    @property
     def value_display(self):
         """``3`` for a whole number, ``4.5`` otherwise."""
         return f"{self.value.normalize():f}"
@@ -62,3 +82,31 @@ class Rating:
         full = int(self.value)
         half = self.value - full >= HALF_STAR
         return ["full"] * full + ["half"] * half + ["empty"] * (self.best - full - half)
+
+
+def parse_rating(text):
+    """The rating an editor typed as the critic gave it ("3/4", "4.5 / 5", "8 out of 10"),
+    or None when nothing was typed.
+
+    Raises ValueError with a message for the editor that says what to type instead.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return None
+    match = RATING_PATTERN.fullmatch(text)
+    if match is None:
+        raise ValueError(RATING_HELP)
+    value = Decimal(match["value"].replace(",", ".").replace("½", ".5"))
+    best = int(match["best"])
+    if not 1 <= best <= LARGEST_SCALE:
+        raise ValueError(SCALE_HELP)
+    typed = Rating(value, best)
+    if value > best:
+        raise ValueError(
+            f"{typed.short} is more than the best possible rating, {best}/{best}. {RATING_HELP}"
+        )
+    if value % HALF_STAR:
+        raise ValueError(
+            f"A rating is a whole number or a half, such as 4/5 or 4.5/5; not {typed.short}."
+        )
+    return Rating(value.quantize(Decimal("0.1")), best)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from reviews.models import Film, Review
-from reviews.ratings import Rating
+from reviews.ratings import HALF_STAR, RATING_HELP, WHOLE_STAR, Rating, parse_rating
 from tests.page_tree import parse_html
 
 
@@ -178,3 +178,85 @@ def test_rating_text_wraps_rather_than_widening_a_narrow_screen():
     assert "nowrap" not in rule
     assert "flex-wrap: wrap" in rule
     assert "max-width: 100%" in rule
+
+
+# Reading a rating as an editor types it
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "best"),
+    [
+        ("3/4", "3", 4),
+        ("4.5/5", "4.5", 5),
+        ("8/10", "8", 10),
+        ("72/100", "72", 100),
+        ("0/4", "0", 4),
+        ("3.5 / 4", "3.5", 4),
+        ("4,5/5", "4.5", 5),
+        ("3 out of 4", "3", 4),
+        ("3 OUT OF 4 stars", "3", 4),
+        ("4.5 of 5", "4.5", 5),
+        ("  3/4 ", "3", 4),
+        ("3\xa0/\xa04", "3", 4),
+        ("3½/4", "3.5", 4),
+        ("4.50/5", "4.5", 5),
+        ("1/1", "1", 1),
+    ],
+)
+def test_a_rating_is_read_as_the_critic_wrote_it(typed, value, best):
+    assert parse_rating(typed) == Rating(Decimal(value), best)
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_an_empty_rating_is_no_rating(typed):
+    assert parse_rating(typed) is None
+
+
+SCALE_HELP = f"The best possible rating, after the /, is from 1 to 100. {RATING_HELP}"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("4.5", RATING_HELP),
+        ("abc", RATING_HELP),
+        ("-1/4", RATING_HELP),
+        ("3/4/5", RATING_HELP),
+        ("three out of four", RATING_HELP),
+        ("3/4\x00", RATING_HELP),
+        ("٣/٤", RATING_HELP),
+        ("9" * 5000 + "/4", RATING_HELP),
+        ("3/" + "9" * 5000, RATING_HELP),
+        ("5/4", f"5/4 is more than the best possible rating, 4/4. {RATING_HELP}"),
+        ("4.3/5", "A rating is a whole number or a half, such as 4/5 or 4.5/5; not 4.3/5."),
+        ("0/0", SCALE_HELP),
+        ("3/101", SCALE_HELP),
+    ],
+)
+def test_a_rating_that_cannot_be_read_says_what_to_type(typed, message):
+    with pytest.raises(ValueError) as error:
+        parse_rating(typed)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "step"), [("4.5", HALF_STAR), ("4", WHOLE_STAR), ("0", WHOLE_STAR)]
+)
+def test_a_ratings_step_follows_from_its_value(value, step):
+    assert Rating(Decimal(value), 5).step == step
+
+
+def test_a_review_takes_a_rating_whole(make_review):
+    review = make_review()
+    review.rating = Rating(Decimal("4.5"), 5)
+    review.save()
+    review.refresh_from_db()
+    assert (review.rating_value, review.rating_best, review.rating_step) == (
+        Decimal("4.5"),
+        5,
+        Review.RatingStep.HALF,
+    )
+    review.rating = None
+    review.save()
+    review.refresh_from_db()
+    assert (review.rating_value, review.rating_best, review.rating) == (None, None, None)
