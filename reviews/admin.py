@@ -337,7 +337,7 @@ class ReviewAdmin(admin.ModelAdmin):
         ),
         ("Text", {"fields": ["dek", "tagline", "body"]}),
         ("Hero image", {"fields": ["hero_image", "hero_preview", "hero_alt", "hero_caption"]}),
-        ("Rating", {"fields": [("rating_value", "rating_best", "rating_step")]}),
+        ("Rating", {"fields": ["rating"]}),
         ("Filing", {"fields": ["tags", "mentioned_films", "comments_open"]}),
     ]
     inlines = [PullQuoteInline, FurtherReadingInline]

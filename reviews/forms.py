@@ -6,6 +6,7 @@ from taggit.models import Tag
 
 from .images import validate_image_file
 from .models import RelatedFilm
+from .ratings import Rating, parse_rating
 
 NOT_AN_IMAGE = "This file is not an image: upload a JPEG, PNG, WebP or GIF picture."
 TAGS_HELP = (
@@ -23,6 +24,28 @@ class CheckedImageField(forms.ImageField):
         if hasattr(data, "size"):
             validate_image_file(data)
         return super().to_python(data)
+
+
+RATING_FIELD_HELP = (
+    "As the critic gave it: such as 3/4, 4.5/5, 8/10 or 72/100. "
+    "Leave empty when the critic gave no rating."
+)
+
+
+class RatingField(forms.Field):
+    """One box for a rating as the critic gave it, read by ``parse_rating``; its value is a
+    Rating, or None when the box is empty."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        try:
+            return parse_rating(value or "")
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid_rating") from error
+
+    def prepare_value(self, value):
+        return value.short if isinstance(value, Rating) else value
 
 
 class EditorialForm(forms.ModelForm):
@@ -61,10 +84,25 @@ class FilmAdminForm(EditorialForm):
 
 
 class ReviewAdminForm(EditorialForm):
+    """The review, its rating typed in one box ("4.5/5") in place of the model's value,
+    scale and step."""
+
     image_fields = ("hero_image",)
+    rating = RatingField(required=False, help_text=RATING_FIELD_HELP)
 
     class Meta:
         field_classes = {"hero_image": CheckedImageField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("rating", self.instance.rating)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "rating" in cleaned_data:
+            # Before the model validates itself, so that it checks the rating typed.
+            self.instance.rating = cleaned_data["rating"]
+        return cleaned_data
 
 
 class RelatedFilmInlineForm(forms.ModelForm):

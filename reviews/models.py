@@ -514,6 +514,16 @@ class Review(models.Model):
             return None
         return Rating(value=Decimal(self.rating_value), best=self.rating_best)
 
+    @rating.setter
+    def rating(self, rating):
+        """Set the value, scale and step together; None for no rating."""
+        if rating is None:
+            self.rating_value = self.rating_best = None
+            self.rating_step = self.RatingStep.WHOLE
+        else:
+            self.rating_value, self.rating_best = rating.value, rating.best
+            self.rating_step = str(rating.step)
+
     @property
     def display_tags(self):
         """The review's own tags, or its film's when the review has none (prefetched)."""

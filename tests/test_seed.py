@@ -29,6 +29,7 @@ from reviews.models import (
     RelatedFilm,
     Review,
 )
+from tests.page_tree import parse_html
 
 SEEDS_DIR = settings.BASE_DIR.parent / "shared" / "seeds"
 
@@ -270,6 +271,16 @@ def test_only_the_melissa_review_is_rated_three_of_four(sources, seeded):
     assert (review.rating_value, review.rating_best) == (Decimal(value), int(best))
     assert str(review.rating) == "3 out of 4 stars"
     assert [r.slug for r in Review.objects.rated()] == [REVIEW_SLUGS["001"]]
+
+
+def test_the_rated_seed_review_shows_three_of_four_stars_on_its_page(seeded, client):
+    page = parse_html(client.get(review_for("001").get_absolute_url()).text)
+    (rating,) = page.find(class_="review__rating").find_all(class_="rating")
+    assert rating.attrs["aria-label"] == "3 out of 4 stars"
+    stars = [star.attrs["class"] for star in rating.find_all(class_="star")]
+    assert stars == ["star star--full"] * 3 + ["star star--empty"]
+    assert rating.find(class_="rating__words").text == "3 out of 4 stars"
+    assert page.find(class_="verdict").text == "Rating: 3 out of 4 stars"
 
 
 def test_rating_and_pull_quote_are_not_repeated_in_the_body(seeded):

@@ -1,6 +1,7 @@
 from django import template
 
 from config.weblinks import safe_link_url
+from reviews.ratings import Rating
 
 register = template.Library()
 
@@ -10,8 +11,15 @@ register.filter("safe_link_url", safe_link_url)
 
 @register.inclusion_tag("includes/star_rating.html")
 def star_rating(rating):
-    """A rating drawn as stars, with its scale in words for everyone who cannot see them."""
+    """A rating drawn as stars on a star scale, otherwise written as numbers ("72/100"),
+    with its scale in words for everyone who cannot see them ("72 out of 100")."""
     return {"rating": rating}
+
+
+@register.inclusion_tag("includes/star_rating.html")
+def average_rating(average):
+    """A film's average rating (0-100) as any other rating out of 100: "83/100"."""
+    return {"rating": Rating.from_average(average)}
 
 
 @register.inclusion_tag("includes/review_card.html")

@@ -16,6 +16,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from comments.models import Comment
 from reviews.forms import NOT_AN_IMAGE, TAGS_HELP
 from reviews.models import Film, Person, RelatedFilm, Review
+from reviews.ratings import RATING_HELP
 
 REVIEW_ADD = reverse("admin:reviews_review_add")
 REVIEW_LIST = reverse("admin:reviews_review_changelist")
@@ -57,9 +58,7 @@ def review_form(film, **fields):
         "body": "The film watches its people closely and lets them be.",
         "hero_alt": "",
         "hero_caption": "",
-        "rating_value": "",
-        "rating_best": "",
-        "rating_step": str(Review.RatingStep.WHOLE),
+        "rating": "",
         "tags": "",
         "comments_open": "on",
         **management_form("pull_quotes"),
@@ -274,44 +273,31 @@ def test_unpublish_moves_reviews_back_to_draft_and_reports_how_many(editor_clien
 # Mistakes the review form refuses, on the field, keeping what the editor typed
 
 
-def test_rating_above_its_scale_is_refused_on_the_rating(editor_client, make_film):
-    film = make_film()
-
-    response = editor_client.post(
-        REVIEW_ADD,
-        review_form(
-            film,
-            headline="Five stars out of four",
-            body="An **overwhelming** film.",
-            rating_value="5",
-            rating_best="4",
-        ),
-    )
-
-    assert_refused_on(response, "rating_value", "The rating must be between 0 and 4.")
-    assertContains(response, 'value="Five stars out of four"')
-    assertContains(response, "An **overwhelming** film.")
-    assert not Review.objects.exists()
-
-
 @pytest.mark.parametrize(
-    ("value", "step", "message"),
+    ("typed", "message"),
     [
-        ("3.5", Review.RatingStep.WHOLE, "The rating must be in whole stars, such as 3."),
-        ("3.3", Review.RatingStep.HALF, "The rating must be in half stars, such as 3."),
+        ("4.5", RATING_HELP),
+        ("abc", RATING_HELP),
+        ("5/4", f"5/4 is more than the best possible rating, 4/4. {RATING_HELP}"),
+        ("4.3/5", "A rating is a whole number or a half, such as 4/5 or 4.5/5; not 4.3/5."),
+        ("0/0", f"The best possible rating, after the /, is from 1 to 100. {RATING_HELP}"),
+        ("3/101", f"The best possible rating, after the /, is from 1 to 100. {RATING_HELP}"),
     ],
-    ids=["half-star-on-whole-stars", "third-of-a-star-on-half-stars"],
 )
-def test_rating_off_its_step_is_refused_on_the_rating(
-    editor_client, make_film, value, step, message
+def test_a_rating_that_cannot_be_read_is_refused_on_the_rating_keeping_what_was_typed(
+    editor_client, make_film, typed, message
 ):
     response = editor_client.post(
         REVIEW_ADD,
-        review_form(make_film(), rating_value=value, rating_best="4", rating_step=str(step)),
+        review_form(
+            make_film(), headline="Typed in a hurry", body="An **overwhelming** film.", rating=typed
+        ),
     )
 
-    assert_refused_on(response, "rating_value", message)
-    assertContains(response, 'value="A quiet triumph of the everyday"')
+    assert_refused_on(response, "rating", message)
+    assertContains(response, f'name="rating" value="{typed}"')
+    assertContains(response, 'value="Typed in a hurry"')
+    assertContains(response, "An **overwhelming** film.")
     assert not Review.objects.exists()
 
 
@@ -383,9 +369,7 @@ def test_editor_creates_a_review_with_a_half_star_rating(editor_client, make_fil
     mentioned = make_film(title="Down by Law")
     data = review_form(
         film,
-        rating_value="4.5",
-        rating_best="5",
-        rating_step=str(Review.RatingStep.HALF),
+        rating="4.5/5",
         tags="poetry, small town",
         mentioned_films=[mentioned.pk],
         **management_form("pull_quotes", total=1),
@@ -412,6 +396,7 @@ def test_editor_creates_a_review_with_a_half_star_rating(editor_client, make_fil
     assert review.film == film
     assert review.rating_value == Decimal("4.5")
     assert review.rating_best == 5
+    assert review.rating_step == Review.RatingStep.HALF
     assert review.rating.short == "4.5/5"
     assert review.rating_normalised == pytest.approx(90.0)
     assert review.status == Review.Status.DRAFT
@@ -421,6 +406,75 @@ def test_editor_creates_a_review_with_a_half_star_rating(editor_client, make_fil
         "A week in the life of a poet who drives a bus."
     ]
     assert [link.title for link in review.further_reading.all()] == ["An interview", "The poems"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "best", "step"),
+    [
+        ("3/4", "3", 4, Review.RatingStep.WHOLE),
+        ("8/10", "8", 10, Review.RatingStep.WHOLE),
+        ("72/100", "72", 100, Review.RatingStep.WHOLE),
+        ("3.5 / 4", "3.5", 4, Review.RatingStep.HALF),
+        ("4,5/5", "4.5", 5, Review.RatingStep.HALF),
+        ("3 out of 4", "3", 4, Review.RatingStep.WHOLE),
+    ],
+)
+def test_editor_types_the_rating_as_the_critic_gave_it_in_one_box(
+    editor_client, make_film, typed, value, best, step
+):
+    response = editor_client.post(REVIEW_ADD, review_form(make_film(), rating=typed))
+
+    assertRedirects(response, REVIEW_LIST)
+    review = Review.objects.get()
+    assert (review.rating_value, review.rating_best, review.rating_step) == (
+        Decimal(value),
+        best,
+        step,
+    )
+
+
+def test_a_review_without_a_rating_leaves_the_box_empty(editor_client, make_film):
+    editor_client.post(REVIEW_ADD, review_form(make_film(), rating="  "))
+
+    review = Review.objects.get()
+    assert (review.rating, review.rating_value, review.rating_best) == (None, None, None)
+
+
+def test_the_review_form_has_one_box_for_the_rating(editor_client):
+    response = editor_client.get(REVIEW_ADD)
+
+    names = {attrs.get("name") for tag, attrs in parse_tags(response.text) if tag == "input"}
+    assert "rating" in names
+    assert not names & {"rating_value", "rating_best", "rating_step"}
+    assertContains(response, "such as 3/4, 4.5/5, 8/10 or 72/100")
+
+
+def test_editing_a_review_shows_its_rating_as_typed_and_keeps_it(
+    editor_client, make_review, make_film
+):
+    review = make_review(rating_value=Decimal("4.5"), rating_best=5, rating_step="0.5")
+
+    response = editor_client.get(change_url(review))
+
+    assertContains(response, 'name="rating" value="4.5/5"')
+    form = review_form(review.film, slug=review.slug, rating="4.5/5")
+    assertRedirects(editor_client.post(change_url(review), form), REVIEW_LIST)
+    assert Review.objects.get().rating.short == "4.5/5"
+    assert not LogEntry.objects.filter(change_message__contains="Rating").exists()
+
+
+def test_editor_changes_or_clears_a_rating(editor_client, make_review):
+    review = make_review(rating_value=Decimal("3"), rating_best=4)
+
+    editor_client.post(
+        change_url(review), review_form(review.film, slug=review.slug, rating="8/10")
+    )
+    review.refresh_from_db()
+    assert (review.rating.short, review.rating_step) == ("8/10", Review.RatingStep.WHOLE)
+
+    editor_client.post(change_url(review), review_form(review.film, slug=review.slug, rating=""))
+    review.refresh_from_db()
+    assert (review.rating_value, review.rating_best) == (None, None)
 
 
 def test_publishing_without_a_time_publishes_now(editor_client, make_film):

@@ -423,6 +423,17 @@ def test_half_star_rating_value_is_a_json_number(client, make_review):
     assert data["reviewRating"]["ratingValue"] == 4.5
 
 
+def test_a_rating_out_of_100_is_described_on_its_own_scale(client, make_review):
+    review = make_review(rating_value=Decimal("72"), rating_best=100)
+    data = page(client, review.get_absolute_url()).json_ld()
+    assert data["reviewRating"] == {
+        "@type": "Rating",
+        "ratingValue": 72,
+        "bestRating": 100,
+        "worstRating": 0,
+    }
+
+
 def test_a_headline_cannot_break_out_of_the_json_ld_script(client, make_review):
     headline = "Bad </script><script>alert(1)</script> & <!-- news"
     review = make_review(headline=headline, byline="</script><script>alert(2)</script>")

@@ -154,7 +154,11 @@ def test_film_page_shows_reviews_aggregate_and_credits(client, make_review, film
     html = client.get(film_with_credits.get_absolute_url()).text
     assert "Three stars" in html
     assert "Hidden" not in html
-    assert "<strong>75/100</strong> from 1 rated review." in html
+    average = (
+        '<strong><span class="rating" role="img" aria-label="75 out of 100">'
+        '<span class="rating__score" aria-hidden="true">75/100</span></span></strong>'
+    )
+    assert f"{average} from 1 rated review." in html
     assert 'href="/tags/dystopia/">dystopia</a>' in html
     assert "Director" in html and "Mark Romanek" in html
 

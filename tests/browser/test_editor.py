@@ -72,19 +72,16 @@ def fill_review(page, film, publish_at):
         "#id_dek": "A thriller about the body as a credential.",
         "#id_body": BODY,
         "#id_hero_alt": "A man in a suit before a rocket launch",
-        "#id_rating_value": "4.5",
-        "#id_rating_best": "5",
+        "#id_rating": "4.5/5",
         "#id_tags": "genetic engineering, identity,",
     }
     for selector, value in typed.items():
         page.locator(selector).fill(value)
-    page.get_by_label("Rating step:").select_option(label="Half stars")
     return {
         **typed,
         "#id_headline": HEADLINE,
         "#id_slug": "a-genome-is-not-a-destiny",
         "#id_status": "scheduled",
-        "#id_rating_step": "0.5",
     }
 
 
