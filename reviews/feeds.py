@@ -10,10 +10,14 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from config.pagination import capped_count
+
 from .models import Film, Review
 from .views import shows_listing, shows_reviews
 
 FEED_LENGTH = 20
+# A tag with more reviews than this has its newest found by walking the newest reviews.
+MANY_REVIEWS = 1000
 # XML 1.0 cannot carry these; Django refuses to write a feed that holds one.
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -52,7 +56,7 @@ class ReviewFeed(Feed):
     def items(self, obj):
         shows_listing()
         reviews = self.reviews(obj).published().order_by("-publish_at", "-id")
-        items = list(reviews.select_related("film").prefetch_related("tags")[:FEED_LENGTH])
+        items = list(reviews.for_listing()[:FEED_LENGTH])
         shows_reviews(items)
         return items
 
@@ -77,7 +81,8 @@ class ReviewFeed(Feed):
         return review.byline or None
 
     def item_categories(self, review):
-        return [tag.name for tag in review.tags.all()]
+        """The tags its card shows: its own, or its film's (a tag's feed holds both)."""
+        return [tag.name for tag in review.display_tags]
 
 
 class AtomFeedMixin:
@@ -114,7 +119,8 @@ class TagReviewsFeed(ReviewFeed):
         return get_object_or_404(Tag, slug=slug)
 
     def reviews(self, tag):
-        return Review.objects.filter(tags=tag)
+        many = capped_count(Review.objects.published().tagged(tag), MANY_REVIEWS) > MANY_REVIEWS
+        return Review.objects.tagged(tag, many=many)
 
     def title(self, tag):
         return f"{settings.SITE_NAME}: reviews tagged “{tag.name}”"

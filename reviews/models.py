@@ -9,7 +9,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from .images import picture, refresh_renditions, store_clean_upload, validate_image_file
 from .markdown import render_markdown
@@ -294,6 +294,28 @@ class ReviewQuerySet(models.QuerySet):
         """When the next scheduled review goes live, or None: listings change then."""
         upcoming = self.exclude(status=Review.Status.DRAFT).filter(publish_at__gt=timezone.now())
         return upcoming.aggregate(next=models.Min("publish_at"))["next"]
+
+    def tagged(self, tag, many=False):
+        """Reviews carrying ``tag``, or whose film carries it: what a tag's page lists.
+
+        Without ``many``, the tag's items name the reviews and their films: the database
+        gathers them, and sorts them for a listing, which is cheap while they are few.
+        With ``many``, each review is checked against the tag's items, so that a listing
+        newest first walks the reviews in index order and stops once its page is full,
+        where sorting a tag's tens of thousands of reviews would read them all.
+        """
+        content_types = ContentType.objects.get_for_models(Film, Review)
+        items = TaggedItem.objects.filter(tag=tag)
+        films = items.filter(content_type=content_types[Film])
+        reviews = items.filter(content_type=content_types[Review])
+        if many:
+            return self.filter(
+                Exists(reviews.filter(object_id=OuterRef("pk")))
+                | Exists(films.filter(object_id=OuterRef("film_id")))
+            )
+        return self.filter(
+            Q(pk__in=reviews.values("object_id")) | Q(film__in=films.values("object_id"))
+        )
 
     def for_listing(self):
         return self.select_related("film").prefetch_related("tags", "film__tags")

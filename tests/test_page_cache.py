@@ -271,3 +271,28 @@ def test_a_tag_page_is_refreshed_by_the_films_it_shows_not_by_the_others(
     page = fetch("/tags/noir/")
     assert not hit(page)
     assert "Brick, restored</a>" in page.text
+
+
+def test_a_tag_page_follows_its_films_tags_and_the_reviews_published_of_them(
+    make_film, make_review, commit
+):
+    with commit():
+        make_film(title="Alphaville").tags.add("noir")
+        film = make_film(title="Brick")
+        make_review(film=film, headline="Hammett in the hallways")
+        draft = make_review(film=film, headline="A second look", status=Review.Status.DRAFT)
+    assert "No reviews with this tag yet" in fetch("/tags/noir/").text
+    with commit():
+        film.tags.add("noir")
+    page = fetch("/tags/noir/")
+    assert not hit(page) and "Hammett in the hallways" in page.text
+    assert hit(fetch("/tags/noir/"))
+    with commit():
+        draft.status = Review.Status.PUBLISHED
+        draft.save()
+    page = fetch("/tags/noir/")
+    assert not hit(page) and "A second look" in page.text
+    with commit():
+        film.tags.remove("noir")
+    page = fetch("/tags/noir/")
+    assert not hit(page) and "Hammett in the hallways" not in page.text
