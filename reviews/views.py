@@ -208,7 +208,8 @@ class TagListView(ListView):
 
 
 class SearchView(ListView):
-    """Published reviews matching ``?q=``, best first; ``?page=`` out of range is a 404."""
+    """Films, people and published reviews matching ``?q=``, each best first. Reviews come
+    page by page (``?page=`` out of range is a 404); films and people head the first page."""
 
     template_name = "reviews/search.html"
     context_object_name = "results"
@@ -219,4 +220,7 @@ class SearchView(ListView):
         return self.results
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search_query=self.results.query, **kwargs)
+        context = super().get_context_data(search_query=self.results.query, **kwargs)
+        if context["page_obj"].number == 1:
+            context.update(films=self.results.films(), people=self.results.people())
+        return context
