@@ -4,8 +4,8 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -94,6 +94,12 @@ class FilmQuerySet(models.QuerySet):
         tag's own index, where ordering by the films' titles would sort them all."""
         return self.filter(tagged_items__tag=tag).order_by("-tagged_items__pk")
 
+    def with_directors(self):
+        """Prefetch each film's directors only (``shown_credits``): a listing of films need
+        not read casts of two hundred."""
+        directors = Credit.objects.filter(role=Credit.Role.DIRECTOR)
+        return self.prefetch_related(shown_credits(directors))
+
     def with_rating_summary(self):
         """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated reviews."""
         rated = published_condition("reviews__") & Q(reviews__rating_value__isnull=False)
@@ -101,6 +107,29 @@ class FilmQuerySet(models.QuerySet):
             rating_average=Avg("reviews__rating_normalised", filter=rated),
             rating_count=Count("reviews", filter=rated),
         )
+
+
+MAIN_CAST_SHOWN = 5
+
+
+def shown_credits(credits, prefix=""):
+    """A Prefetch of these credits of each film, with their people, in billing order, as
+    ``shown_credits``: what the page shows of a film's credits, where it need not show all.
+    Through ``prefix``, e.g. ``"film__"`` from a review."""
+    credits = credits.select_related("person").order_by("position", "id")
+    return Prefetch(f"{prefix}credits", queryset=credits, to_attr="shown_credits")
+
+
+def headline_credits(prefix=""):
+    """A Prefetch of what a film's panel shows: its directors and its ``MAIN_CAST_SHOWN``
+    top-billed players, in one query however long the cast."""
+    billing = Window(
+        RowNumber(), partition_by=[F("film_id"), F("role")], order_by=[F("position"), F("id")]
+    )
+    credits = Credit.objects.alias(billing=billing).filter(
+        Q(role=Credit.Role.DIRECTOR) | Q(role=Credit.Role.CAST, billing__lte=MAIN_CAST_SHOWN)
+    )
+    return shown_credits(credits, prefix)
 
 
 def add_review_summaries(films):
@@ -186,8 +215,10 @@ class Film(models.Model):
         return picture(self.poster, self.poster_width, self.poster_height, self.poster_renditions)
 
     def credits_for(self, role):
-        """This film's credits in one role, from the prefetched credits."""
-        return [credit for credit in self.credits.all() if credit.role == role]
+        """This film's credits in one role, from ``shown_credits`` when the page prefetched
+        only those, or else from all its prefetched credits."""
+        credits = self.shown_credits if hasattr(self, "shown_credits") else self.credits.all()
+        return [credit for credit in credits if credit.role == role]
 
     def credits_by_role(self):
         """``[(role label, [credits])]`` in the order of Credit.Role, crew before cast."""
@@ -199,7 +230,7 @@ class Film(models.Model):
 
     @property
     def main_cast(self):
-        return self.credits_for(Credit.Role.CAST)[:5]
+        return self.credits_for(Credit.Role.CAST)[:MAIN_CAST_SHOWN]
 
     def rating_summary(self):
         """``(average 0-100, count)`` over this film's published, rated reviews."""

@@ -14,6 +14,7 @@ from .models import (
     Review,
     add_review_summaries,
     group_by_role,
+    headline_credits,
     tags_with_counts,
 )
 from .recommendations import blended_related
@@ -71,10 +72,7 @@ class ReviewDetailView(DetailView):
         previews = self.request.user.has_perm("reviews.view_review")
         reviews = Review.objects.all() if previews else Review.objects.published()
         return reviews.select_related("film").prefetch_related(
-            "tags",
-            "pull_quotes",
-            "further_reading",
-            Prefetch("film__credits", queryset=Credit.objects.select_related("person")),
+            "tags", "pull_quotes", "further_reading", headline_credits("film__")
         )
 
     def get_context_data(self, **kwargs):
@@ -103,7 +101,7 @@ class FilmListView(ListView):
     paginate_by = 30
 
     def get_queryset(self):
-        return Film.objects.reviewed().order_by("title", "year")
+        return Film.objects.reviewed().with_directors().order_by("title", "year")
 
     def get_context_data(self, **kwargs):
         shows_listing()
