@@ -4,20 +4,17 @@ import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from config.pagination import capped_count
-
-from .models import Film, Review
+from .models import Film, Review, is_common_tag
 from .views import shows_listing, shows_reviews
 
 FEED_LENGTH = 20
-# A tag with more reviews than this has its newest found by walking the newest reviews.
-MANY_REVIEWS = 1000
 # XML 1.0 cannot carry these; Django refuses to write a feed that holds one.
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -116,11 +113,10 @@ class TagReviewsFeed(ReviewFeed):
     url_names = ("reviews:tag_feed_rss", "reviews:tag_feed_atom")
 
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(Tag.objects.annotate(item_count=F("usage__item_count")), slug=slug)
 
     def reviews(self, tag):
-        many = capped_count(Review.objects.published().tagged(tag), MANY_REVIEWS) > MANY_REVIEWS
-        return Review.objects.tagged(tag, many=many)
+        return Review.objects.tagged(tag, many=is_common_tag(tag))
 
     def title(self, tag):
         return f"{settings.SITE_NAME}: reviews tagged “{tag.name}”"

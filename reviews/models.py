@@ -22,6 +22,16 @@ def tags_with_counts():
     return Tag.objects.filter(usage__item_count__gt=0).annotate(item_count=F("usage__item_count"))
 
 
+# A tag on more films and reviews than this has its reviews listed by walking the newest.
+COMMON_TAG_ITEMS = 500
+
+
+def is_common_tag(tag):
+    """True when ``tag``, annotated with ``item_count`` (its TagUsage), is on so many films
+    and reviews that walking the newest reviews finds its pages sooner than gathering."""
+    return (tag.item_count or 0) > COMMON_TAG_ITEMS
+
+
 def count_tag_usage(tag_ids=None):
     """Count again how many films and reviews carry each of these tags (every tag when
     None) and store it in TagUsage."""
@@ -331,9 +341,9 @@ class ReviewQuerySet(models.QuerySet):
 
         Without ``many``, the tag's items name the reviews and their films: the database
         gathers them, and sorts them for a listing, which is cheap while they are few.
-        With ``many``, each review is checked against the tag's items, so that a listing
-        newest first walks the reviews in index order and stops once its page is full,
-        where sorting a tag's tens of thousands of reviews would read them all.
+        With ``many`` (see ``is_common_tag``), each review is checked against the tag's
+        items, so that a listing newest first walks the reviews in index order and stops
+        once its page is full, where sorting tens of thousands of reviews would read all.
         """
         content_types = ContentType.objects.get_for_models(Film, Review)
         items = TaggedItem.objects.filter(tag=tag)
@@ -344,9 +354,11 @@ class ReviewQuerySet(models.QuerySet):
                 Exists(reviews.filter(object_id=OuterRef("pk")))
                 | Exists(films.filter(object_id=OuterRef("film_id")))
             )
-        return self.filter(
-            Q(pk__in=reviews.values("object_id")) | Q(film__in=films.values("object_id"))
-        )
+        # Their union, on PostgreSQL, drives the lookup of the reviews by id; an OR of the
+        # two would be checked against every review.
+        of_films = Review.objects.filter(film__in=films.values("object_id"))
+        named = reviews.order_by().values("object_id")
+        return self.filter(pk__in=named.union(of_films.order_by().values("pk"), all=True))
 
     def for_listing(self):
         return self.select_related("film").prefetch_related("tags", "film__tags")

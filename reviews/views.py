@@ -1,4 +1,4 @@
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
@@ -15,6 +15,7 @@ from .models import (
     add_review_summaries,
     group_by_role,
     headline_credits,
+    is_common_tag,
     tags_with_counts,
 )
 from .recommendations import blended_related
@@ -148,21 +149,6 @@ class PersonDetailView(DetailView):
         return super().get_context_data(roles=roles, **kwargs)
 
 
-class TaggedReviewsPaginator(ListingPaginator):
-    """A tag's reviews, counted from the tag's items; with more than the pages offered,
-    each page is read walking the newest reviews (``Review.objects.tagged(many=True)``)."""
-
-    def __init__(self, object_list, per_page, *, walked, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.walked = walked
-
-    def page(self, number):
-        number = self.validate_number(number)
-        reviews = self.walked if self.truncated else self.object_list
-        bottom = (number - 1) * self.per_page
-        return self._get_page(reviews[bottom : bottom + self.per_page], number, self)
-
-
 class TagDetailView(ListView):
     """A tag's reviews (tagged themselves or through their film), page by page, and the
     films most recently given the tag."""
@@ -170,16 +156,16 @@ class TagDetailView(ListView):
     template_name = "reviews/tag_detail.html"
     context_object_name = "reviews"
     paginate_by = 12
+    paginator_class = ListingPaginator
     films_shown = 24
 
     def get_queryset(self):
-        tags = Tag.objects.annotate(film_count=Coalesce("usage__film_count", 0))
+        tags = Tag.objects.annotate(
+            film_count=Coalesce("usage__film_count", 0), item_count=F("usage__item_count")
+        )
         self.tag = get_object_or_404(tags, slug=self.kwargs["slug"])
-        return Review.objects.published().tagged(self.tag).for_listing()
-
-    def get_paginator(self, queryset, per_page, **kwargs):
-        walked = Review.objects.published().tagged(self.tag, many=True).for_listing()
-        return TaggedReviewsPaginator(queryset, per_page, walked=walked, **kwargs)
+        many = is_common_tag(self.tag)
+        return Review.objects.published().tagged(self.tag, many=many).for_listing()
 
     def get_context_data(self, **kwargs):
         shows_listing()
