@@ -17,8 +17,9 @@ server's CPU time per request (from /proc, summed over the server's processes). 
 is given as a ratio to the same server's trivial view (``/ping``) measured in the same run,
 before and after the pages.
 
-- Throughput: home, a review with 200 comments, its film, the most used tag, a search and
-  the RSS feed, with the page cache warm and with it off, on the large archive.
+- Throughput: home, a review with 200 comments, its film, the film with the most credits
+  (about 200), the films list, the person with the most credits, the most used tag, a
+  search and the RSS feed, with the page cache warm and with it off, on the large archive.
 - Servers: the same under gunicorn and under granian, each started as `make serve` starts
   it (config/serve.py); growth and moderation run under granian, which `make serve` uses.
 - Growth: the server's CPU time per request for the same pages (cache off) on the small
@@ -230,7 +231,7 @@ def prepare_targets():
     from comments.models import Comment
     from comments.services import update_comment_counts
     from comments.text import render_comment_text
-    from reviews.models import Film, Review, tags_with_counts
+    from reviews.models import Film, Person, Review, tags_with_counts
 
     review = Review.objects.published().order_by("-publish_at", "-pk").first()
     comments = review.comments.aggregate(
@@ -254,6 +255,9 @@ def prepare_targets():
                 )
             update_comment_counts([review.pk])
     tag = tags_with_counts().order_by("-item_count", "name").first()
+    credited = Count("credits")
+    longest_cast = Film.objects.annotate(credited=credited).order_by("-credited", "pk").first()
+    busiest = Person.objects.annotate(credited=credited).order_by("-credited", "pk").first()
     query = f"{NOUNS_BY_USE[3]} {NOUNS_BY_USE[12]}"
     restore_pending_comments()
     pending = Comment.objects.filter(status=Comment.Status.PENDING).order_by("-submitted_at")
@@ -264,6 +268,9 @@ def prepare_targets():
                     "home": "/",
                     f"review ({COMMENTS_ON_THE_REVIEW} comments)": review.get_absolute_url(),
                     "film": review.film.get_absolute_url(),
+                    f"film ({longest_cast.credited} credits)": longest_cast.get_absolute_url(),
+                    "films list": "/films/",
+                    f"person ({busiest.credited} credits)": busiest.get_absolute_url(),
                     f"tag ({tag.item_count:,} items)": f"/tags/{tag.slug}/",
                     f'search "{query}"': "/search/?" + urllib.parse.urlencode({"q": query}),
                     "RSS feed": "/feeds/reviews/rss/",

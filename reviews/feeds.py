@@ -4,13 +4,14 @@ import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .models import Film, Review
+from .models import Film, Review, is_common_tag
 from .views import shows_listing, shows_reviews
 
 FEED_LENGTH = 20
@@ -52,7 +53,7 @@ class ReviewFeed(Feed):
     def items(self, obj):
         shows_listing()
         reviews = self.reviews(obj).published().order_by("-publish_at", "-id")
-        items = list(reviews.select_related("film").prefetch_related("tags")[:FEED_LENGTH])
+        items = list(reviews.for_listing()[:FEED_LENGTH])
         shows_reviews(items)
         return items
 
@@ -77,7 +78,8 @@ class ReviewFeed(Feed):
         return review.byline or None
 
     def item_categories(self, review):
-        return [tag.name for tag in review.tags.all()]
+        """The tags its card shows: its own, or its film's (a tag's feed holds both)."""
+        return [tag.name for tag in review.display_tags]
 
 
 class AtomFeedMixin:
@@ -111,10 +113,10 @@ class TagReviewsFeed(ReviewFeed):
     url_names = ("reviews:tag_feed_rss", "reviews:tag_feed_atom")
 
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(Tag.objects.annotate(item_count=F("usage__item_count")), slug=slug)
 
     def reviews(self, tag):
-        return Review.objects.filter(tags=tag)
+        return Review.objects.tagged(tag, many=is_common_tag(tag))
 
     def title(self, tag):
         return f"{settings.SITE_NAME}: reviews tagged “{tag.name}”"

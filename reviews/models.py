@@ -5,12 +5,12 @@ from functools import partial
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from .fields import WebAddressField
 from .images import (
@@ -28,6 +28,16 @@ def tags_with_counts():
     """Tags in use, each annotated with ``item_count``: how many films and reviews carry it
     (read from TagUsage, not counted)."""
     return Tag.objects.filter(usage__item_count__gt=0).annotate(item_count=F("usage__item_count"))
+
+
+# A tag on more films and reviews than this has its reviews listed by walking the newest.
+COMMON_TAG_ITEMS = 500
+
+
+def is_common_tag(tag):
+    """True when ``tag``, annotated with ``item_count`` (its TagUsage), is on so many films
+    and reviews that walking the newest reviews finds its pages sooner than gathering."""
+    return (tag.item_count or 0) > COMMON_TAG_ITEMS
 
 
 def count_tag_usage(tag_ids=None):
@@ -114,6 +124,12 @@ class FilmQuerySet(models.QuerySet):
         tag's own index, where ordering by the films' titles would sort them all."""
         return self.filter(tagged_items__tag=tag).order_by("-tagged_items__pk")
 
+    def with_directors(self):
+        """Prefetch each film's directors only (``shown_credits``): a listing of films need
+        not read casts of two hundred."""
+        directors = Credit.objects.filter(role=Credit.Role.DIRECTOR)
+        return self.prefetch_related(shown_credits(directors))
+
     def with_rating_summary(self):
         """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated reviews."""
         rated = published_condition("reviews__") & Q(reviews__rating_value__isnull=False)
@@ -121,6 +137,29 @@ class FilmQuerySet(models.QuerySet):
             rating_average=Avg("reviews__rating_normalised", filter=rated),
             rating_count=Count("reviews", filter=rated),
         )
+
+
+MAIN_CAST_SHOWN = 5
+
+
+def shown_credits(credits, prefix=""):
+    """A Prefetch of these credits of each film, with their people, in billing order, as
+    ``shown_credits``: what the page shows of a film's credits, where it need not show all.
+    Through ``prefix``, e.g. ``"film__"`` from a review."""
+    credits = credits.select_related("person").order_by("position", "id")
+    return Prefetch(f"{prefix}credits", queryset=credits, to_attr="shown_credits")
+
+
+def headline_credits(prefix=""):
+    """A Prefetch of what a film's panel shows: its directors and its ``MAIN_CAST_SHOWN``
+    top-billed players, in one query however long the cast."""
+    billing = Window(
+        RowNumber(), partition_by=[F("film_id"), F("role")], order_by=[F("position"), F("id")]
+    )
+    credits = Credit.objects.alias(billing=billing).filter(
+        Q(role=Credit.Role.DIRECTOR) | Q(role=Credit.Role.CAST, billing__lte=MAIN_CAST_SHOWN)
+    )
+    return shown_credits(credits, prefix)
 
 
 def add_review_summaries(films):
@@ -205,8 +244,10 @@ class Film(models.Model):
         return picture(self.poster, self.poster_width, self.poster_height, self.poster_renditions)
 
     def credits_for(self, role):
-        """This film's credits in one role, from the prefetched credits."""
-        return [credit for credit in self.credits.all() if credit.role == role]
+        """This film's credits in one role, from ``shown_credits`` when the page prefetched
+        only those, or else from all its prefetched credits."""
+        credits = self.shown_credits if hasattr(self, "shown_credits") else self.credits.all()
+        return [credit for credit in credits if credit.role == role]
 
     def credits_by_role(self):
         """``[(role label, [credits])]`` in the order of Credit.Role, crew before cast."""
@@ -218,7 +259,7 @@ class Film(models.Model):
 
     @property
     def main_cast(self):
-        return self.credits_for(Credit.Role.CAST)[:5]
+        return self.credits_for(Credit.Role.CAST)[:MAIN_CAST_SHOWN]
 
     def rating_summary(self):
         """``(average 0-100, count)`` over this film's published, rated reviews."""
@@ -319,6 +360,30 @@ class ReviewQuerySet(models.QuerySet):
     def next_publication_time(self):
         """When the next scheduled review goes live, or None: listings change then."""
         return self.scheduled().aggregate(next=models.Min("publish_at"))["next"]
+
+    def tagged(self, tag, many=False):
+        """Reviews carrying ``tag``, or whose film carries it: what a tag's page lists.
+
+        Without ``many``, the tag's items name the reviews and their films: the database
+        gathers them, and sorts them for a listing, which is cheap while they are few.
+        With ``many`` (see ``is_common_tag``), each review is checked against the tag's
+        items, so that a listing newest first walks the reviews in index order and stops
+        once its page is full, where sorting tens of thousands of reviews would read all.
+        """
+        content_types = ContentType.objects.get_for_models(Film, Review)
+        items = TaggedItem.objects.filter(tag=tag)
+        films = items.filter(content_type=content_types[Film])
+        reviews = items.filter(content_type=content_types[Review])
+        if many:
+            return self.filter(
+                Exists(reviews.filter(object_id=OuterRef("pk")))
+                | Exists(films.filter(object_id=OuterRef("film_id")))
+            )
+        # Their union, on PostgreSQL, drives the lookup of the reviews by id; an OR of the
+        # two would be checked against every review.
+        of_films = Review.objects.filter(film__in=films.values("object_id"))
+        named = reviews.order_by().values("object_id")
+        return self.filter(pk__in=named.union(of_films.order_by().values("pk"), all=True))
 
     def for_listing(self):
         return self.select_related("film").prefetch_related("tags", "film__tags")

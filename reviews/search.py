@@ -1,10 +1,15 @@
-"""Full-text search over reviews, on PostgreSQL or SQLite.
+"""Full-text search over reviews, films and people, on PostgreSQL or SQLite.
 
 Every review, drafts included, has a search document in the table ``reviews_search``
 (created by migration 0003); searches keep only published reviews, so a scheduled review
 becomes searchable when its time comes. The document's fields, from most to least weight:
-headline, film title, people (the film's credits), tags (the film's and the review's),
-body (tagline, dek and the rendered body as plain text).
+headline, film title, people (the film's credits, the review's byline and publication),
+tags (the film's and the review's), body (tagline, dek and the rendered body as plain
+text).
+
+Films, reviewed or not, are found by title and people by name (migration 0008): on
+PostgreSQL from a GIN index of the names' words, on SQLite from FTS5 tables that
+triggers keep up to date. At most ``MAX_NAMED`` of each are counted.
 
 - PostgreSQL: a ``tsvector`` with a GIN index. Weights A headline, B film, C people and
   tags, D body; queries go through ``websearch_to_tsquery``, ranked with ``ts_rank``.
@@ -40,12 +45,14 @@ from django.utils.text import Truncator
 
 from config.pagination import ApproximateCount
 
-from .models import Review
+from .models import Film, Person, Review
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 32
 MAX_RESULTS = 1000
 MAX_CANDIDATES = 5000
+MAX_NAMED = 100  # films, or people, counted for a query; the best few are shown
+NAMED_SHOWN = 8
 SNIPPET_WORDS = 32
 BATCH_SIZE = 500
 # The database wraps matches in snippets in these; indexed text never contains them.
@@ -123,7 +130,15 @@ def build_documents(review_ids, apps=global_apps):
 
     reviews = list(
         Review.objects.filter(pk__in=review_ids).values_list(
-            "pk", "film_id", "film__title", "headline", "tagline", "dek", "body_html"
+            "pk",
+            "film_id",
+            "film__title",
+            "headline",
+            "byline",
+            "publication_name",
+            "tagline",
+            "dek",
+            "body_html",
         )
     )
     film_ids = {film_id for _, film_id, *_ in reviews}
@@ -148,7 +163,7 @@ def build_documents(review_ids, apps=global_apps):
         tags[content_type_id, object_id].append(name)
 
     documents = []
-    for pk, film_id, film_title, headline, tagline, dek, body_html in reviews:
+    for pk, film_id, film_title, headline, byline, publication, tagline, dek, body_html in reviews:
         body = html.unescape(strip_tags(body_html))
         review_tags = (
             tags[content_types.get("film"), film_id] + tags[content_types.get("review"), pk]
@@ -156,7 +171,7 @@ def build_documents(review_ids, apps=global_apps):
         fields = [
             headline,
             film_title,
-            " ".join(people[film_id]),
+            " ".join([*people[film_id], byline, publication]),
             " ".join(dict.fromkeys(review_tags)),
             "\n".join(text for text in (tagline, dek, body) if text),
         ]
@@ -194,6 +209,13 @@ class PostgresBackend:
         f"StartSel={START}, StopSel={STOP}, MaxFragments=1,"
         f" MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
     )
+    # Films by title and people by name: the expression migration 0008 indexes.
+    named_sql = (
+        "SELECT {fields}, ts_rank(to_tsvector('simple', {column}), query) AS rank"
+        " FROM {table}, websearch_to_tsquery('simple', %s) AS query"
+        " WHERE to_tsvector('simple', {column}) @@ query"
+        " ORDER BY rank DESC, {column}, {table}.id LIMIT %s"
+    )
     delete_sql = "DELETE FROM reviews_search WHERE review_id = ANY(%s)"
     insert_sql = (
         "INSERT INTO reviews_search (review_id, document, body) VALUES (%s,"
@@ -224,6 +246,10 @@ class PostgresBackend:
     def snippet_params(self, terms):
         query, _ = terms
         return [query, self.headline_options]
+
+    def named_params(self, terms, limit):
+        query, _ = terms
+        return [query, limit]
 
     def delete(self, cursor, review_ids):
         cursor.execute(self.delete_sql, [list(review_ids)])
@@ -256,6 +282,11 @@ class SQLiteBackend:
         "SELECT snippet(reviews_search, 4, %s, %s, %s, %s) FROM reviews_search"
         " WHERE reviews_search MATCH %s AND rowid = reviews_review.id"
     )
+    named_sql = (
+        "SELECT {fields}, -bm25({table}_search) AS rank FROM {table}_search"
+        " JOIN {table} ON {table}.id = {table}_search.rowid WHERE {table}_search MATCH %s"
+        " ORDER BY rank DESC, {column}, {table}.id LIMIT %s"
+    )
     delete_sql = "DELETE FROM reviews_search WHERE rowid IN (SELECT value FROM json_each(%s))"
     insert_sql = (
         "INSERT INTO reviews_search (rowid, headline, film, people, tags, body)"
@@ -280,6 +311,10 @@ class SQLiteBackend:
     def snippet_params(self, terms):
         query, _ = terms
         return [START, STOP, "…", SNIPPET_WORDS, query]
+
+    def named_params(self, terms, limit):
+        query, _ = terms
+        return [query, limit]
 
     def delete(self, cursor, review_ids):
         cursor.execute(self.delete_sql, [json.dumps(list(review_ids))])
@@ -365,6 +400,16 @@ class SearchResults:
         best = sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
         return best[:MAX_RESULTS], truncated
 
+    def films(self):
+        """Films, reviewed or not, whose titles match the query."""
+        return NamedMatches(
+            Film, "title", ["id", "title", "year", "slug"], self.backend, self.terms
+        )
+
+    def people(self):
+        """People whose names match the query."""
+        return NamedMatches(Person, "name", ["id", "name", "slug"], self.backend, self.terms)
+
     def count(self):
         ranked, truncated = self._ranking
         return ApproximateCount(len(ranked)) if truncated else len(ranked)
@@ -404,6 +449,29 @@ class SearchResults:
                 review.snippet = Truncator(review.excerpt).words(SNIPPET_WORDS)
             results.append(review)
         return results
+
+
+class NamedMatches:
+    """Films or people whose names match a query: ``count``, exact up to ``MAX_NAMED`` and
+    an ``ApproximateCount`` beyond, and the ``best`` few, best first. One query."""
+
+    def __init__(self, model, column, fields, backend, terms):
+        if terms is None:
+            matches = []
+        else:
+            table = model._meta.db_table
+            sql = backend.named_sql.format(
+                table=table,
+                column=f"{table}.{column}",
+                fields=", ".join(f"{table}.{field}" for field in fields),
+            )
+            # The SQL is the backend's own; the reader's words are only parameters.
+            matches = list(model.objects.raw(sql, backend.named_params(terms, MAX_NAMED + 1)))
+        self.count = ApproximateCount(MAX_NAMED) if len(matches) > MAX_NAMED else len(matches)
+        self.best = matches[:NAMED_SHOWN]
+
+    def __bool__(self):
+        return bool(self.best)
 
 
 def search_reviews(query):

@@ -1,4 +1,4 @@
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
@@ -14,6 +14,8 @@ from .models import (
     Review,
     add_review_summaries,
     group_by_role,
+    headline_credits,
+    is_common_tag,
     tags_with_counts,
 )
 from .recommendations import blended_related
@@ -71,10 +73,7 @@ class ReviewDetailView(DetailView):
         previews = self.request.user.has_perm("reviews.view_review")
         reviews = Review.objects.all() if previews else Review.objects.published()
         return reviews.select_related("film").prefetch_related(
-            "tags",
-            "pull_quotes",
-            "further_reading",
-            Prefetch("film__credits", queryset=Credit.objects.select_related("person")),
+            "tags", "pull_quotes", "further_reading", headline_credits("film__")
         )
 
     def get_context_data(self, **kwargs):
@@ -103,7 +102,7 @@ class FilmListView(ListView):
     paginate_by = 30
 
     def get_queryset(self):
-        return Film.objects.reviewed().order_by("title", "year")
+        return Film.objects.reviewed().with_directors().order_by("title", "year")
 
     def get_context_data(self, **kwargs):
         shows_listing()
@@ -151,7 +150,8 @@ class PersonDetailView(DetailView):
 
 
 class TagDetailView(ListView):
-    """A tag's reviews, page by page, and the films most recently given the tag."""
+    """A tag's reviews (tagged themselves or through their film), page by page, and the
+    films most recently given the tag."""
 
     template_name = "reviews/tag_detail.html"
     context_object_name = "reviews"
@@ -160,9 +160,12 @@ class TagDetailView(ListView):
     films_shown = 24
 
     def get_queryset(self):
-        tags = Tag.objects.annotate(film_count=Coalesce("usage__film_count", 0))
+        tags = Tag.objects.annotate(
+            film_count=Coalesce("usage__film_count", 0), item_count=F("usage__item_count")
+        )
         self.tag = get_object_or_404(tags, slug=self.kwargs["slug"])
-        return Review.objects.published().filter(tags=self.tag).for_listing()
+        many = is_common_tag(self.tag)
+        return Review.objects.published().tagged(self.tag, many=many).for_listing()
 
     def get_context_data(self, **kwargs):
         shows_listing()
@@ -189,7 +192,8 @@ class TagListView(ListView):
 
 
 class SearchView(ListView):
-    """Published reviews matching ``?q=``, best first; ``?page=`` out of range is a 404."""
+    """Films, people and published reviews matching ``?q=``, each best first. Reviews come
+    page by page (``?page=`` out of range is a 404); films and people head the first page."""
 
     template_name = "reviews/search.html"
     context_object_name = "results"
@@ -200,4 +204,7 @@ class SearchView(ListView):
         return self.results
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search_query=self.results.query, **kwargs)
+        context = super().get_context_data(search_query=self.results.query, **kwargs)
+        if context["page_obj"].number == 1:
+            context.update(films=self.results.films(), people=self.results.people())
+        return context

@@ -355,3 +355,28 @@ def test_a_staff_members_new_name_refreshes_the_pages_of_their_replies(two_revie
     page = fetch(first.get_absolute_url())
     assert not hit(page) and "Edith Park" in page.text
     assert hit(fetch(second.get_absolute_url()))
+
+
+def test_a_tag_page_follows_its_films_tags_and_the_reviews_published_of_them(
+    make_film, make_review, commit
+):
+    with commit():
+        make_film(title="Alphaville").tags.add("noir")
+        film = make_film(title="Brick")
+        make_review(film=film, headline="Hammett in the hallways")
+        draft = make_review(film=film, headline="A second look", status=Review.Status.DRAFT)
+    assert "No reviews with this tag yet" in fetch("/tags/noir/").text
+    with commit():
+        film.tags.add("noir")
+    page = fetch("/tags/noir/")
+    assert not hit(page) and "Hammett in the hallways" in page.text
+    assert hit(fetch("/tags/noir/"))
+    with commit():
+        draft.status = Review.Status.PUBLISHED
+        draft.save()
+    page = fetch("/tags/noir/")
+    assert not hit(page) and "A second look" in page.text
+    with commit():
+        film.tags.remove("noir")
+    page = fetch("/tags/noir/")
+    assert not hit(page) and "Hammett in the hallways" not in page.text

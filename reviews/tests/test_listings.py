@@ -2,17 +2,22 @@
 part of a catalogue of any size."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
+from config.pagination import ListingPaginator
+from reviews import models
 from reviews.models import Film, Review, count_tag_usage, tags_with_counts
 from reviews.tests.test_scale import query_plan
 from reviews.views import TagDetailView, TagListView
+from tests.page_tree import parse_html
 
 
 @pytest.fixture
@@ -141,6 +146,108 @@ def test_tag_page_with_few_films_shows_them_all(client, make_film, commit):
 
     assert "Brick</a>" in html
     assert "more film" not in html
+
+
+def card_headlines(client, url, **params):
+    """The headlines of the review cards on a page, in order."""
+    page = parse_html(client.get(url, params).text)
+    return [headline.text for headline in page.find_all("h2", class_="card__headline")]
+
+
+def hours_ago(hours):
+    return timezone.now() - timedelta(hours=hours)
+
+
+def test_every_tag_chip_on_a_card_leads_to_a_page_listing_that_review(
+    client, make_film, make_review
+):
+    film = make_film(title="Brick")
+    film.tags.add("noir", "high school")
+    make_review(film=film, headline="Hammett in the hallways")
+
+    card = parse_html(client.get("/").text).find("article", class_="card")
+    chips = sorted(link.attrs["href"] for link in card.find("ul", class_="tags").find_all("a"))
+
+    assert chips == ["/tags/high-school/", "/tags/noir/"]
+    for chip in chips:
+        page = client.get(chip).text
+        assert card_headlines(client, chip) == ["Hammett in the hallways"]
+        assert "No reviews with this tag yet" not in page
+
+
+def test_tag_page_lists_reviews_tagged_directly_or_through_their_film_newest_first_once(
+    client, make_film, make_review
+):
+    noir_film, other_film = make_film(title="Brick"), make_film(title="Amélie")
+    noir_film.tags.add("noir")
+    make_review(film=noir_film, headline="Through the film", publish_at=hours_ago(3))
+    own_tags = make_review(film=noir_film, headline="Own other tag", publish_at=hours_ago(2))
+    own_tags.tags.add("heist")
+    make_review(film=other_film, headline="Tagged itself", publish_at=hours_ago(1)).tags.add("noir")
+    both = make_review(film=noir_film, headline="Both ways", publish_at=hours_ago(4))
+    both.tags.add("noir")
+    make_review(film=noir_film, headline="A draft", status=Review.Status.DRAFT)
+    make_review(film=other_film, headline="Another tag").tags.add("heist")
+
+    assert card_headlines(client, "/tags/noir/") == [
+        "Tagged itself",
+        "Own other tag",
+        "Through the film",
+        "Both ways",
+    ]
+    assert card_headlines(client, "/tags/heist/") == ["Another tag", "Own other tag"]
+
+
+def test_tag_page_pages_through_reviews_tagged_through_their_film(
+    client, make_film, make_review, monkeypatch
+):
+    monkeypatch.setattr(TagDetailView, "paginate_by", 2)
+    film = make_film()
+    film.tags.add("noir")
+    for n in range(5):
+        make_review(film=film, headline=f"Review {n}", publish_at=hours_ago(n + 1))
+
+    second = client.get("/tags/noir/", {"page": 2}).text
+
+    assert card_headlines(client, "/tags/noir/", page=2) == ["Review 2", "Review 3"]
+    assert "<span>Page 2 of 3</span>" in second
+
+
+def test_a_tag_on_many_items_lists_its_newest_reviews_the_same_way_page_by_page(
+    client, make_film, make_review, monkeypatch
+):
+    monkeypatch.setattr(TagDetailView, "paginate_by", 2)
+    monkeypatch.setattr(ListingPaginator, "max_pages", 2)
+    monkeypatch.setattr(models, "COMMON_TAG_ITEMS", -1)  # every tag is common
+    film = make_film()
+    film.tags.add("noir")
+    for n in range(5):
+        review = make_review(film=film, headline=f"Review {n}", publish_at=hours_ago(n + 1))
+    review.tags.add("noir")
+
+    last = client.get("/tags/noir/", {"page": 2}).text
+
+    assert card_headlines(client, "/tags/noir/") == ["Review 0", "Review 1"]
+    assert card_headlines(client, "/tags/noir/", page=2) == ["Review 2", "Review 3"]
+    assert "Older reviews are not listed page by page" in last
+
+
+def test_a_tags_reviews_read_either_way_are_the_same_in_the_same_order(make_film, make_review):
+    films = [make_film() for _ in range(3)]
+    films[0].tags.add("noir")
+    films[1].tags.add("noir", "heist")
+    for n in range(12):
+        review = make_review(film=films[n % 3], publish_at=hours_ago(n % 5))
+        if n % 4 == 0:
+            review.tags.add("noir")
+    make_review(film=films[0], status=Review.Status.DRAFT)
+    noir = Tag.objects.get(name="noir")
+
+    gathered = list(Review.objects.published().tagged(noir))
+    walked = list(Review.objects.published().tagged(noir, many=True))
+
+    assert gathered == walked
+    assert len(gathered) == 8 + 1  # the reviews of the two noir films, and one of the third
 
 
 def test_films_list_shows_each_films_published_reviews_and_average_rating(

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment
 from reviews.models import Credit, Person, RelatedFilm
+from tests.page_tree import parse_html
 
 
 @pytest.fixture
@@ -59,8 +60,8 @@ PAGES = {
     "person": lambda film, review: "/people/mark-romanek/",
 }
 
-# films: the count, the page, the page's review summaries; tags: the count, the page.
-BUDGETS = {"home": 5, "review": 9, "film": 6, "films": 3, "tag": 6, "tags": 2, "person": 2}
+# films: the count, the page, its directors, its review summaries; tags: the count, the page.
+BUDGETS = {"home": 5, "review": 9, "film": 6, "films": 4, "tag": 6, "tags": 2, "person": 2}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -71,3 +72,75 @@ def test_page_query_count_is_small_and_does_not_grow(client, catalogue, page):
     large = queries_for(client, PAGES[page](film, review))
     assert large == small, f"{page}: {small} queries with 3 reviews, {large} with 15"
     assert large <= BUDGETS[page], f"{page}: {large} queries, budget {BUDGETS[page]}"
+
+
+@pytest.fixture
+def long_credits(make_film, make_review):
+    """A reviewed film and its director; ``grow(size)`` gives the film ``size`` more players
+    and the director ``size`` more reviewed films."""
+    film = make_film(title="Ran", slug="ran")
+    director = Person.objects.create(name="Akira Kurosawa", slug="akira-kurosawa")
+    Credit.objects.create(film=film, person=director, role=Credit.Role.DIRECTOR)
+    review = make_review(film=film)
+    built = {"n": 0}
+
+    def grow(size):
+        start = built["n"]
+        built["n"] += size
+        numbers = range(start + 1, built["n"] + 1)
+        players = Person.objects.bulk_create(
+            Person(name=f"Player {n}", slug=f"player-{n}") for n in numbers
+        )
+        Credit.objects.bulk_create(
+            Credit(film=film, person=player, role=Credit.Role.CAST, position=n)
+            for n, player in zip(numbers, players, strict=True)
+        )
+        for n in numbers:
+            other = make_film(title=f"Kurosawa {n:03}")
+            Credit.objects.create(film=other, person=director, role=Credit.Role.DIRECTOR)
+            make_review(film=other)
+        return film, review
+
+    return grow
+
+
+CREDITED_PAGES = {
+    "films": lambda film, review: "/films/",
+    "film": lambda film, review: film.get_absolute_url(),
+    "review": lambda film, review: review.get_absolute_url(),
+    "person": lambda film, review: "/people/akira-kurosawa/",
+}
+
+
+@pytest.mark.parametrize("page", CREDITED_PAGES)
+def test_page_query_count_does_not_grow_with_a_films_or_a_persons_credits(
+    client, long_credits, page
+):
+    film, review = long_credits(5)
+    few = queries_for(client, CREDITED_PAGES[page](film, review))
+    film, review = long_credits(195)
+    many = queries_for(client, CREDITED_PAGES[page](film, review))
+    assert many == few, f"{page}: {few} queries with 6 credits, {many} with 196"
+
+
+def test_films_list_shows_directors_and_reads_no_cast(client, long_credits):
+    long_credits(40)
+
+    response = client.get("/films/")
+    rows = parse_html(response.text).find("table", class_="film-table").find_all("tr")[1:]
+
+    assert [row.find_all("td")[0].text for row in rows[:2]] == ["Akira Kurosawa"] * 2
+    shown = [credit for film in response.context["films"] for credit in film.shown_credits]
+    assert shown and {credit.role for credit in shown} == {Credit.Role.DIRECTOR}
+
+
+def test_review_page_reads_only_the_directors_and_top_billed_cast_it_shows(client, long_credits):
+    film, review = long_credits(40)
+
+    response = client.get(review.get_absolute_url())
+    panel = parse_html(response.text).find("section", class_="film-panel")
+
+    assert "Akira Kurosawa" in panel.text
+    starring = [item.find("a").text for item in panel.find("ul", class_="plain").find_all("li")]
+    assert starring == [f"Player {n}" for n in range(1, 6)]
+    assert len(response.context["review"].film.shown_credits) == 1 + 5

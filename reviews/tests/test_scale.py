@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from config.pagination import ApproximateCount, CappedPaginator, ListingPaginator
 from reviews.models import Review
@@ -207,10 +208,15 @@ def query_plan(queryset):
     [
         pytest.param(lambda: Review.objects.published(), id="home"),
         pytest.param(lambda: Review.objects.all(), id="admin"),
+        pytest.param(
+            lambda: Review.objects.published().tagged(Tag.objects.get(name="noir"), many=True),
+            id="a tag with many reviews",
+        ),
     ],
 )
 def test_newest_first_listings_are_read_in_index_order(make_review, listing):
-    reviews(make_review, 30)
+    for review in reviews(make_review, 30):
+        review.tags.add("noir")
 
     plan = query_plan(listing().select_related("film")[:12])
 

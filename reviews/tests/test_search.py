@@ -17,7 +17,8 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from reviews import search
-from reviews.models import Credit, Person, Review
+from reviews.models import Credit, Film, Person, Review
+from tests.page_tree import parse_html
 
 SEARCH_URL = reverse("reviews:search")
 
@@ -39,7 +40,7 @@ def headlines(response):
     results = re.search(r'<ol class="search-results".*?</ol>', response.text, re.S)
     if results is None:
         return []
-    return [html.unescape(text) for text in re.findall(r"<h2><a [^>]*>(.*?)</a></h2>", results[0])]
+    return [html.unescape(text) for text in re.findall(r"<h3><a [^>]*>(.*?)</a></h3>", results[0])]
 
 
 def snippets(response):
@@ -74,6 +75,92 @@ def test_the_film_title_a_person_and_a_tag_each_find_the_review(
     assert found(client, "Bondarchuk") == ["A station in orbit"]
     assert found(client, "cosmonauts") == ["A station in orbit"]
     assert found(client, "palace") == ["A station in orbit"]
+
+
+def found_films(client, query):
+    """The films listed under "Films", as "Title (year)"."""
+    films = parse_html(search_page(client, query).text).find("ul", class_="found-films")
+    return [item.text for item in films.find_all("li")] if films else []
+
+
+def found_people(client, query):
+    people = parse_html(search_page(client, query).text).find("ul", class_="found-people")
+    return [item.text for item in people.find_all("li")] if people else []
+
+
+def group_headings(response):
+    """The headings of the groups of results, with their counts, in order."""
+    page = parse_html(response.text)
+    return [section.find("h2").text for section in page.find_all("section", class_="search-group")]
+
+
+def test_a_film_with_no_review_is_found_by_its_title_and_links_to_its_page(
+    client, indexed, make_film
+):
+    film = make_film(title="The Fountain", year=2006)
+    response = search_page(client, "fountain")
+    link = parse_html(response.text).find("ul", class_="found-films").find("a")
+    assert found_films(client, "fountain") == ["The Fountain (2006)"]
+    assert link.attrs["href"] == film.get_absolute_url()
+    assert group_headings(response) == ["Films 1", "Reviews 0"]
+    assert "No reviews match “fountain”." in response.text
+
+
+def test_a_person_is_found_by_name_and_links_to_their_page(client, db):
+    person = Person.objects.create(name="Darren Aronofsky", slug="darren-aronofsky")
+    people = parse_html(search_page(client, "Aronofsky").text).find("ul", class_="found-people")
+    assert [item.text for item in people.find_all("li")] == ["Darren Aronofsky"]
+    assert people.find("a").attrs["href"] == person.get_absolute_url()
+
+
+def test_a_byline_or_a_publication_finds_the_review(client, indexed, make_review):
+    with indexed():
+        make_review(headline="Grief in orbit", byline="Melissa", publication_name="Village Voice")
+        make_review(headline="Something else", byline="Manohla Dargis")
+    assert found(client, "Melissa") == ["Grief in orbit"]
+    assert found(client, '"village voice"') == ["Grief in orbit"]
+
+
+def test_results_are_grouped_films_people_then_reviews_each_with_its_count(
+    client, indexed, make_film, make_review
+):
+    with indexed():
+        film = make_film(title="Solaris", year=1972)
+        make_film(title="Solaris", year=2002)
+        Person.objects.create(name="Solaris Quartet", slug="solaris-quartet")
+        make_review(film=film, headline="A station in orbit")
+    response = search_page(client, "solaris")
+    assert group_headings(response) == ["Films 2", "People 1", "Reviews 1"]
+    assert found_films(client, "solaris") == ["Solaris (1972)", "Solaris (2002)"]
+    assert headlines(response) == ["A station in orbit"]
+
+
+def test_many_films_found_show_the_best_few_and_say_there_are_more(client, make_film, monkeypatch):
+    monkeypatch.setattr(search, "MAX_NAMED", 3)
+    monkeypatch.setattr(search, "NAMED_SHOWN", 2)
+    for year in range(2001, 2006):
+        make_film(title="Lighthouse", year=year)
+    response = search_page(client, "lighthouse")
+    assert len(found_films(client, "lighthouse")) == 2
+    assert group_headings(response)[0] == "Films more than 3"
+    assert "The best 2 of more than 3 films" in response.text
+
+
+def test_renamed_added_and_deleted_films_and_people_are_found_as_they_are_now(client, make_film):
+    film = make_film(title="Working Title")
+    person = Person.objects.create(name="Anonymous", slug="anonymous")
+    film.title = "Stalker"
+    film.save()
+    person.name = "Andrei Tarkovsky"
+    person.save()
+    Film.objects.bulk_create([Film(title="Mirror", year=1975, slug="mirror")])
+    assert found_films(client, "stalker") == ["Stalker (2010)"]
+    assert found_films(client, '"working title"') == []
+    assert found_people(client, "tarkovsky") == ["Andrei Tarkovsky"]
+    assert found_people(client, "anonymous") == []
+    assert found_films(client, "mirror") == ["Mirror (1975)"]
+    film.delete()
+    assert found_films(client, "stalker") == []
 
 
 @pytest.fixture
@@ -317,12 +404,14 @@ HOSTILE_QUERIES = [
 
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
-def test_hostile_queries_get_a_results_page(client, indexed, make_review, query):
+def test_hostile_queries_get_a_results_page(client, indexed, make_film, make_review, query):
     with indexed():
         make_review(headline="The lighthouse keeper", body="Drop table, or not.")
+        make_film(title="Lighthouse or not")
+        Person.objects.create(name="Lighthouse Keeper", slug="lighthouse-keeper")
     response = search_page(client, query)
     assert "found for" in response.text or "No reviews match" in response.text
-    assert Review.objects.count() == 1
+    assert Review.objects.count() == 1 and Film.objects.count() == 2
 
 
 @pytest.fixture
@@ -392,10 +481,13 @@ def test_search_query_count_does_not_grow_with_the_results(
     client, many_matches, django_assert_max_num_queries
 ):
     many_matches(3)
-    with django_assert_max_num_queries(3):
+    # The reviews' ranking and page, then on the first page the films and the people.
+    with django_assert_max_num_queries(4):
         assert len(headlines(search_page(client, "lighthouse"))) == 3
     many_matches(40)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
+        assert len(headlines(search_page(client, "lighthouse"))) == 10
+    with django_assert_max_num_queries(2):
         assert len(headlines(search_page(client, "lighthouse", page=2))) == 10
     with django_assert_max_num_queries(0):
         search_page(client, "")
@@ -420,6 +512,9 @@ def test_the_seeded_site_is_searchable(client, db, indexed):
     response = search_page(client, "Mulligan")
     assert len(headlines(response)) == Review.objects.published().count() == 4
     assert "<mark>Mulligan</mark>" in response.text
+    assert found_people(client, "Mulligan") == ["Carey Mulligan"]
+    assert found_films(client, "The Fountain") == ["The Fountain (2006)"]
+    assert len(found(client, "Melissa")) == 1
 
 
 def test_reindex_search_rebuilds_every_document(client, make_review):

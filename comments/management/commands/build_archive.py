@@ -58,6 +58,8 @@ REVIEWED_SHARE = 0.3
 RATED_SHARE = 0.25
 REPLY_SHARE = 0.42  # of comments that could be replies; about 30% of all end up replies
 MAX_DEPTH = 2  # a reply to a reply, and no deeper
+FULL_CAST_SHARE = 0.01  # of films, at least one: a credited cast as long as a big production's
+FULL_CAST = 190  # with the crew, about 200 credits
 COMMENT_STATUSES = [  # (status, share, why held)
     (Comment.Status.PENDING, 0.03, None),
     (Comment.Status.SPAM, 0.01, None),
@@ -323,7 +325,8 @@ class Command(BaseCommand):
 
     def build_films(self, people, tags):
         """Films with crew and a cast of six to ten drawn from a shared pool of people (a
-        few of whom work a lot), and two to five tags each, common tags far more often."""
+        few of whom work a lot), a few films with a cast of ``FULL_CAST``, and two to five
+        tags each, common tags far more often."""
         count = self.options["films"]
         slugs = Slugs(Film.objects.values_list("slug", flat=True), 220)
         this_year = self.now.year
@@ -371,49 +374,55 @@ class Command(BaseCommand):
         def choose(role, k=1):
             return self.rng.choices(pools[role], cum_weights=weights[role], k=k)
 
+        full_casts = max(1, round(len(films) * FULL_CAST_SHARE)) if films else 0
+        full_casts = set(self.rng.sample(films, full_casts))
         first = self.next_id(Credit)
         credits = []
         for film in films:
-            position = itertools.count()
-            directors = set(choose(Credit.Role.DIRECTOR, 2 if self.rng.random() < 0.08 else 1))
-            writers = set(choose(Credit.Role.WRITER, self.rng.randint(1, 2)))
-            if self.rng.random() < 0.25:
-                writers.add(next(iter(directors)))  # the director wrote it too
-            crew = [(Credit.Role.DIRECTOR, directors), (Credit.Role.WRITER, writers)]
-            crew += [
-                (role, set(choose(role)))
-                for role in (Credit.Role.COMPOSER, Credit.Role.CINEMATOGRAPHER)
-            ]
-            for role, members in crew:
-                for person in sorted(members):
-                    credits.append(
-                        Credit(
-                            film_id=film.pk, person_id=person, role=role, position=next(position)
-                        )
-                    )
-            wanted, cast = min(self.rng.randint(6, 10), len(pools[Credit.Role.CAST])), {}
-            while len(cast) < wanted:
-                cast.update(dict.fromkeys(choose(Credit.Role.CAST, wanted - len(cast))))
-            for person in cast:
-                if self.rng.random() < 0.3:
-                    character = f"The {self.rng.choice(text.WORDS)} {self.rng.choice(text.ROLES)}"
-                else:
-                    character = (
-                        f"{self.rng.choice(text.FIRST_NAMES)} {self.rng.choice(text.LAST_NAMES)}"
-                    )
-                credits.append(
-                    Credit(
-                        film_id=film.pk,
-                        person_id=person,
-                        role=Credit.Role.CAST,
-                        character=character,
-                        position=next(position),
-                    )
-                )
+            cast_size = FULL_CAST if film in full_casts else self.rng.randint(6, 10)
+            credits += self.credits_of(film, choose, min(cast_size, len(pools[Credit.Role.CAST])))
         for n, credit in enumerate(credits):
             credit.pk = first + n
         self.insert(Credit, credits)
         self.stdout.write(f"  {len(credits):,} credits")
+
+    def credits_of(self, film, choose, cast_size):
+        """A film's crew, then a cast of ``cast_size``, in billing order."""
+        position = itertools.count()
+        directors = set(choose(Credit.Role.DIRECTOR, 2 if self.rng.random() < 0.08 else 1))
+        writers = set(choose(Credit.Role.WRITER, self.rng.randint(1, 2)))
+        if self.rng.random() < 0.25:
+            writers.add(next(iter(directors)))  # the director wrote it too
+        crew = [(Credit.Role.DIRECTOR, directors), (Credit.Role.WRITER, writers)]
+        crew += [
+            (role, set(choose(role)))
+            for role in (Credit.Role.COMPOSER, Credit.Role.CINEMATOGRAPHER)
+        ]
+        credits = [
+            Credit(film_id=film.pk, person_id=person, role=role, position=next(position))
+            for role, members in crew
+            for person in sorted(members)
+        ]
+        cast = {}
+        while len(cast) < cast_size:
+            cast.update(dict.fromkeys(choose(Credit.Role.CAST, cast_size - len(cast))))
+        for person in cast:
+            if self.rng.random() < 0.3:
+                character = f"The {self.rng.choice(text.WORDS)} {self.rng.choice(text.ROLES)}"
+            else:
+                character = (
+                    f"{self.rng.choice(text.FIRST_NAMES)} {self.rng.choice(text.LAST_NAMES)}"
+                )
+            credits.append(
+                Credit(
+                    film_id=film.pk,
+                    person_id=person,
+                    role=Credit.Role.CAST,
+                    character=character,
+                    position=next(position),
+                )
+            )
+        return credits
 
     def tag_objects(self, model, object_ids, tags, low, high, share=1.0):
         """Give a ``share`` of these objects ``low``–``high`` distinct tags, common ones often."""
