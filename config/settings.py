@@ -209,6 +209,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # of the WebP renditions made for srcset.
 IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+# Wider (or taller) than this many times its other side, an image is refused as a strip.
+IMAGE_MAX_ASPECT_RATIO = env_int("IMAGE_MAX_ASPECT_RATIO", 10)
 IMAGE_RENDITION_WIDTHS = (480, 960, 1600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A moderator may select a whole "Show all" page of the queue (1,000 comments) for one action.

@@ -42,8 +42,9 @@ def validate_image_file(file):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image_format = verified_format(file)
+            image_format, size = verified_format(file)
             if image_format in ACCEPTED_FORMATS:
+                refuse_strips(*size)
                 decode_in_full(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
@@ -71,11 +72,24 @@ def verified_format(file):
             if width * height > settings.IMAGE_MAX_PIXELS:
                 raise Image.DecompressionBombError
             image.verify()
-            return image.format
+            return image.format, (width, height)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError(
             "This file is not an image: upload a JPEG, PNG, WebP or GIF picture.",
             code="not_an_image",
+        )
+
+
+def refuse_strips(width, height):
+    """Refuse an image too long and thin to show as a poster or a hero image (a 4000×4
+    strip, or a script dressed up with an image's header), before anything is decoded."""
+    limit = settings.IMAGE_MAX_ASPECT_RATIO
+    if max(width, height) > limit * min(width, height):
+        raise ValidationError(
+            "This image is %(width)d × %(height)d pixels: too long and thin to show. Upload "
+            "a picture at most %(limit)d times as wide as it is high, or as high as it is wide.",
+            code="image_too_thin",
+            params={"width": width, "height": height, "limit": limit},
         )
 
 

@@ -222,30 +222,30 @@ def test_a_truncated_jpeg_is_refused_on_the_poster_field(editor_client, settings
 @pytest.mark.parametrize(
     ("data", "name", "size"),
     [
-        (encoded("PNG", (4000, 4)), "strip.png", (4000, 4)),
-        (gif_javascript_polyglot(), "polyglot.gif", (10799, 10)),
+        (encoded("PNG", (4000, 4)), "strip.png", "4000 × 4"),
+        (gif_javascript_polyglot(), "polyglot.gif", "10799 × 10"),
     ],
     ids=["4000x4-png", "gif-javascript-polyglot"],
 )
-def test_a_very_thin_image_is_stored_with_renditions_one_pixel_high(
-    editor_client, make_film, data, name, size
+def test_a_very_thin_image_is_refused_on_the_field_keeping_the_rest_and_storing_nothing(
+    editor_client, make_film, settings, data, name, size
 ):
+    typed = {"headline": "A strip", "slug": "a-strip", "body": "Still here.", "hero_alt": "A"}
+
     response = editor_client.post(
-        REVIEW_ADD, review_form(make_film(), hero_image=upload(data, name), hero_alt="A strip")
+        REVIEW_ADD, review_form(make_film(), hero_image=upload(data, name), **typed)
     )
 
-    assert response.status_code == 302
-    review = Review.objects.get()
-    assert (review.hero_width, review.hero_height) == size
-    assert [(r["width"], r["height"]) for r in review.hero_renditions] == [
-        (480, 1),
-        (960, 1),
-        (1600, max(1, round(size[1] * 1600 / size[0]))),
-    ]
-    for rendition in review.hero_renditions:
-        with default_storage.open(rendition["name"]) as stored:
-            assert Image.open(stored).size == (rendition["width"], rendition["height"])
-    assert b"alert" not in stored_bytes(review.hero_image)
+    assert_refused_on(
+        response,
+        "hero_image",
+        f"This image is {size} pixels: too long and thin to show. Upload a picture at most "
+        "10 times as wide as it is high, or as high as it is wide.",
+    )
+    values = form_values(response)
+    assert {name: values[name] for name in typed} == typed
+    assert not Review.objects.exists()
+    assert files_in(settings.MEDIA_ROOT) == []
 
 
 def test_when_a_rendition_cannot_be_made_no_file_is_left_behind(
