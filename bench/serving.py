@@ -227,10 +227,10 @@ def prepare_targets():
     from django.utils import timezone
     from machine import database_description
 
-    from comments.management.archive_text import NOUNS_BY_USE
     from comments.models import Comment
     from comments.services import update_comment_counts
     from comments.text import render_comment_text
+    from core.management.archive_text import NOUNS_BY_USE
     from reviews.models import Film, Person, Review, tags_with_counts
 
     review = Review.objects.published().order_by("-publish_at", "-pk").first()

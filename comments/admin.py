@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
-from config.pagination import CappedPaginator
+from core.pagination import CappedPaginator
 from reviews.models import Review
 
 from . import services

@@ -6,7 +6,7 @@ class CommentsConfig(AppConfig):
     verbose_name = "Reader comments"
 
     def ready(self):
-        from config import pagecache
+        from core import pagecache
 
         from . import forms, signals
 

@@ -6,12 +6,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import MaxLengthValidator
 
-from config.weblinks import WEB_ADDRESS_MESSAGE
+from core.weblinks import WEB_ADDRESS_MESSAGE
 
 from .models import Comment
 
 TIMESTAMP_SALT = "comments.form-timestamp"
-# The signed time of issue is made for each reader, also in cached pages (config/pagecache.py).
+# The signed time of issue is made for each reader, also in cached pages (core/pagecache.py).
 ISSUED_PER_READER = "comments.issued"
 EMAIL_ADDRESS = re.compile(r"\S+@\S+\.\S+")
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from config import pagecache
+from core import pagecache
 from reviews.models import Review
 
 from . import notifications

@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from config import pagecache
+from core import pagecache
+from core.visitors import client_ip
 from reviews.models import Review
 from reviews.views import ReviewDetailView
 
@@ -13,15 +13,6 @@ from .models import Comment
 from .services import address_hash, comments_are_open, rate_limited, submit_comment
 
 PENDING_SESSION_KEY = "pending_comment_ids"
-
-
-def client_ip(request):
-    """The visitor's address, past the number of proxies the site is told it sits behind."""
-    if settings.NUM_PROXIES:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
-        if len(forwarded) >= settings.NUM_PROXIES:
-            return forwarded[-settings.NUM_PROXIES]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def remember_pending(request, comment):

@@ -10,7 +10,7 @@ timeout = int(os.environ.get("WEB_TIMEOUT", 30))
 graceful_timeout = 20
 max_requests = 5000
 max_requests_jitter = 500
-# Requests are logged by the application (config.logs.RequestLogMiddleware), as JSON.
+# Requests are logged by the application (core.logs.RequestLogMiddleware), as JSON.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -39,7 +39,7 @@ def granian_command():
         # no such bound on a request's body (bench/slow_clients.py): a body sent a byte a
         # second holds a blocking thread until it ends, under gunicorn too.
         "--http1-header-read-timeout", os.environ.get("HEADER_READ_TIMEOUT_MS", "5000"),
-        # Requests are logged by the application (config.logs.RequestLogMiddleware).
+        # Requests are logged by the application (core.logs.RequestLogMiddleware).
         "--no-access-log",
         "--log-level", os.environ.get("LOG_LEVEL", "info").lower(),
         "config.wsgi:application",

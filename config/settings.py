@@ -69,19 +69,20 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "axes",
+    "core",
     "reviews",
     "comments",
 ]
 
 MIDDLEWARE = [
-    "config.logs.RequestLogMiddleware",
+    "core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.csp.ContentSecurityPolicyMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the request: a null character is refused with a 400 page.
-    "config.badinput.RefuseNullCharactersMiddleware",
+    "core.badinput.RefuseNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: a write refused during a restore touches nothing.
-    "config.maintenance.RefuseWritesWhileRestoringMiddleware",
+    "core.maintenance.RefuseWritesWhileRestoringMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,7 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reviews.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -115,7 +116,7 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "config.jinja2.environment"},
+        "OPTIONS": {"environment": "core.jinja2.environment"},
     },
 ]
 
@@ -144,11 +145,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.resilience.ResilientRedisCache",
+            "BACKEND": "core.resilience.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "filmreviews"),
             # A Redis that hangs costs at most this long, once per cool-off: after a
-            # failure the site stops asking for REDIS_COOL_OFF_SECONDS (config/resilience.py).
+            # failure the site stops asking for REDIS_COOL_OFF_SECONDS (core/resilience.py).
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
             "COOL_OFF_SECONDS": env_int("REDIS_COOL_OFF_SECONDS", 5),
         }
@@ -217,7 +218,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 
 # Pages for anonymous readers are cached this long at most, and dropped as soon as anything
-# they show changes (config/pagecache.py); 0 turns the page cache off.
+# they show changes (core/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 # Each server process also keeps the pages it served lately, up to this many bytes, so that
 # a hit reads only the small record of versions from the shared cache.
@@ -247,9 +248,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets that pair's earlier failures
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per failure, besides the counter
 # The page in the site's design (templates/axes/lockout.html) saying when to try again.
-AXES_LOCKOUT_CALLABLE = "config.signin.lockout_response"
+AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
 # The same visitor address as the comments' rate limit, past NUM_PROXIES trusted proxies.
-AXES_CLIENT_IP_CALLABLE = "comments.views.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.visitors.client_ip"
 # Logs name the account and address tried (never the password), so someone can act on them.
 AXES_SENSITIVE_PARAMETERS = []
 AXES_VERBOSE = False
@@ -279,7 +280,7 @@ def url_origin(url):
     return None
 
 
-# Content Security Policy (django-csp; config/csp.py). The public site runs no inline
+# Content Security Policy (django-csp; core/csp.py). The public site runs no inline
 # script or style at all; JSON-LD <script type="application/ld+json"> blocks are data, not
 # script, and need no allowance. Images may also come from the media host when uploads are
 # served from elsewhere (an absolute MEDIA_URL, or object storage's custom domain).
@@ -396,13 +397,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "config.logs.JSONFormatter"},
+        "json": {"()": "core.logs.JSONFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Requests are logged once, by config.logs.RequestLogMiddleware.
+        # Requests are logged once, by core.logs.RequestLogMiddleware.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
     },

@@ -5,16 +5,15 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from core import views
 from reviews.sitemaps import SITEMAPS
-
-from . import views
 
 admin.site.site_header = "Film reviews: editors and moderators"
 admin.site.site_title = "Film reviews admin"
 admin.site.index_title = "Desk"
 
-handler400 = "config.views.bad_request"
-handler500 = "config.views.server_error"
+handler400 = "core.views.bad_request"
+handler500 = "core.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 from taggit.models import Tag
 
-from config.pagination import CappedPaginator
+from core.pagination import CappedPaginator
 
 from . import services
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm

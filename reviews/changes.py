@@ -19,7 +19,7 @@ from django.db import connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from taggit.models import Tag, TaggedItem
 
-from config import pagecache
+from core import pagecache
 
 from . import recommendations, search
 from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review, count_tag_usage

@@ -1,7 +1,7 @@
 from django import forms
 from django.db import models
 
-from config.weblinks import WEB_ADDRESS_MESSAGE, validate_web_address
+from core.weblinks import WEB_ADDRESS_MESSAGE, validate_web_address
 
 
 class WebAddressField(models.URLField):

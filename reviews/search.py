@@ -43,7 +43,7 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from config.pagination import ApproximateCount
+from core.pagination import ApproximateCount
 
 from .models import Film, Person, Review
 

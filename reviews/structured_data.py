@@ -7,7 +7,7 @@ date without the review's own date, no rating when the critic gave none.
 from django.conf import settings
 from django.urls import reverse
 
-from config.weblinks import safe_link_url
+from core.weblinks import safe_link_url
 
 SCHEMA_ORG = "https://schema.org"
 

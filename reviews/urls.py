@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from config.pagecache import cached_for_readers
+from core.pagecache import cached_for_readers
 
 from . import feeds, views
 

@@ -4,8 +4,8 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from config.pagecache import depend_on, expires_at
-from config.pagination import ListingPaginator
+from core.pagecache import depend_on, expires_at
+from core.pagination import ListingPaginator
 
 from .models import (
     Credit,

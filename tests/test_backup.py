@@ -19,8 +19,8 @@ from PIL import Image
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
-from config import maintenance
-from reviews.management.commands import restore as restore_module
+from core import maintenance
+from core.management.commands import restore as restore_module
 from reviews.models import Review
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -20,8 +20,8 @@ from django.utils.datastructures import MultiValueDict
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
-from config.badinput import RefuseNullCharactersMiddleware
-from config.views import server_error
+from core.badinput import RefuseNullCharactersMiddleware
+from core.views import server_error
 from tests.page_tree import parse_html
 
 NUL = "\x00"

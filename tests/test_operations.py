@@ -12,8 +12,8 @@ from django.test import Client
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
-from config.logs import JSONFormatter
-from config.resilience import ResilientRedisCache
+from core.logs import JSONFormatter
+from core.resilience import ResilientRedisCache
 from reviews.models import ReviewQuerySet
 
 # Two databases of a Redis that refuses connections: each test sees the outage begin, since
@@ -30,7 +30,7 @@ def test_healthz_reports_database_and_cache(client, db):
 
 
 def test_healthz_is_503_when_the_database_is_down(client, db, monkeypatch):
-    monkeypatch.setattr("config.views.database_answers", lambda: False)
+    monkeypatch.setattr("core.views.database_answers", lambda: False)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
@@ -96,7 +96,7 @@ def test_cache_degrades_to_empty_when_redis_does_not_answer(caplog):
 def test_comments_are_accepted_and_pages_render_when_redis_is_down(settings, make_review):
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.resilience.ResilientRedisCache",
+            "BACKEND": "core.resilience.ResilientRedisCache",
             "LOCATION": ANOTHER_UNREACHABLE_REDIS,
             "OPTIONS": {"socket_connect_timeout": 0.2},
         }

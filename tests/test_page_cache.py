@@ -14,7 +14,7 @@ from django.utils import timezone
 from comments import services
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
-from config import pagecache
+from core import pagecache
 from reviews.models import Credit, Person, Review
 from reviews.views import TagDetailView
 

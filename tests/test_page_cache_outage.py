@@ -4,7 +4,7 @@ reader is shown a page from before the last committed change once the cache is b
 import pytest
 from django.test import Client
 
-from config import pagecache
+from core import pagecache
 from tests.unreliable_cache import UnreliableCache
 
 

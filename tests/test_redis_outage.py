@@ -11,7 +11,7 @@ from django.test import Client
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
-from config.resilience import ResilientRedisCache
+from core.resilience import ResilientRedisCache
 from tests.hanging_redis import HangingRedis
 
 REAL_REDIS_PORT = 6379
@@ -30,7 +30,7 @@ def hanging_redis():
 def clock(monkeypatch):
     """The breaker's clock, moved on by hand."""
     now = [1000.0]
-    monkeypatch.setattr("config.resilience.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("core.resilience.time.monotonic", lambda: now[0])
     return now
 
 
@@ -39,7 +39,7 @@ def redis_cache(location, cool_off=60):
 
 
 def outage_warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "config.resilience"]
+    return [r.getMessage() for r in caplog.records if r.name == "core.resilience"]
 
 
 def real_redis_answers():
@@ -53,7 +53,7 @@ def real_redis_answers():
 def use_cache_at(settings, location):
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.resilience.ResilientRedisCache",
+            "BACKEND": "core.resilience.ResilientRedisCache",
             "LOCATION": location,
             "OPTIONS": TIMEOUTS,
             "COOL_OFF_SECONDS": 60,
@@ -63,7 +63,7 @@ def use_cache_at(settings, location):
 
 def test_after_one_timeout_the_cache_asks_redis_nothing_during_the_cool_off(hanging_redis, caplog):
     cache = redis_cache(hanging_redis.url)
-    with caplog.at_level(logging.WARNING, logger="config.resilience"):
+    with caplog.at_level(logging.WARNING, logger="core.resilience"):
         assert cache.get("page", "missed") == "missed"
         assert hanging_redis.accepted == 1
         for n in range(50):
@@ -89,7 +89,7 @@ def test_each_thread_cache_shares_the_processes_knowledge_of_the_outage(hanging_
 
 def test_after_the_cool_off_one_trial_call_is_made_and_fails_again(hanging_redis, clock, caplog):
     cache = redis_cache(hanging_redis.url, cool_off=5)
-    with caplog.at_level(logging.WARNING, logger="config.resilience"):
+    with caplog.at_level(logging.WARNING, logger="core.resilience"):
         cache.get("page")
         clock[0] += 4
         cache.get("page")
@@ -104,7 +104,7 @@ def test_after_the_cool_off_one_trial_call_is_made_and_fails_again(hanging_redis
 @pytest.mark.skipif(not real_redis_answers(), reason="needs Redis on 127.0.0.1:6379")
 def test_the_cache_is_used_again_once_redis_answers(hanging_redis, clock, caplog):
     cache = redis_cache(hanging_redis.url, cool_off=5)
-    with caplog.at_level(logging.WARNING, logger="config.resilience"):
+    with caplog.at_level(logging.WARNING, logger="core.resilience"):
         cache.get("page")
         hanging_redis.answer_from(REAL_REDIS_PORT)
         clock[0] += 6

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from comments.models import Comment
-from config.weblinks import WEB_ADDRESS_MESSAGE, safe_link_url
+from core.weblinks import WEB_ADDRESS_MESSAGE, safe_link_url
 from reviews.models import FurtherReading, Review
 from tests.page_tree import parse_html
 

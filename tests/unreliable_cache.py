@@ -1,4 +1,4 @@
-"""A cache that can be made to fail as config.resilience.ResilientRedisCache fails: reads
+"""A cache that can be made to fail as core.resilience.ResilientRedisCache fails: reads
 miss, writes are dropped, ``set_many`` returns the keys it could not set."""
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT

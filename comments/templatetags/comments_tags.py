@@ -8,7 +8,7 @@ from comments.forms import ISSUED_PER_READER, CommentForm
 from comments.models import Comment
 from comments.services import comments_are_open
 from comments.views import PENDING_SESSION_KEY
-from config import pagecache
+from core import pagecache
 
 register = template.Library()
 

@@ -1,11 +1,11 @@
 from django import template
 
-from config.weblinks import safe_link_url
+from core.weblinks import safe_link_url
 from reviews.ratings import Rating
 
 register = template.Library()
 
-# An address given by a person is a link only when it is http or https (config.weblinks).
+# An address given by a person is a link only when it is http or https (core.weblinks).
 register.filter("safe_link_url", safe_link_url)
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from config.pagination import ListingPaginator
+from core.pagination import ListingPaginator
 from reviews import models
 from reviews.models import Film, Review, count_tag_usage, tags_with_counts
 from reviews.tests.test_scale import query_plan

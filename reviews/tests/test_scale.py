@@ -1,5 +1,5 @@
 """Lists that stay fast at scale: capped counts, bounded public pages, and listings read
-from an index. Archive-sized data is built in comments/tests/test_scale.py."""
+from an index. Archive-sized data is built in tests/test_archive.py."""
 
 import re
 from datetime import datetime
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from config.pagination import ApproximateCount, CappedPaginator, ListingPaginator
+from core.pagination import ApproximateCount, CappedPaginator, ListingPaginator
 from reviews.models import Review
 
 REVIEW_LIST = reverse("admin:reviews_review_changelist")

@@ -8,7 +8,7 @@ are written back under ``MEDIA_ROOT`` (files added since the backup stay, unrefe
 The cache is emptied, so that no page from before the restore is served. Without
 ``--yes`` it refuses, since it overwrites everything.
 
-While it runs the site refuses every write with a 503 (config/maintenance.py), since what
+While it runs the site refuses every write with a 503 (core/maintenance.py), since what
 it accepted would be lost; reads go on. Afterwards PostgreSQL's sequences are set past
 every restored id, so a new row never takes the id of a restored one.
 """
@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection
 
-from config import maintenance
+from core import maintenance
 
 from .backup import FORMAT, MANIFEST, MEDIA, check_vendor, media_root, run_postgres_tool
 

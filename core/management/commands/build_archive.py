@@ -34,10 +34,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
-from comments.management import archive_text as text
 from comments.models import Comment
 from comments.text import render_comment_text
-from config import pagecache
+from core import pagecache
+from core.management import archive_text as text
 from reviews import recommendations, search
 from reviews.models import (
     Credit,

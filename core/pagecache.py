@@ -21,7 +21,7 @@ A page this process served lately is kept in its memory with its record (the ver
 was rendered with, its ETag) (``LocalPages``): a hit then costs one read of those versions
 from the shared cache. Otherwise the record, then the body, come from the shared cache.
 
-When the shared cache fails (config/resilience.py makes it behave as an empty cache), no
+When the shared cache fails (core/resilience.py makes it behave as an empty cache), no
 page is served from a cache: a version that cannot be read is never current. An
 invalidation that could not be written is kept in this process and written before this
 process serves any page from the cache again. Every page also depends on the site's own
