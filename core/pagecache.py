@@ -180,6 +180,7 @@ def one_write_transaction():
 
 
 def current_versions(keys):
+    keys = list(dict.fromkeys(keys))  # a listing names a film once per review of it
     prefixed = [VERSION_PREFIX + key for key in keys]
     found = cache.get_many(prefixed)
     for name in prefixed:

@@ -21,7 +21,7 @@ from taggit.models import Tag, TaggedItem
 
 from core import pagecache
 
-from . import recommendations, search
+from . import keys, recommendations, search
 from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review, count_tag_usage
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def refresh_recommendations(touched):
 
 def refresh_films(film_ids):
     refreshed = recommendations.refresh(film_ids)
-    pagecache.invalidate(*(f"film-details:{pk}" for pk in refreshed))
+    pagecache.invalidate(*(keys.film_details(pk) for pk in refreshed))
     logger.info("Refreshed the recommendations of %d films.", len(refreshed))
 
 
@@ -201,16 +201,16 @@ def refresh_in_background(film_ids):
 
 def invalidate_pages(touched):
     """Mark stale every cached page that shows something the transaction changed."""
-    keys = [f"review:{pk}" for pk in touched.reviews]
-    keys += [f"film:{pk}" for pk in touched.renamed_films]
-    keys += [f"film-details:{pk}" for pk in touched.films]
-    keys += [f"film-reviews:{pk}" for pk in touched.reviewed_films]
-    keys += [f"person:{pk}" for pk in touched.people]
+    stale = [keys.review(pk) for pk in touched.reviews]
+    stale += [keys.film(pk) for pk in touched.renamed_films]
+    stale += [keys.film_details(pk) for pk in touched.films]
+    stale += [keys.film_reviews(pk) for pk in touched.reviewed_films]
+    stale += [keys.person(pk) for pk in touched.people]
     if touched.tags_changed:
-        keys.append("tags")
+        stale.append(keys.tags())
     if touched.listing_changed:
-        keys.append("listing")
-    pagecache.invalidate(*keys)
+        stale.append(keys.published_list())
+    pagecache.invalidate(*stale)
 
 
 # Counts first: a page rendered again once it is marked stale must find them up to date.

@@ -7,6 +7,7 @@ from taggit.models import Tag
 from core.pagecache import depend_on, expires_at
 from core.pagination import ListingPaginator
 
+from . import keys
 from .models import (
     Credit,
     Film,
@@ -24,21 +25,16 @@ from .search import search_reviews
 
 def shows_reviews(reviews):
     """For the page cache: the page being rendered shows these reviews and their films."""
-    depend_on(*(f"review:{r.pk}" for r in reviews), *(f"film:{r.film_id}" for r in reviews))
-
-
-def film_keys(film_id):
-    """For the page cache: a film's own page, or one of its reviews, shows all about it."""
-    return [f"film:{film_id}", f"film-details:{film_id}", f"film-reviews:{film_id}"]
+    depend_on(*(keys.review(r.pk) for r in reviews), *(keys.film(r.film_id) for r in reviews))
 
 
 def shows_films(films):
-    depend_on(*(f"film:{film.pk}" for film in films))
+    depend_on(*(keys.film(film.pk) for film in films))
 
 
 def shows_listing():
     """For the page cache: the page lists published reviews, so it changes when they do."""
-    depend_on("listing", "tags")
+    depend_on(keys.published_list(), keys.tags())
     expires_at(Review.objects.next_publication_time)
 
 
@@ -78,7 +74,7 @@ class ReviewDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         film_id = self.object.film_id
-        depend_on(f"review:{self.object.pk}", "tags", *film_keys(film_id))
+        depend_on(keys.review(self.object.pk), keys.tags(), *keys.all_about_film(film_id))
         expires_at(self.object.film.reviews.next_publication_time)
         # The newest few; the film's page lists them all. One more is read to know if it does.
         other_reviews = list(
@@ -109,8 +105,9 @@ class FilmListView(ListView):
         context = super().get_context_data(**kwargs)
         films = context["object_list"]
         add_review_summaries(films)
-        shows_films(films)  # and the reviews behind each film's average:
-        depend_on(*(f"film-reviews:{film.pk}" for film in films))
+        shows_films(films)  # with its directors, and the reviews behind its average:
+        depend_on(*(keys.film_details(film.pk) for film in films))
+        depend_on(*(keys.film_reviews(film.pk) for film in films))
         return context
 
 
@@ -122,7 +119,7 @@ class FilmDetailView(DetailView):
     )
 
     def get_context_data(self, **kwargs):
-        depend_on("tags", *film_keys(self.object.pk))
+        depend_on(keys.tags(), *keys.all_about_film(self.object.pk))
         expires_at(self.object.reviews.next_publication_time)
         average, count = self.object.rating_summary()
         related_films = blended_related(self.object)
@@ -142,7 +139,7 @@ class PersonDetailView(DetailView):
     model = Person
 
     def get_context_data(self, **kwargs):
-        depend_on(f"person:{self.object.pk}")
+        depend_on(keys.person(self.object.pk))
         credits = self.object.credits.select_related("film").order_by("-film__year", "film__title")
         roles = group_by_role(credits)
         shows_films(credit.film for _, role_credits in roles for credit in role_credits)
@@ -187,7 +184,7 @@ class TagListView(ListView):
     paginate_by = 200
 
     def get_queryset(self):
-        depend_on("tags")
+        depend_on(keys.tags())
         return tags_with_counts().order_by("name")
 
 

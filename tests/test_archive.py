@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from core.management.commands.build_archive import FULL_CAST
 from comments.models import Comment
 from comments.text import render_comment_text
+from core.management.commands.build_archive import FULL_CAST
 from core.pagination import ApproximateCount
 from reviews.markdown import render_markdown
 from reviews.models import Credit, Film, Person, Review, tags_with_counts

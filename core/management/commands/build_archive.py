@@ -38,7 +38,7 @@ from comments.models import Comment
 from comments.text import render_comment_text
 from core import pagecache
 from core.management import archive_text as text
-from reviews import recommendations, search
+from reviews import keys, recommendations, search
 from reviews.models import (
     Credit,
     Film,
@@ -761,6 +761,6 @@ class Command(BaseCommand):
     def mark_pages_stale(self):
         """Cached pages that list reviews or tags are stale now."""
         try:
-            pagecache.invalidate("listing", "tags")
+            pagecache.invalidate(keys.published_list(), keys.tags())
         except Exception as error:  # the cache may not be set up on a scratch database
             self.stderr.write(f"Could not mark cached pages stale: {error}")
