@@ -11,8 +11,8 @@ from django.db import transaction
 from taggit.models import Tag, TaggedItem
 
 from reviews.models import Film, Review, count_tag_usage, tags_with_counts
-from reviews.tests.test_scale import query_plan
 from reviews.views import TagDetailView, TagListView
+from tests.queries import query_plan
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.urls import reverse
 from reviews import recommendations
 from reviews.models import Credit, Film, Person, Recommendation, RelatedFilm, Review
 from reviews.recommendations import blended_related, recompute_all
-from reviews.tests.test_query_counts import BUDGETS
+from tests.queries import PAGE_QUERY_BUDGETS
 
 
 @pytest.fixture
@@ -258,7 +258,7 @@ def test_pages_read_editors_picks_and_recommendations_in_one_query(
         if "reviews_recommendation" in query["sql"] or "reviews_relatedfilm" in query["sql"]
     ]
     assert len(related) == 1
-    assert len(queries.captured_queries) <= BUDGETS[page]
+    assert len(queries.captured_queries) <= PAGE_QUERY_BUDGETS[page]
 
 
 def test_the_seeded_site_shows_never_let_me_go_editors_picks_first_in_order(db, client):
