@@ -22,6 +22,7 @@ from core.pagination import ApproximateCount
 from reviews.markdown import render_markdown
 from reviews.models import Credit, Film, Person, Review, tags_with_counts
 from reviews.search import search_reviews
+from tests.queries import query_plan
 
 # Each test builds a synthetic archive: make test-all and CI run them, make test does not.
 pytestmark = pytest.mark.slow
@@ -220,19 +221,6 @@ def test_queue_count_stops_at_the_cap_and_so_do_the_pages(settings, moderator_cl
     assert re.search(r"(more than 100|about [\d,]+) comments", response.text)
     beyond = moderator_client.get(QUEUE, {"p": "3"})  # 100 comments fill two pages
     assert beyond.status_code == 302 and "e=1" in beyond.url
-
-
-def query_plan(queryset):
-    """The database's plan for the queryset, as text. On PostgreSQL sorting is priced out,
-    so a sort in the plan means no index can give the rows in order."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
 @pytest.mark.parametrize("status", [None, "pending", "approved"])

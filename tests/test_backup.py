@@ -11,17 +11,16 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import signing
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
-from PIL import Image
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
 from core import maintenance
 from core.management.commands import restore as restore_module
 from reviews.models import Review
+from tests.factories import image_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,11 +74,9 @@ def post_comment(review, body):
 def site(make_review):
     """The seed content, and a review of our own with a hero image and comments."""
     call_command("seed", stdout=io.StringIO())
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 360), "darkred").save(buffer, "JPEG")
     review = make_review(
         headline="Backed up with its picture",
-        hero_image=SimpleUploadedFile("still.jpg", buffer.getvalue()),
+        hero_image=image_upload("still.jpg", (640, 360), "JPEG"),
         hero_alt="A red screen",
     )
     review.tags.add("archive")

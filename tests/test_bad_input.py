@@ -22,6 +22,7 @@ from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
 from core.badinput import RefuseNullCharactersMiddleware
 from core.views import server_error
+from tests.factories import film_form
 from tests.page_tree import parse_html
 
 NUL = "\x00"
@@ -94,17 +95,7 @@ def test_a_null_character_in_an_admin_change_form_is_a_bad_request_and_nothing_c
     desk, make_film
 ):
     film = make_film(title="Late Spring", year=1949, slug="late-spring")
-    data = {
-        "title": f"Late{NUL} Spring",
-        "year": "1949",
-        "slug": "late-spring",
-        "synopsis": "",
-        "based_on": "",
-        "runtime_minutes": "",
-        "tags": "",
-    }
-    for prefix in ("credits", "related_links"):
-        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    data = film_form(title=f"Late{NUL} Spring", slug="late-spring")
 
     response = desk.post(reverse("admin:reviews_film_change", args=[film.pk]), data)
 

@@ -21,7 +21,6 @@ with the site's 400 page, which names the field.
 """
 
 import importlib.resources
-import io
 import json
 import re
 import time
@@ -29,12 +28,10 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 from pytest_django.asserts import assertContains
 from taggit.models import Tag
 from taggit.utils import parse_tags
@@ -44,10 +41,11 @@ from comments.models import Comment
 from comments.services import moderate
 from reviews.models import Credit, Film, FurtherReading, Person, PullQuote, Review
 from reviews.search import normalise_query
+from tests.factories import film_form, image_bytes, management_form, review_form
 from tests.page_tree import parse_html
 
 # About a minute and a half of the whole suite: make test-all and CI run it, make test does not.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("empty_cache")]
 
 
 def naughty_strings():
@@ -161,13 +159,6 @@ def group_id(group):
 
 
 GROUPS = groups_of(64)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -367,9 +358,7 @@ def fitted(sent, model, name):
 
 
 def hero_image_name():
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), "teal").save(buffer, "PNG")
-    return default_storage.save("reviews/hostile.png", ContentFile(buffer.getvalue()))
+    return default_storage.save("reviews/hostile.png", ContentFile(image_bytes()))
 
 
 def naughty_review(n, sent, image_name):
@@ -508,15 +497,6 @@ def test_naughty_reviews_films_people_and_tags_are_stored_as_sent_and_shown_iner
 ADMIN_SAMPLE = sorted({*range(0, len(STRINGS), 24), *range(len(STRINGS) - 3, len(STRINGS))})
 
 
-def management_form(prefix, total=0):
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-
-
 def refusal_expected(sent, name, model_field):
     """Whether a form must refuse ``sent`` in this field: blank when required, or longer
     than the column (each tag, for the tags)."""
@@ -585,13 +565,9 @@ def test_naughty_strings_typed_in_the_admin_are_stored_as_sent_or_refused_on_the
         "tags": field(Tag, "name"),
         "credits-0-character": field(Credit, "character"),
     }
-    data = {
-        "year": "2000",
-        "slug": f"film-{n}",
-        "runtime_minutes": "",
+    data = film_form(year="2000", slug=f"film-{n}") | {
         **dict.fromkeys(film_fields, sent),
         **management_form("credits", total=1),
-        **management_form("related_links"),
         "credits-0-person": str(person.pk),
         "credits-0-role": Credit.Role.CAST,
         "credits-0-position": "0",
@@ -618,18 +594,7 @@ def test_naughty_strings_typed_in_the_admin_are_stored_as_sent_or_refused_on_the
         "pull_quotes-0-attribution": field(PullQuote, "attribution"),
         "further_reading-0-title": field(FurtherReading, "title"),
     }
-    data = {
-        "film": str(film.pk),
-        "slug": f"review-{n}",
-        "status": Review.Status.PUBLISHED,
-        "publish_at_0": "",
-        "publish_at_1": "",
-        "review_date": "",
-        "publication_url": "",
-        "original_url": "",
-        "hero_alt": "",
-        "rating": "",
-        "comments_open": "on",
+    data = review_form(film, slug=f"review-{n}", status=Review.Status.PUBLISHED) | {
         **dict.fromkeys(review_fields, sent),
         **management_form("pull_quotes", total=1),
         **management_form("further_reading", total=1),
@@ -650,17 +615,7 @@ def test_naughty_strings_typed_in_the_admin_are_stored_as_sent_or_refused_on_the
 
 def test_a_tag_longer_than_the_database_holds_is_refused_on_the_tags_field(client, editor):
     client.force_login(editor)
-    data = {
-        "title": "Late Spring",
-        "year": "1949",
-        "slug": "late-spring",
-        "synopsis": "",
-        "based_on": "",
-        "runtime_minutes": "",
-        "tags": f"{'long ' * 30}, short",
-        **management_form("credits"),
-        **management_form("related_links"),
-    }
+    data = film_form(slug="late-spring", tags=f"{'long ' * 30}, short")
 
     response = client.post(reverse("admin:reviews_film_add"), data)
 

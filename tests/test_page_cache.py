@@ -2,12 +2,12 @@
 
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -20,9 +20,32 @@ from reviews.views import TagDetailView
 
 
 @pytest.fixture(autouse=True)
-def page_cache(settings, db):
+def page_cache(settings, empty_cache):
     settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
+
+
+class Clock:
+    """The time as the page cache (``time.time``) and the site (``timezone.now``) read it,
+    stopped at the moment the test began and moved on only by ``advance``."""
+
+    def __init__(self, monkeypatch):
+        self.start, self.elapsed = time.time(), 0.0
+        monkeypatch.setattr(pagecache, "time", SimpleNamespace(time=self.time))
+        monkeypatch.setattr(timezone, "now", self.now)
+
+    def time(self):
+        return self.start + self.elapsed
+
+    def now(self):
+        return datetime.fromtimestamp(self.time(), UTC)
+
+    def advance(self, seconds):
+        self.elapsed += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch)
 
 
 @pytest.fixture
@@ -92,7 +115,7 @@ def test_publishing_a_review_refreshes_the_listings(two_reviews, make_review, co
     assert "Fresh from the festival" in home.text
 
 
-def test_a_scheduled_review_appears_when_its_time_comes(two_reviews, make_review, commit):
+def test_a_scheduled_review_appears_when_its_time_comes(two_reviews, make_review, commit, clock):
     with commit():
         make_review(
             headline="Right on time",
@@ -100,7 +123,7 @@ def test_a_scheduled_review_appears_when_its_time_comes(two_reviews, make_review
             publish_at=timezone.now() + timedelta(seconds=2),
         )
     assert "Right on time" not in fetch("/").text
-    time.sleep(2.5)
+    clock.advance(2.5)
     assert "Right on time" in fetch("/").text
 
 

@@ -27,13 +27,15 @@ import time
 import pytest
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.urls import reverse
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
 from reviews.models import Review
-from reviews.tests.test_admin import review_form
+from tests.factories import review_form
+
+# The comment rate limit counts in the shared cache; no test may see another's counts.
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 ACTIONS = ["view drafts", "view pending comments", "edit reviews", "moderate", "change users"]
 ALLOWED = {
@@ -166,14 +168,6 @@ TRY = {
     "moderate": moderate,
     "change users": change_users,
 }
-
-
-@pytest.fixture(autouse=True)
-def empty_cache(db):
-    """The comment rate limit counts in the shared cache; no test may see another's counts."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,25 +5,22 @@ the admin has a policy of its own that allows inline styles only. Production mod
 HSTS and HTTPS-only, script-proof cookies.
 """
 
-import io
 import json
 import os
 import subprocess
 import sys
-from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 
 from comments.models import Comment
 from config.settings import url_origin
 from reviews.models import Person, Review
+from tests.factories import image_upload
+from tests.inline_code import inline_code
 
 STRONG_KEY = "kq3!v9z@x7w#p2m$r8t^y6u&i4o*e1a(s5d)f0g-h_j+k=l;z:x,c.v/b?n"
 
@@ -38,57 +35,16 @@ def policy(response):
     return directives
 
 
-class InlineCode(HTMLParser):
-    """Collects whatever a strict CSP would block: inline script, style and handlers."""
-
-    def __init__(self):
-        super().__init__()
-        self.found = []
-        self.json_ld = 0
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script":
-            if attrs.get("type") == "application/ld+json":
-                self.json_ld += 1
-            elif not attrs.get("src"):
-                self.found.append(f"inline <script> {attrs}")
-        if tag == "style":
-            self.found.append("<style> element")
-        for name, value in attrs.items():
-            if name == "style":
-                self.found.append(f"style attribute on <{tag}>: {value}")
-            if name.startswith("on"):
-                self.found.append(f"{name} handler on <{tag}>")
-            if name in ("href", "src", "action") and (value or "").strip().startswith(
-                "javascript:"
-            ):
-                self.found.append(f"javascript: URL in <{tag} {name}>")
-
-
-def inline_code(html):
-    parser = InlineCode()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
 @pytest.fixture
 def site(db):
     """The seed content: real reviews with images, pull quotes, tags, comments and credits."""
     call_command("seed", verbosity=0)
     review = Review.objects.published().filter(comments__status=Comment.Status.APPROVED).first()
-    review.hero_image = png_upload()
+    review.hero_image = image_upload(size=(1200, 800))
     review.hero_alt = "A still from the film"
     review.save()
     review.tags.add("dystopia", "boarding school")
     return review
-
-
-def png_upload():
-    buffer = io.BytesIO()
-    Image.new("RGB", (1200, 800), (120, 40, 30)).save(buffer, "PNG")
-    return SimpleUploadedFile("still.png", buffer.getvalue())
 
 
 def public_pages(review):
@@ -177,9 +133,8 @@ def _issued_from(html):
     return html[start : html.index('"', start)]
 
 
-def test_pages_served_from_the_page_cache_carry_the_same_headers(site, settings):
+def test_pages_served_from_the_page_cache_carry_the_same_headers(site, settings, empty_cache):
     settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
     url = site.get_absolute_url()
     Client().get(url)
     served = Client().get(url)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.test_security_headers import inline_code
+from tests.inline_code import inline_code
 
 PASSWORD = "the-right-password-7"
 HOME = "10.0.0.1"

@@ -16,6 +16,7 @@ from django.urls import reverse
 from comments.models import Comment
 from core.weblinks import WEB_ADDRESS_MESSAGE, safe_link_url
 from reviews.models import FurtherReading, Review
+from tests.factories import review_form
 from tests.page_tree import parse_html
 
 SCRIPT_ADDRESSES = [
@@ -40,21 +41,6 @@ def desk(editor):
 def page(response):
     assert response.status_code == 200, response.content[:300]
     return parse_html(response.content.decode())
-
-
-def review_form(film, **fields):
-    """What the admin's review form posts, with its inlines' management forms."""
-    data = {
-        "film": str(film.pk),
-        "headline": "A quiet triumph",
-        "slug": "a-quiet-triumph",
-        "status": Review.Status.DRAFT,
-        "body": "The film watches its people closely.",
-        "rating_step": str(Review.RatingStep.WHOLE),
-    }
-    for prefix in ("pull_quotes", "further_reading"):
-        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
-    return data | fields
 
 
 def hrefs(root):

@@ -620,6 +620,18 @@ def test_front_page_shows_no_queue_to_editors(client, editor, review):
 # Who may do what
 
 
+def test_moderator_reaches_the_comment_list(client, moderator, make_review):
+    comment = Comment.objects.create(
+        review=make_review(), author_name="Reader", body="I saw it twice.", status="pending"
+    )
+    client.force_login(moderator)
+
+    response = client.get(reverse("admin:comments_comment_changelist"))
+
+    comment_url = reverse("admin:comments_comment_change", args=[comment.pk])
+    assertContains(response, f'<a href="{comment_url}">I saw it twice.</a>', html=True)
+
+
 def test_moderators_group_has_only_the_comment_permissions(db):
     moderators = Group.objects.get(name="Moderators")
 

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.core import signing
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -29,6 +29,9 @@ from comments.models import Comment
 from comments.services import address_hash, moderate, reply_as_staff, update_comment_counts
 from reviews.models import Credit, Person, Review
 from tests.page_tree import parse_html
+
+# The rate limits count in the shared cache; no test may see another's counts.
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 _sequence = itertools.count(1)
 
@@ -150,14 +153,6 @@ def add_comment(review, body=None, **fields):
     comment = Comment.objects.create(review=review, body=body or f"Comment {n}.", **fields)
     update_comment_counts([review.pk])
     return comment
-
-
-@pytest.fixture(autouse=True)
-def empty_cache(db):
-    """The rate limit counts in the shared cache; no test may see another's counts."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

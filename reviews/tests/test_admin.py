@@ -1,7 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
-from io import BytesIO
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -10,78 +9,18 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from comments.models import Comment
 from reviews.forms import NOT_AN_IMAGE, TAGS_HELP
 from reviews.models import Film, Person, RelatedFilm, Review
 from reviews.ratings import RATING_HELP
+from tests.factories import film_form, image_upload, management_form, review_form
+from tests.form_errors import assert_refused_on
 
 REVIEW_ADD = reverse("admin:reviews_review_add")
 REVIEW_LIST = reverse("admin:reviews_review_changelist")
 FILM_ADD = reverse("admin:reviews_film_add")
 FILM_LIST = reverse("admin:reviews_film_changelist")
-
-
-def image_upload(name="still.png", size=(64, 48), image_format="PNG"):
-    buffer = BytesIO()
-    Image.new("RGB", size, "teal").save(buffer, image_format)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def management_form(prefix, total=0):
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-
-
-def review_form(film, **fields):
-    """What the admin's review form posts, the inlines' management forms included."""
-    data = {
-        "film": str(film.pk),
-        "headline": "A quiet triumph of the everyday",
-        "slug": "a-quiet-triumph",
-        "byline": "",
-        "publication_name": "",
-        "publication_url": "",
-        "original_url": "",
-        "review_date": "",
-        "status": Review.Status.DRAFT,
-        "publish_at_0": "",
-        "publish_at_1": "",
-        "dek": "",
-        "tagline": "",
-        "body": "The film watches its people closely and lets them be.",
-        "hero_alt": "",
-        "hero_caption": "",
-        "rating": "",
-        "tags": "",
-        "comments_open": "on",
-        **management_form("pull_quotes"),
-        **management_form("further_reading"),
-    }
-    data.update(fields)
-    return data
-
-
-def film_form(**fields):
-    data = {
-        "title": "Late Spring",
-        "year": "1949",
-        "slug": "late-spring-1949",
-        "synopsis": "",
-        "based_on": "",
-        "runtime_minutes": "",
-        "tags": "",
-        **management_form("credits"),
-        **management_form("related_links"),
-    }
-    data.update(fields)
-    return data
 
 
 class _TagCollector(HTMLParser):
@@ -100,28 +39,8 @@ def parse_tags(html):
     return parser.tags
 
 
-def field_errors(response):
-    """The main form's errors, by field, as the editor reads them beside each field."""
-    form = response.context["adminform"].form
-    return {field: list(messages) for field, messages in form.errors.items()}
-
-
-def assert_refused_on(response, field, message):
-    """The form came back with this one message, shown in the field's own error list."""
-    assert field_errors(response) == {field: [message]}
-    assertContains(
-        response, f'<ul class="errorlist" id="id_{field}_error"><li>{message}</li></ul>', html=True
-    )
-
-
 def change_url(obj):
     return reverse(f"admin:reviews_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 # The review list
@@ -709,18 +628,6 @@ def test_moderator_cannot_open_or_change_a_review(client, moderator, make_review
     assertNotContains(opened, "As written", status_code=403)
     review.refresh_from_db()
     assert review.headline == "As written"
-
-
-def test_moderator_reaches_the_comment_list(client, moderator, make_review):
-    comment = Comment.objects.create(
-        review=make_review(), author_name="Reader", body="I saw it twice.", status="pending"
-    )
-    client.force_login(moderator)
-
-    response = client.get(reverse("admin:comments_comment_changelist"))
-
-    comment_url = reverse("admin:comments_comment_change", args=[comment.pk])
-    assertContains(response, f'<a href="{comment_url}">I saw it twice.</a>', html=True)
 
 
 @pytest.mark.parametrize("page", ["index", "review"])

@@ -1,5 +1,3 @@
-import io
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -7,12 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from reviews.images import validate_image_file
-
-
-def image_upload(name="still.png", size=(1200, 800), image_format="PNG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (120, 40, 30)).save(buffer, image_format)
-    return SimpleUploadedFile(name, buffer.getvalue())
+from tests.factories import image_upload
 
 
 @pytest.mark.parametrize(
@@ -55,7 +48,7 @@ def test_an_image_with_too_many_pixels_is_refused(settings):
 
 
 def test_renditions_are_made_once_in_webp_and_reused(make_review):
-    review = make_review(hero_image=image_upload(), hero_alt="A field")
+    review = make_review(hero_image=image_upload(size=(1200, 800)), hero_alt="A field")
     assert (review.hero_width, review.hero_height) == (1200, 800)
     assert [r["width"] for r in review.hero_renditions] == [480, 960]
     first = review.hero_renditions[0]
@@ -70,7 +63,7 @@ def test_renditions_are_made_once_in_webp_and_reused(make_review):
 
 
 def test_picture_offers_every_rendition_and_the_original_in_srcset(make_review):
-    review = make_review(hero_image=image_upload(), hero_alt="A field")
+    review = make_review(hero_image=image_upload(size=(1200, 800)), hero_alt="A field")
     picture = review.hero_picture
     assert (picture["width"], picture["height"]) == (1200, 800)
     assert picture["srcset"].count("w,") == 2

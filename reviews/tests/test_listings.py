@@ -15,9 +15,9 @@ from taggit.models import Tag, TaggedItem
 from core.pagination import ListingPaginator
 from reviews import models
 from reviews.models import Film, Review, count_tag_usage, tags_with_counts
-from reviews.tests.test_scale import query_plan
 from reviews.views import TagDetailView, TagListView
 from tests.page_tree import parse_html
+from tests.queries import query_plan
 
 
 @pytest.fixture

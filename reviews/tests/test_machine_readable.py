@@ -1,7 +1,6 @@
 """What machines read: feeds, sitemap.xml, robots.txt, JSON-LD, social cards, canonical URLs."""
 
 import datetime
-import io
 import json
 import xml.etree.ElementTree as ET
 from datetime import timedelta
@@ -11,14 +10,13 @@ from html import escape
 from html.parser import HTMLParser
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from reviews import models
 from reviews.models import Credit, Person, Review
+from tests.factories import image_upload
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -89,12 +87,6 @@ def rss_titles(root):
 
 def atom_titles(root):
     return [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")]
-
-
-def image_upload(size=(400, 300)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (120, 40, 30)).save(buffer, "PNG")
-    return SimpleUploadedFile("still.png", buffer.getvalue())
 
 
 def hours_ago(hours):
@@ -529,7 +521,9 @@ def test_review_page_has_an_article_card_and_a_canonical_url(client, make_review
 
 
 def test_a_review_with_a_hero_image_has_a_large_image_card(client, make_review):
-    review = make_review(hero_image=image_upload(), hero_alt="Two figures on a beach")
+    review = make_review(
+        hero_image=image_upload(size=(400, 300)), hero_alt="Two figures on a beach"
+    )
     head = page(client, review.get_absolute_url())
     assert head.first("og:image") == f"{HOST}{review.hero_image.url}"
     assert head.first("og:image:width") == "400"
@@ -542,7 +536,7 @@ def test_a_review_with_a_hero_image_has_a_large_image_card(client, make_review):
 
 
 def test_a_review_without_its_own_image_shows_the_film_poster(client, make_review, make_film):
-    film = make_film(title="Moon", year=2009, poster=image_upload((300, 450)))
+    film = make_film(title="Moon", year=2009, poster=image_upload(size=(300, 450)))
     head = page(client, make_review(film=film).get_absolute_url())
     assert head.first("og:image") == f"{HOST}{film.poster.url}"
     assert head.first("og:image:alt") == "Poster for Moon"

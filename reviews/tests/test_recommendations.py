@@ -15,7 +15,8 @@ from django.urls import reverse
 from reviews import recommendations
 from reviews.models import Credit, Film, Person, Recommendation, RelatedFilm, Review
 from reviews.recommendations import blended_related, recompute_all
-from reviews.tests.test_query_counts import BUDGETS
+from tests.factories import film_form
+from tests.queries import PAGE_QUERY_BUDGETS
 
 
 @pytest.fixture
@@ -258,7 +259,7 @@ def test_pages_read_editors_picks_and_recommendations_in_one_query(
         if "reviews_recommendation" in query["sql"] or "reviews_relatedfilm" in query["sql"]
     ]
     assert len(related) == 1
-    assert len(queries.captured_queries) <= BUDGETS[page]
+    assert len(queries.captured_queries) <= PAGE_QUERY_BUDGETS[page]
 
 
 def test_the_seeded_site_shows_never_let_me_go_editors_picks_first_in_order(db, client):
@@ -399,23 +400,13 @@ def test_an_editor_adds_a_film_not_yet_in_the_catalogue_from_the_related_films_p
 
     response = client.post(
         add_url,
-        {
-            "title": "High School Musical 2",
-            "year": "2007",
-            "slug": "high-school-musical-2-2007",
-            "_popup": "1",
-            "_to_field": "id",
-            **{
-                f"{prefix}-{field}": value
-                for prefix in ("credits", "related_links")
-                for field, value in [
-                    ("TOTAL_FORMS", "0"),
-                    ("INITIAL_FORMS", "0"),
-                    ("MIN_NUM_FORMS", "0"),
-                    ("MAX_NUM_FORMS", "1000"),
-                ]
-            },
-        },
+        film_form(
+            title="High School Musical 2",
+            year="2007",
+            slug="high-school-musical-2-2007",
+            _popup="1",
+            _to_field="id",
+        ),
     )
 
     stub = Film.objects.get(slug="high-school-musical-2-2007")

@@ -14,15 +14,10 @@ from taggit.models import Tag
 
 from core.pagination import ApproximateCount, CappedPaginator, ListingPaginator
 from reviews.models import Review
+from tests.queries import query_plan
 
 REVIEW_LIST = reverse("admin:reviews_review_changelist")
 ESTIMATE_OR_CAP = r"(more than {cap}|about [\d,]+)"
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 def reviews(make_review, count, **fields):
@@ -187,20 +182,6 @@ def test_review_admin_offers_the_films_and_tags_of_recent_reviews(
 
 
 # Listings read from an index
-
-
-def query_plan(queryset):
-    """The database's plan for the queryset, as text. On PostgreSQL sorting is priced out,
-    so a sort in the plan means no index can give the rows in order."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-        else:
-            cursor.execute("ANALYZE")
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
 @pytest.mark.parametrize(

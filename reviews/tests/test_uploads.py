@@ -17,23 +17,13 @@ from reviews import images as reviews_images
 from reviews.forms import NOT_AN_IMAGE
 from reviews.images import DAMAGED_IMAGE
 from reviews.models import Film, Review
+from tests.factories import film_form, image_bytes, review_form, upload
+from tests.form_errors import assert_refused_on
 from tests.page_tree import parse_html
-
-from .test_admin import assert_refused_on, film_form, review_form
 
 REVIEW_ADD = reverse("admin:reviews_review_add")
 SCRIPT = b"<script>alert(document.cookie)</script>"
 TOO_MANY_PIXELS = "This image has too many pixels to process safely (at most 40 megapixels)."
-
-
-def encoded(image_format="PNG", size=(64, 48), **options):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "teal").save(buffer, image_format, **options)
-    return buffer.getvalue()
-
-
-def upload(data, name="still.png"):
-    return SimpleUploadedFile(name, data, content_type="image/png")
 
 
 def png_chunk(kind, data):
@@ -116,12 +106,6 @@ def assert_no_metadata(data):
     assert b"<script" not in data
 
 
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 # What is refused, on the field, in the editors' form
 
 
@@ -175,7 +159,7 @@ def test_a_php_script_named_jpg_is_refused_on_the_image_field(editor_client, mak
 
 def test_an_oversized_file_is_refused_on_the_image_field(editor_client, make_film, settings):
     settings.IMAGE_MAX_UPLOAD_BYTES = 2_000
-    large = upload(encoded("PNG", (400, 400), compress_level=0))
+    large = upload(image_bytes("PNG", (400, 400), compress_level=0))
     assert large.size > 2_000
 
     response = editor_client.post(
@@ -222,7 +206,7 @@ def test_a_truncated_jpeg_is_refused_on_the_poster_field(editor_client, settings
 @pytest.mark.parametrize(
     ("data", "name", "size"),
     [
-        (encoded("PNG", (4000, 4)), "strip.png", "4000 × 4"),
+        (image_bytes("PNG", (4000, 4)), "strip.png", "4000 × 4"),
         (gif_javascript_polyglot(), "polyglot.gif", "10799 × 10"),
     ],
     ids=["4000x4-png", "gif-javascript-polyglot"],
@@ -261,7 +245,7 @@ def test_when_a_rendition_cannot_be_made_no_file_is_left_behind(
 
     original = reviews_images.store_rendition
     monkeypatch.setattr(reviews_images, "store_rendition", disk_full_after_the_first)
-    photo = upload(encoded("PNG", (1200, 800)))
+    photo = upload(image_bytes("PNG", (1200, 800)))
 
     with pytest.raises(OSError, match="No space left"):
         editor_client.post(
@@ -286,7 +270,7 @@ def test_a_bomb_as_a_films_poster_is_refused_on_the_poster_field(editor_client):
 
 
 def test_a_photo_is_stored_turned_upright_without_its_exif_gps_or_comment(editor_client, make_film):
-    photo = encoded("JPEG", (64, 48), exif=camera_exif(), comment=SCRIPT)
+    photo = image_bytes("JPEG", (64, 48), exif=camera_exif(), comment=SCRIPT)
     with Image.open(io.BytesIO(photo)) as original:
         assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test's photo has GPS
 
@@ -311,7 +295,7 @@ def test_text_chunks_and_exif_in_a_png_are_not_stored(make_review):
     text.add_text("Comment", SCRIPT.decode())
     text.add_text("Description", SCRIPT.decode(), zip=True)
     text.add_itxt("XML:com.adobe.xmp", SCRIPT.decode())
-    png = encoded("PNG", pnginfo=text, exif=camera_exif())
+    png = image_bytes("PNG", pnginfo=text, exif=camera_exif())
     assert SCRIPT in png
 
     review = make_review(hero_image=upload(png), hero_alt="A still")
@@ -323,7 +307,7 @@ def test_text_chunks_and_exif_in_a_png_are_not_stored(make_review):
 
 
 def test_exif_and_xmp_in_a_webp_are_not_stored(make_review):
-    webp = encoded("WEBP", exif=camera_exif(), xmp=SCRIPT)
+    webp = image_bytes("WEBP", exif=camera_exif(), xmp=SCRIPT)
     assert SCRIPT in webp
 
     review = make_review(hero_image=upload(webp, "still.webp"), hero_alt="A still")
@@ -351,7 +335,7 @@ def test_an_animated_gif_is_stored_as_its_first_frame_without_its_comment(make_r
 
 
 def test_a_script_hidden_after_the_end_of_an_image_is_not_stored(make_review):
-    polyglot = encoded("GIF") + b"<?php echo shell_exec($_GET['c']); ?>" + SCRIPT
+    polyglot = image_bytes("GIF") + b"<?php echo shell_exec($_GET['c']); ?>" + SCRIPT
 
     review = make_review(hero_image=upload(polyglot, "still.gif"), hero_alt="A still")
 
@@ -361,7 +345,7 @@ def test_a_script_hidden_after_the_end_of_an_image_is_not_stored(make_review):
 
 
 def test_a_png_named_jpg_is_stored_under_the_extension_of_its_format(make_review):
-    review = make_review(hero_image=upload(encoded("PNG"), "still.jpg"), hero_alt="A still")
+    review = make_review(hero_image=upload(image_bytes("PNG"), "still.jpg"), hero_alt="A still")
 
     assert review.hero_image.name.endswith(".png")
     with Image.open(io.BytesIO(stored_bytes(review.hero_image))) as stored:
@@ -380,7 +364,7 @@ def test_a_transparent_png_keeps_its_transparency(make_review):
 
 
 def test_a_posters_exif_is_not_stored_and_its_renditions_are_upright(make_film):
-    photo = encoded("JPEG", (1200, 800), exif=camera_exif())
+    photo = image_bytes("JPEG", (1200, 800), exif=camera_exif())
 
     film = make_film(poster=upload(photo, "poster.jpg"))
 
@@ -390,7 +374,7 @@ def test_a_posters_exif_is_not_stored_and_its_renditions_are_upright(make_film):
 
 
 def test_an_image_already_stored_is_not_encoded_again_on_a_later_save(make_review):
-    review = make_review(hero_image=upload(encoded("JPEG"), "still.jpg"), hero_alt="A still")
+    review = make_review(hero_image=upload(image_bytes("JPEG"), "still.jpg"), hero_alt="A still")
     name, data = review.hero_image.name, stored_bytes(review.hero_image)
 
     review.headline = "Edited"
