@@ -227,7 +227,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from reviews import recommendations
+    from reviews import recommendations, similarity
     from reviews.models import Film, Recommendation
 
     rng = random.Random(args.seed)
@@ -241,11 +241,11 @@ def main():
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
-    recommendations.read_catalogue()  # warm the database's cache, as a running site has
-    reads = [timed(recommendations.read_catalogue) for _ in range(3)]
+    similarity.read_catalogue()  # warm the database's cache, as a running site has
+    reads = [timed(similarity.read_catalogue) for _ in range(3)]
     baseline = statistics.median(seconds for seconds, _ in reads)
     rows = reads[0][1]
-    index_time, _ = timed(recommendations.Catalogue, rows, recommendations.weights())
+    index_time, _ = timed(similarity.Catalogue, rows, similarity.weights())
     recompute_time, stored = timed(recommendations.recompute_all)
 
     # One film changes, as an editor tags it; then its refresh, as after the commit.

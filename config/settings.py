@@ -335,7 +335,7 @@ COMMENTS_KEEP_SPAM_DAYS = env_int("COMMENTS_KEEP_SPAM_DAYS", 90)
 # X-Forwarded-For entries are trusted to find the visitor's address.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
-# Related films. Overrides of reviews.recommendations.WEIGHTS, e.g. {"director": 4.0}.
+# Related films. Overrides of reviews.similarity.WEIGHTS, e.g. {"director": 4.0}.
 RECOMMENDATION_WEIGHTS = {}
 # How many computed recommendations a page shows after the editors' picks.
 RELATED_FILMS_SHOWN = 8
