@@ -439,5 +439,3 @@ class Catalogue:
 
 def load_catalogue():
     return Catalogue(read_catalogue(), weights())
-
-

@@ -136,8 +136,8 @@ def test_results_are_grouped_films_people_then_reviews_each_with_its_count(
 
 
 def test_many_films_found_show_the_best_few_and_say_there_are_more(client, make_film, monkeypatch):
-    monkeypatch.setattr(search, "MAX_NAMED", 3)
-    monkeypatch.setattr(search, "NAMED_SHOWN", 2)
+    monkeypatch.setattr(search.results, "MAX_NAMED", 3)
+    monkeypatch.setattr(search.results, "NAMED_SHOWN", 2)
     for year in range(2001, 2006):
         make_film(title="Lighthouse", year=year)
     response = search_page(client, "lighthouse")
@@ -441,7 +441,8 @@ def test_results_are_paginated_and_the_links_keep_the_query(client, many_matches
 def test_beyond_the_results_offered_a_headline_match_still_comes_first(
     client, indexed, make_review, monkeypatch
 ):
-    monkeypatch.setattr(search, "MAX_RESULTS", 12)
+    for module in (search.backends, search.results):
+        monkeypatch.setattr(module, "MAX_RESULTS", 12)
     with indexed():
         make_review(headline="The lighthouse keeper", body="A quiet film about a man alone.")
         for n in range(14):
