@@ -131,12 +131,9 @@ class FilmQuerySet(models.QuerySet):
         return self.prefetch_related(shown_credits(directors))
 
     def with_rating_summary(self):
-        """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated reviews."""
-        rated = published_condition("reviews__") & Q(reviews__rating_value__isnull=False)
-        return self.annotate(
-            rating_average=Avg("reviews__rating_normalised", filter=rated),
-            rating_count=Count("reviews", filter=rated),
-        )
+        """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated
+        reviews: a join, for lists sorted by them (the admin's)."""
+        return self.annotate(**rating_aggregates("reviews__"))
 
 
 MAIN_CAST_SHOWN = 5
@@ -162,21 +159,27 @@ def headline_credits(prefix=""):
     return shown_credits(credits, prefix)
 
 
+def rating_aggregates(prefix=""):
+    """A film's rating summary as aggregates over reviews reached through ``prefix``:
+    ``rating_average`` (0-100) and ``rating_count`` of its published, rated reviews.
+    Defined once, for the admin's sorted list and for the pages' summaries alike."""
+    rated = published_condition(prefix) & Q(**{f"{prefix}rating_value__isnull": False})
+    return {
+        "rating_average": Avg(f"{prefix}rating_normalised", filter=rated),
+        "rating_count": Count(f"{prefix}pk", filter=rated),
+    }
+
+
 def add_review_summaries(films):
     """Set ``review_count``, and ``rating_average`` (0-100) and ``rating_count`` of the rated
     reviews, on each of these films: one query over their own published reviews."""
     films = list(films)
-    rated = Q(rating_value__isnull=False)
     summaries = (
         Review.objects.published()
         .filter(film__in=films)
         .order_by()
         .values("film")
-        .annotate(
-            review_count=Count("pk"),
-            rating_average=Avg("rating_normalised", filter=rated),
-            rating_count=Count("pk", filter=rated),
-        )
+        .annotate(review_count=Count("pk"), **rating_aggregates())
     )
     by_film = {summary.pop("film"): summary for summary in summaries}
     for film in films:
@@ -263,13 +266,8 @@ class Film(models.Model):
 
     def rating_summary(self):
         """``(average 0-100, count)`` over this film's published, rated reviews."""
-        summary = (
-            Review.objects.published()
-            .rated()
-            .filter(film=self)
-            .aggregate(average=Avg("rating_normalised"), count=Count("id"))
-        )
-        return summary["average"], summary["count"]
+        add_review_summaries([self])
+        return self.rating_average, self.rating_count
 
 
 class Credit(models.Model):
