@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 from django.views.static import serve
 
 from reviews.sitemaps import SITEMAPS
+from reviews.urls import review_urls
 
 from . import views
 
@@ -27,7 +28,8 @@ urlpatterns = [
         name="robots",
     ),
     path("", include("comments.urls")),
-    path("", include("reviews.urls")),
+    # The review page shows the review's comments after it (settings.REVIEW_PAGE_TEMPLATE).
+    path("", include((review_urls(review_template=settings.REVIEW_PAGE_TEMPLATE), "reviews"))),
 ]
 
 # Only a local path can be served here; an absolute MEDIA_URL is served elsewhere.

@@ -1,5 +1,5 @@
 """Lists that stay fast at scale: capped counts, bounded public pages, and listings read
-from an index. Archive-sized data is built in comments/tests/test_scale.py."""
+from an index. Archive-sized data is built by the archive builder's own tests."""
 
 import re
 from datetime import datetime
