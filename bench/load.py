@@ -163,7 +163,7 @@ def prepare_database(args):
         )
         review.tags.add(*rng.sample(["memory", "loss", "clones", "school", "love"], 2))
 
-    reviews = list(Review.objects.published().filter(comments_open=True))
+    reviews = list(Review.objects.published().filter(discussion__is_open=True))
     pages = ["/", "/films/", "/tags/", "/feeds/reviews/rss/", "/feeds/reviews/atom/"]
     pages += [review.get_absolute_url() for review in reviews]
     pages += [film.get_absolute_url() for film in Film.objects.filter(reviews__in=reviews)]

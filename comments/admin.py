@@ -1,4 +1,5 @@
-"""The moderation queue: moderators approve, reject, mark spam, edit and reply here."""
+"""The moderation queue: moderators approve, reject, mark spam, edit and reply here. And
+the editors' switch for a review's comments, on the review's own form."""
 
 from django import forms
 from django.conf import settings
@@ -16,10 +17,12 @@ from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
 from core.pagination import CappedPaginator
+from reviews import admin as reviews_admin
+from reviews.forms import ReviewAdminForm
 from reviews.models import Review
 
 from . import services
-from .models import Comment, QueuePosition, staff_name
+from .models import Comment, QueuePosition, discussion_of, staff_name
 
 EXCERPT_LENGTH = 120
 CONTEXT_LENGTH = 80
@@ -330,18 +333,6 @@ class CommentAdmin(admin.ModelAdmin):
         )
         return redirect(QUEUE)
 
-    def delete_model(self, request, comment):
-        with transaction.atomic():
-            super().delete_model(request, comment)
-            services.update_comment_counts([comment.review_id])
-
-    def delete_queryset(self, request, queryset):
-        # Replies are deleted with the comment they answer; they are on the same review.
-        review_ids = set(queryset.values_list("review_id", flat=True))
-        with transaction.atomic():
-            super().delete_queryset(request, queryset)
-            services.update_comment_counts(review_ids)
-
     # The bulk decisions
 
     @admin.action(description="Approve (or restore from spam)", permissions=["change"])
@@ -395,3 +386,38 @@ class CommentAdmin(admin.ModelAdmin):
         self.message_user(
             request, " ".join(parts), messages.SUCCESS if changed else messages.WARNING
         )
+
+
+class ReviewWithCommentsForm(ReviewAdminForm):
+    comments_open = forms.BooleanField(
+        label="Open for comments",
+        required=False,
+        initial=True,
+        help_text="Readers may comment on the review.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("comments_open", discussion_of(self.instance).is_open)
+
+
+admin.site.unregister(Review)
+
+
+@admin.register(Review)
+class ReviewAdmin(reviews_admin.ReviewAdmin):
+    """The reviews' admin, with the switch that opens or closes the review's comments."""
+
+    form = ReviewWithCommentsForm
+    list_filter = [*reviews_admin.ReviewAdmin.list_filter, "discussion__is_open"]
+    fieldsets = [*reviews_admin.ReviewAdmin.fieldsets, ("Comments", {"fields": ["comments_open"]})]
+
+    def save_model(self, request, review, form, change):
+        super().save_model(request, review, form, change)
+        services.set_comments_open(review, form.cleaned_data["comments_open"])
+
+    @admin.display(description="Open for comments", boolean=True)
+    def comments_open(self, review):
+        """For those who may only view the review."""
+        return discussion_of(review).is_open

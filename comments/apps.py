@@ -7,6 +7,7 @@ class CommentsConfig(AppConfig):
 
     def ready(self):
         from core import pagecache
+        from reviews.models import ReviewQuerySet
 
         from . import forms, signals
 
@@ -14,3 +15,5 @@ class CommentsConfig(AppConfig):
         pagecache.register_per_reader(
             forms.ISSUED_PER_READER, lambda request: forms.signed_timestamp()
         )
+        # The review page shows whether comments are open; the listings' cards, how many.
+        ReviewQuerySet.show_related("discussion")

@@ -10,6 +10,38 @@ from reviews.models import Review
 from .text import render_comment_text
 
 
+class Discussion(models.Model):
+    """A review's comments as a whole: whether readers may comment on it, and how many
+    approved comments it has, stored for the listings' cards.
+
+    Every review has one, made when the review is (``signals.review_saved``); a review
+    without one is open, with no comments (``discussion_of``). The count is kept up to
+    date by ``services.update_comment_counts``.
+    """
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, primary_key=True, related_name="discussion"
+    )
+    is_open = models.BooleanField(
+        "open for comments", default=True, help_text="Readers may comment on the review."
+    )
+    approved_count = models.PositiveIntegerField("approved comments", default=0, editable=False)
+
+    class Meta:
+        ordering = ["review"]
+
+    def __str__(self):
+        return f"Comments on {self.review}"
+
+    def get_absolute_url(self):
+        return f"{self.review.get_absolute_url()}#comments"
+
+
+def discussion_of(review):
+    """The review's discussion, or an unsaved open one with no comments when it has none."""
+    return getattr(review, "discussion", None) or Discussion(review=review)
+
+
 class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)
@@ -18,7 +50,8 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(status=Comment.Status.PENDING)
 
     def count_per_review(self):
-        """For updating reviews: how many of these comments each review has (0 for none)."""
+        """For updating discussions (or anything whose ``pk`` is a review's): how many of
+        these comments each review has (0 for none)."""
         counted = (
             self.filter(review=OuterRef("pk"))
             .order_by()

@@ -1,16 +1,26 @@
-"""A published comment edited or deleted changes the pages that show its review; so does a
-staff member's new name, on the pages of the replies signed with it."""
+"""A published comment saved or deleted changes its review's count of approved comments and
+the pages that show the review; so does a staff member's new name, on the pages of the
+replies signed with it. Every new review gets its discussion."""
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_delete
 
-from .models import Comment, staff_name
-from .services import invalidate_review_pages
+from reviews.models import Review
+
+from .models import Comment, Discussion, staff_name
+from .services import invalidate_review_pages, recount_after_commit
 
 
-def comment_changed(sender, instance, **kwargs):
-    if instance.status == Comment.Status.APPROVED:
-        invalidate_review_pages([instance.review_id])
+def comment_changed(sender, instance, raw=False, **kwargs):
+    """A comment saved or deleted one at a time. Status changes go through
+    ``services.moderate``, which recounts the reviews itself."""
+    if instance.status == Comment.Status.APPROVED and not raw:
+        recount_after_commit([instance.review_id])
+
+
+def review_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:  # a fixture brings the discussions of its reviews
+        Discussion.objects.get_or_create(review=instance)
 
 
 def replies_signed_by(user):
@@ -37,6 +47,7 @@ def connect():
         signal.connect(
             comment_changed, sender=Comment, dispatch_uid=f"comments.changed.{signal is post_save}"
         )
+    post_save.connect(review_saved, sender=Review, dispatch_uid="comments.review_saved")
     post_save.connect(
         staff_member_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="comments.staff_saved"
     )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -6,7 +7,7 @@ from django.views.decorators.http import require_POST
 from core import pagecache
 from core.visitors import client_ip
 from reviews.models import Review
-from reviews.views import ReviewDetailView
+from reviews.views import review_page_context
 
 from .forms import CommentForm
 from .models import Comment
@@ -24,11 +25,9 @@ def remember_pending(request, comment):
 
 def review_page_with_form(request, review, form):
     """The review page again, showing the form with what was typed and what to fix."""
-    view = ReviewDetailView()
-    view.setup(request, slug=review.slug)
-    view.object = review
-    context = view.get_context_data(object=review, comment_form=form)
-    return TemplateResponse(request, view.template_name, context, status=400)
+    review = Review.objects.for_page().get(pk=review.pk)
+    context = {**review_page_context(review), "comment_form": form}
+    return TemplateResponse(request, settings.REVIEW_PAGE_TEMPLATE, context, status=400)
 
 
 @require_POST

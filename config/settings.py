@@ -120,6 +120,11 @@ TEMPLATES = [
     },
 ]
 
+# The review page as the site composes it: the reviews app's page with the comments after
+# the review. config/urls.py routes reviews:detail to it; the comments app shows it again
+# when a comment needs fixing.
+REVIEW_PAGE_TEMPLATE = "pages/review.html"
+
 # Database: DATABASE_URL, or a SQLite file tuned for several web workers.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
@@ -391,6 +396,24 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviews@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# Local demo accounts, printed by `make run` and named in the README; never created in
+# production mode (`manage.py create_demo_accounts`). Each has a person's name, which signs
+# what they publish (a staff reply shows it, not the username).
+DEMO_ACCOUNTS = [
+    {
+        "username": "editor",
+        "password": "editor-demo-pass",
+        "group": "Editors",
+        "name": ("Edith", "Park"),
+    },
+    {
+        "username": "moderator",
+        "password": "moderator-demo-pass",
+        "group": "Moderators",
+        "name": ("Morgan", "Reyes"),
+    },
+]
 
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {

@@ -7,6 +7,7 @@ from django.views.static import serve
 
 from core import views
 from reviews.sitemaps import SITEMAPS
+from reviews.urls import review_urls
 
 admin.site.site_header = "Film reviews: editors and moderators"
 admin.site.site_title = "Film reviews admin"
@@ -26,7 +27,8 @@ urlpatterns = [
         name="robots",
     ),
     path("", include("comments.urls")),
-    path("", include("reviews.urls")),
+    # The review page shows the review's comments after it (settings.REVIEW_PAGE_TEMPLATE).
+    path("", include((review_urls(review_template=settings.REVIEW_PAGE_TEMPLATE), "reviews"))),
 ]
 
 # Only a local path can be served here; an absolute MEDIA_URL is served elsewhere.

@@ -312,7 +312,6 @@ class ReviewAdmin(admin.ModelAdmin):
         RatingScaleFilter,
         RecentFilmFilter,
         RecentTagFilter,
-        "comments_open",
     ]
     # Newest first (Review.Meta.ordering) from the review_publish_order index; counts stop
     # at 10,000 (settings.PAGINATOR_COUNT_CAP) and so do the pages.
@@ -338,7 +337,7 @@ class ReviewAdmin(admin.ModelAdmin):
         ("Text", {"fields": ["dek", "tagline", "body"]}),
         ("Hero image", {"fields": ["hero_image", "hero_preview", "hero_alt", "hero_caption"]}),
         ("Rating", {"fields": ["rating"]}),
-        ("Filing", {"fields": ["tags", "mentioned_films", "comments_open"]}),
+        ("Filing", {"fields": ["tags", "mentioned_films"]}),
     ]
     inlines = [PullQuoteInline, FurtherReadingInline]
     actions = ["publish_now", "unpublish"]

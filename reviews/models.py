@@ -383,8 +383,29 @@ class ReviewQuerySet(models.QuerySet):
         named = reviews.order_by().values("object_id")
         return self.filter(pk__in=named.union(of_films.order_by().values("pk"), all=True))
 
+    # Other apps' one-to-one records of a review that the review page and the listings
+    # show with it, read in the same query: added by ``show_related``.
+    related_shown = []
+
+    @classmethod
+    def show_related(cls, *names):
+        """For another app, in its ``AppConfig.ready()``: one-to-one relations of a review
+        (by their related names) that the review page and the listings read with it."""
+        cls.related_shown.extend(name for name in names if name not in cls.related_shown)
+
+    def for_page(self):
+        """With all that the review page shows of the review and its film."""
+        return self.select_related("film", *self.related_shown).prefetch_related(
+            "tags",
+            "pull_quotes",
+            "further_reading",
+            headline_credits("film__"),
+        )
+
     def for_listing(self):
-        return self.select_related("film").prefetch_related("tags", "film__tags")
+        return self.select_related("film", *self.related_shown).prefetch_related(
+            "tags", "film__tags"
+        )
 
 
 class Review(models.Model):
@@ -452,10 +473,6 @@ class Review(models.Model):
     tags = TaggableManager(blank=True)
     mentioned_films = models.ManyToManyField(
         Film, blank=True, related_name="mentioned_in", help_text="Other films the review names."
-    )
-    comments_open = models.BooleanField(default=True)
-    comment_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Approved comments, counted by the comments app."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -21,41 +21,53 @@ register_converter(TagSlugConverter, "tag_slug")
 
 app_name = "reviews"
 
-urlpatterns = [
-    path("", cached_for_readers(views.ReviewListView.as_view()), name="home"),
-    path(
-        "reviews/<slug:slug>/", cached_for_readers(views.ReviewDetailView.as_view()), name="detail"
-    ),
-    path("films/", cached_for_readers(views.FilmListView.as_view()), name="films"),
-    path("films/<slug:slug>/", cached_for_readers(views.FilmDetailView.as_view()), name="film"),
-    path(
-        "people/<slug:slug>/", cached_for_readers(views.PersonDetailView.as_view()), name="person"
-    ),
-    path("tags/", cached_for_readers(views.TagListView.as_view()), name="tags"),
-    path("tags/<tag_slug:slug>/", cached_for_readers(views.TagDetailView.as_view()), name="tag"),
-    path("search/", views.SearchView.as_view(), name="search"),
-    path("feeds/reviews/rss/", cached_for_readers(feeds.LatestReviewsFeed()), name="feed_rss"),
-    path(
-        "feeds/reviews/atom/", cached_for_readers(feeds.LatestReviewsAtomFeed()), name="feed_atom"
-    ),
-    path(
-        "tags/<tag_slug:slug>/feed/rss/",
-        cached_for_readers(feeds.TagReviewsFeed()),
-        name="tag_feed_rss",
-    ),
-    path(
-        "tags/<tag_slug:slug>/feed/atom/",
-        cached_for_readers(feeds.TagReviewsAtomFeed()),
-        name="tag_feed_atom",
-    ),
-    path(
-        "films/<slug:slug>/feed/rss/",
-        cached_for_readers(feeds.FilmReviewsFeed()),
-        name="film_feed_rss",
-    ),
-    path(
-        "films/<slug:slug>/feed/atom/",
-        cached_for_readers(feeds.FilmReviewsAtomFeed()),
-        name="film_feed_atom",
-    ),
-]
+
+def review_urls(review_template=views.ReviewDetailView.template_name):
+    """The reviews' pages. The site may show the review page with a template of its own
+    that extends reviews/review_detail.html and fills its blocks (config/urls.py)."""
+    review_page = views.ReviewDetailView.as_view(template_name=review_template)
+    return [
+        path("", cached_for_readers(views.ReviewListView.as_view()), name="home"),
+        path("reviews/<slug:slug>/", cached_for_readers(review_page), name="detail"),
+        path("films/", cached_for_readers(views.FilmListView.as_view()), name="films"),
+        path("films/<slug:slug>/", cached_for_readers(views.FilmDetailView.as_view()), name="film"),
+        path(
+            "people/<slug:slug>/",
+            cached_for_readers(views.PersonDetailView.as_view()),
+            name="person",
+        ),
+        path("tags/", cached_for_readers(views.TagListView.as_view()), name="tags"),
+        path(
+            "tags/<tag_slug:slug>/", cached_for_readers(views.TagDetailView.as_view()), name="tag"
+        ),
+        path("search/", views.SearchView.as_view(), name="search"),
+        path("feeds/reviews/rss/", cached_for_readers(feeds.LatestReviewsFeed()), name="feed_rss"),
+        path(
+            "feeds/reviews/atom/",
+            cached_for_readers(feeds.LatestReviewsAtomFeed()),
+            name="feed_atom",
+        ),
+        path(
+            "tags/<tag_slug:slug>/feed/rss/",
+            cached_for_readers(feeds.TagReviewsFeed()),
+            name="tag_feed_rss",
+        ),
+        path(
+            "tags/<tag_slug:slug>/feed/atom/",
+            cached_for_readers(feeds.TagReviewsAtomFeed()),
+            name="tag_feed_atom",
+        ),
+        path(
+            "films/<slug:slug>/feed/rss/",
+            cached_for_readers(feeds.FilmReviewsFeed()),
+            name="film_feed_rss",
+        ),
+        path(
+            "films/<slug:slug>/feed/atom/",
+            cached_for_readers(feeds.FilmReviewsAtomFeed()),
+            name="film_feed_atom",
+        ),
+    ]
+
+
+urlpatterns = review_urls()

@@ -15,7 +15,6 @@ from .models import (
     Review,
     add_review_summaries,
     group_by_role,
-    headline_credits,
     is_common_tag,
     tags_with_counts,
 )
@@ -58,6 +57,26 @@ class ReviewListView(ListView):
 OTHER_REVIEWS_SHOWN = 6
 
 
+def review_page_context(review):
+    """What the review page shows around the review: the film's other reviews and related
+    films. For the review page's view, and for another app that shows the page again (with
+    its form's errors, say)."""
+    depend_on(keys.review(review.pk), keys.tags(), *keys.all_about_film(review.film_id))
+    expires_at(review.film.reviews.next_publication_time)
+    # The newest few; the film's page lists them all. One more is read to know if it does.
+    other_reviews = list(
+        review.film.reviews.published().exclude(pk=review.pk)[: OTHER_REVIEWS_SHOWN + 1]
+    )
+    related_films = blended_related(review.film)
+    shows_films(related.film for related in related_films)
+    return {
+        "review": review,
+        "other_reviews": other_reviews[:OTHER_REVIEWS_SHOWN],
+        "more_reviews_of_the_film": len(other_reviews) > OTHER_REVIEWS_SHOWN,
+        "related_films": related_films,
+    }
+
+
 class ReviewDetailView(DetailView):
     """A published review; editors (who may view reviews in the admin) may also preview
     drafts and scheduled reviews. Moderators are staff too, but not editors."""
@@ -68,28 +87,10 @@ class ReviewDetailView(DetailView):
     def get_queryset(self):
         previews = self.request.user.has_perm("reviews.view_review")
         reviews = Review.objects.all() if previews else Review.objects.published()
-        return reviews.select_related("film").prefetch_related(
-            "tags", "pull_quotes", "further_reading", headline_credits("film__")
-        )
+        return reviews.for_page()
 
     def get_context_data(self, **kwargs):
-        film_id = self.object.film_id
-        depend_on(keys.review(self.object.pk), keys.tags(), *keys.all_about_film(film_id))
-        expires_at(self.object.film.reviews.next_publication_time)
-        # The newest few; the film's page lists them all. One more is read to know if it does.
-        other_reviews = list(
-            self.object.film.reviews.published().exclude(pk=self.object.pk)[
-                : OTHER_REVIEWS_SHOWN + 1
-            ]
-        )
-        related_films = blended_related(self.object.film)
-        shows_films(related.film for related in related_films)
-        return super().get_context_data(
-            other_reviews=other_reviews[:OTHER_REVIEWS_SHOWN],
-            more_reviews_of_the_film=len(other_reviews) > OTHER_REVIEWS_SHOWN,
-            related_films=related_films,
-            **kwargs,
-        )
+        return super().get_context_data(**review_page_context(self.object), **kwargs)
 
 
 class FilmListView(ListView):

@@ -100,7 +100,6 @@ def review_form(film, **fields):
         "hero_caption": "",
         "rating": "",
         "tags": "",
-        "comments_open": "on",
         **management_form("pull_quotes"),
         **management_form("further_reading"),
     }

@@ -174,9 +174,10 @@ def sources():
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, django_capture_on_commit_callbacks):
     out = io.StringIO()
-    call_command("seed", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):  # as when the load commits
+        call_command("seed", stdout=out)
     return out.getvalue()
 
 
@@ -332,7 +333,7 @@ def test_reviews_are_published_in_the_sources_order(seeded):
     published = list(Review.objects.published())
     newest_first = [REVIEW_SLUGS[key] for key in sorted(REVIEW_SLUGS, reverse=True)]
     assert [review.slug for review in published] == newest_first
-    assert all(review.comments_open and review.dek == "" for review in published)
+    assert all(review.discussion.is_open and review.dek == "" for review in published)
 
 
 def test_the_seed_film_is_never_let_me_go_from_the_novel(seeded):
@@ -458,7 +459,7 @@ def test_seeded_comments_are_rendered_and_know_their_depth(seeded):
 
 
 def test_reviews_store_their_number_of_approved_comments(seeded):
-    counts = {key: review_for(key).comment_count for key in REVIEW_SLUGS}
+    counts = {key: review_for(key).discussion.approved_count for key in REVIEW_SLUGS}
     assert counts == {"000": 0, "001": 4, "002": 3, "003": 0}
 
 

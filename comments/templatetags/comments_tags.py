@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from comments.forms import ISSUED_PER_READER, CommentForm
-from comments.models import Comment
+from comments.models import Comment, discussion_of
 from comments.services import comments_are_open
 from comments.views import PENDING_SESSION_KEY
 from core import pagecache
@@ -42,6 +42,12 @@ def render_threads(comments):
             {"threads": build_threads(comments), "time_zone": timezone.get_current_timezone()},
         )
     )
+
+
+@register.filter
+def approved_comment_count(review):
+    """The review's approved comments, as stored for the listings (0 without a discussion)."""
+    return discussion_of(review).approved_count
 
 
 @register.inclusion_tag("comments/section.html", takes_context=True)

@@ -34,7 +34,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
-from comments.models import Comment
+from comments.models import Comment, Discussion
+from comments.services import count_approved_comments
 from comments.text import render_comment_text
 from core import pagecache
 from core.management import archive_text as text
@@ -475,12 +476,13 @@ class Command(BaseCommand):
         review_ids = []
         summary, started = [], time.perf_counter()
         for start in range(0, total, self.batch_size):
-            batch = []
+            batch, discussions = [], []
             for offset, film in enumerate(assignments[start : start + self.batch_size]):
-                review = self.make_review(
+                review, discussion = self.make_review(
                     first + start + offset, film, slugs, critics, critic_weights
                 )
                 batch.append(review)
+                discussions.append(discussion)
                 summary.append(
                     (
                         review.pk,
@@ -489,6 +491,7 @@ class Command(BaseCommand):
                     )
                 )
             self.insert(Review, batch)
+            self.insert(Discussion, discussions)  # bulk inserts send no post_save
             self.add_review_extras(batch, films)
             review_ids.extend(review.pk for review in batch)
             self.progress("reviews", start + len(batch), total, started)
@@ -497,6 +500,7 @@ class Command(BaseCommand):
         return summary
 
     def make_review(self, pk, film, slugs, critics, critic_weights):
+        """A review and its discussion, to be inserted."""
         rng = self.rng
         headline = text.headline(rng, film.title)
         body, body_html, sections = text.review_body(rng, film.title)
@@ -537,11 +541,11 @@ class Command(BaseCommand):
             body=body,
             body_html=body_html,
             body_sections=sections,
-            comments_open=rng.random() < 0.9,
         )
+        discussion = Discussion(review_id=pk, is_open=rng.random() < 0.9)
         if rng.random() < RATED_SHARE:
             review.rating_best, review.rating_value, review.rating_step = self.rating()
-        return review
+        return review, discussion
 
     def publication_time(self, film_year):
         """A time in the last 15 years, after the film's year began, more often recent."""
@@ -738,13 +742,12 @@ class Command(BaseCommand):
         }
 
     def count_comments(self, reviews):
-        """Each new review's approved comments, counted in one UPDATE."""
+        """Each new review's approved comments, counted in one UPDATE. Their pages were
+        never shown: the listings are marked stale at the end (``mark_pages_stale``)."""
         if not reviews:
             return
         first = min(pk for pk, *_ in reviews)
-        Review.objects.filter(pk__gte=first).update(
-            comment_count=Comment.objects.approved().count_per_review()
-        )
+        count_approved_comments(Discussion.objects.filter(pk__gte=first))
 
     # After the load
 

@@ -14,7 +14,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from comments.models import Comment
-from comments.services import update_comment_counts
 from reviews.models import Film, Review
 from reviews.recommendations import recompute_all
 
@@ -59,14 +58,14 @@ class Command(BaseCommand):
                     + ". Load it into an empty database."
                 )
             call_command("loaddata", *FIXTURES, verbosity=0)
-            # loaddata saves raw rows, skipping the models' save(), which renders the text.
-            # Comments go in id order, parents first, each reading its parent afresh.
+            # loaddata saves raw rows, skipping the models' save(), which renders the text
+            # (and, for comments, counts the approved ones once the load commits). Comments
+            # go in id order, parents first, each reading its parent afresh.
             for model in (Review, Comment):
                 label = model._meta.label_lower
                 seeded = [obj["pk"] for obj in objects if obj["model"] == label]
                 for instance in model.objects.filter(pk__in=seeded).order_by("pk"):
                     instance.save()
-            update_comment_counts(obj["pk"] for obj in objects if obj["model"] == "reviews.review")
         recompute_all()
 
         counts = Counter(obj["model"] for obj in objects)
