@@ -1,7 +1,7 @@
 """Slow clients: do POSTs whose bodies arrive a byte a second hold up other readers?
 
     .venv/bin/python bench/slow_clients.py [--slow-clients 16] [--slow-headers 4]
-        [--seconds 15] [--server granian|gunicorn] [--interface asgi|wsgi]
+        [--seconds 15] [--server granian|gunicorn] [--interface rsgi|wsgi]
         [--workers 2] [--threads 2] [--read-timeout 10]
 
 Starts the server as `make serve` does (config/serve.py) in production mode on 127.0.0.1 and
@@ -44,7 +44,7 @@ def parse_args():
     parser.add_argument("--slow-headers", type=int, default=4, help="slow GET headers")
     parser.add_argument("--seconds", type=float, default=15, help="of slow clients")
     parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
-    parser.add_argument("--interface", choices=("asgi", "wsgi"), default="asgi", help="granian's")
+    parser.add_argument("--interface", choices=("rsgi", "wsgi"), default="rsgi", help="granian's")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--max-delay", type=float, default=1.0, help="seconds")

@@ -1,4 +1,4 @@
-"""The site under granian's ASGI interface: a request is read whole before a thread runs it.
+"""The site under granian's RSGI interface: a request is read whole before a thread runs it.
 
 Under WSGI a server thread reads the request's body as Django asks for it, so a client
 that sends its body a byte a second holds a thread for as long as it likes, and a few
@@ -12,6 +12,11 @@ REQUEST_READ_MIN_BYTES_PER_SECOND bytes received, so that a large image sent ove
 line still arrives while a body that trickles in does not. granian bounds the time to
 send the request line and headers (HEADER_READ_TIMEOUT_MS, config/serve.py); a request
 that has no body therefore never waits for its client at all.
+
+RSGI (granian's own interface) rather than ASGI because it costs less per request
+(bench/bridge_cost.py): a body is read and an answer sent in one call each, without
+messages. Its path comes percent-decoded as text: bytes that are not UTF-8 reach Django
+as U+FFFD, where WSGI gives them raw; no address of the site holds such bytes.
 """
 
 import asyncio
@@ -20,7 +25,6 @@ import logging
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import unquote_to_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class ClientGone(Exception):
 
 
 class WSGIBridge:
-    """An ASGI application that runs ``wsgi_application`` once a request is read whole."""
+    """An RSGI application that runs ``wsgi_application`` once a request is read whole."""
 
     def __init__(self, wsgi_application, *, threads, read_timeout, min_rate, max_body_bytes):
         self.wsgi_application = wsgi_application
@@ -53,59 +57,58 @@ class WSGIBridge:
         self.max_body_bytes = max_body_bytes
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "lifespan":
-            return await self.lifespan(receive, send)
-        if scope["type"] != "http":
-            raise ValueError(f"Only HTTP is served here, not {scope['type']!r}.")
+    async def __rsgi__(self, scope, protocol):
+        if scope.proto != "http":
+            raise ValueError(f"Only HTTP is served here, not {scope.proto!r}.")
         try:
-            body = await self.read_body(scope, receive)
+            body = await self.read_body(scope, protocol)
         except RequestRefused as refusal:
-            client = (scope.get("client") or ("?",))[0]
             reason = refusal.message.strip()
             logger.warning(
-                "%s %s from %s refused: %s", scope["method"], scope["path"], client, reason
+                "%s %s from %s refused: %s", scope.method, scope.path, scope.client, reason
             )
-            return await send_plain(send, refusal.status, refusal.message)
+            return send_answer(protocol, Answer.plain(refusal.status, refusal.message))
         except ClientGone:
             return None
         environ = wsgi_environ(scope, body)
         loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(self.executor, self.run, environ, send, loop)
+        answer = await loop.run_in_executor(self.executor, self.run, environ, protocol, loop)
         if answer is not None:
-            await send_answer(send, answer)
+            send_answer(protocol, answer)
         return None
 
-    async def read_body(self, scope, receive):
+    def __rsgi_del__(self, loop):
+        self.executor.shutdown(wait=True)
+
+    async def read_body(self, scope, protocol):
         """The request's body, read within its deadline and size limit."""
-        announced = header(scope, b"content-length")
+        headers = scope.headers
+        if "content-length" not in headers and "transfer-encoding" not in headers:
+            return b""  # HTTP/1.1: no body, so nothing to wait for
+        announced = headers.get("content-length", "").strip()
         if announced.isdigit() and int(announced) > self.max_body_bytes:
             raise self.too_large()
         chunks, size = [], 0
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        started = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(self.read_timeout) as deadline:
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        raise ClientGone
-                    chunk = message.get("body", b"")
+                async for chunk in protocol:
                     size += len(chunk)
                     if size > self.max_body_bytes:
                         raise self.too_large()
                     chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        return b"".join(chunks)
                     deadline.reschedule(started + self.read_timeout + size / self.min_rate)
         except TimeoutError:
             raise RequestRefused(408, TOO_SLOW) from None
+        if announced.isdigit() and size < int(announced):
+            raise ClientGone
+        return b"".join(chunks)
 
     def too_large(self):
         megabytes = f"{self.max_body_bytes / (1024 * 1024):g}"
         return RequestRefused(413, TOO_LARGE.format(megabytes))
 
-    def run(self, environ, send, loop):
+    def run(self, environ, protocol, loop):
         """In a thread: the WSGI application's answer, or None once it has sent a large one
         itself. Closing the answer, which ends Django's request, happens in this thread."""
         answer = Answer()
@@ -119,22 +122,12 @@ class WSGIBridge:
             for chunk in chunks:
                 answer.add(chunk)
                 if answer.size > BUFFERED_RESPONSE_BYTES:
-                    send_from_thread(send, loop, answer, chunks)
+                    send_from_thread(protocol, loop, answer, chunks)
                     return None
             return answer
         finally:
             if hasattr(body, "close"):
                 body.close()
-
-    async def lifespan(self, receive, send):
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                self.executor.shutdown(wait=True)
-                await send({"type": "lifespan.shutdown.complete"})
-                return
 
 
 class Answer:
@@ -146,17 +139,18 @@ class Answer:
     @classmethod
     def plain(cls, status, message):
         answer = cls()
-        answer.status, answer.headers = status, plain_headers(message)
+        answer.status = status
+        answer.headers = [
+            ("content-type", "text/plain; charset=utf-8"),
+            ("connection", "close"),
+        ]
         answer.add(message.encode())
         return answer
 
     def start_response(self, status, headers, exc_info=None):
         if exc_info and self.chunks:
             raise exc_info[1].with_traceback(exc_info[2])
-        self.status = int(status.split(" ", 1)[0])
-        self.headers = [
-            (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
-        ]
+        self.status, self.headers = int(status.split(" ", 1)[0]), headers
         return self.add
 
     def add(self, chunk):
@@ -164,71 +158,54 @@ class Answer:
             self.chunks.append(chunk)
             self.size += len(chunk)
 
-    def start_message(self):
-        return {"type": "http.response.start", "status": self.status, "headers": self.headers}
+
+def send_answer(protocol, answer):
+    protocol.response_bytes(answer.status, answer.headers, b"".join(answer.chunks))
 
 
-async def send_answer(send, answer):
-    await send(answer.start_message())
-    await send({"type": "http.response.body", "body": b"".join(answer.chunks)})
+def send_from_thread(protocol, loop, answer, chunks):
+    """Send a large answer from the thread that made it, chunk by chunk."""
 
+    async def start():
+        return protocol.response_stream(answer.status, answer.headers)
 
-def send_from_thread(send, loop, answer, chunks):
-    """Send a large answer from the thread that made it: the start, then chunk by chunk."""
+    async def send(chunk):
+        await transport.send_bytes(chunk)  # an awaitable, not a coroutine
 
-    def sent(message):
-        asyncio.run_coroutine_threadsafe(send(message), loop).result()
-
-    sent(answer.start_message())
+    transport = asyncio.run_coroutine_threadsafe(start(), loop).result()
     for chunk in [*answer.chunks, *chunks]:
         if chunk:
-            sent({"type": "http.response.body", "body": chunk, "more_body": True})
-    sent({"type": "http.response.body", "body": b""})
+            asyncio.run_coroutine_threadsafe(send(chunk), loop).result()
 
 
-async def send_plain(send, status, message):
-    await send_answer(send, Answer.plain(status, message))
-
-
-def plain_headers(message):
-    return [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(message.encode())).encode()),
-        (b"connection", b"close"),
-    ]
-
-
-def header(scope, name):
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return value.decode("latin-1").strip()
-    return ""
+def address(text):
+    """("::1", "8000") from "[::1]:8000", as RSGI writes a server's and a client's address."""
+    host, _, port = text.rpartition(":")
+    return host.strip("[]"), port
 
 
 def wsgi_environ(scope, body):
-    """The WSGI environ (PEP 3333) of an ASGI request whose body has been read whole."""
-    raw_path = scope.get("raw_path") or scope["path"].encode()
-    server_name, server_port = scope.get("server") or ("localhost", 80)
+    """The WSGI environ (PEP 3333) of an RSGI request whose body has been read whole."""
+    server_name, server_port = address(scope.server)
     environ = {
-        "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": scope.get("root_path", "").encode().decode("latin-1"),
-        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
-        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-        "SERVER_NAME": str(server_name),
-        "SERVER_PORT": str(server_port),
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": scope.path.encode().decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.url_scheme": scope.scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
-    if scope.get("client"):
-        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = map(str, scope["client"])
-    environ.update(header_variables(scope["headers"]))
+    environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = address(scope.client)
+    environ.update(header_variables(scope.headers.items()))
     return environ
 
 
@@ -236,8 +213,7 @@ def header_variables(headers):
     """HTTP_* variables, and CONTENT_TYPE. A name with an underscore is left out, as Django's
     runserver does: X_Forwarded_For would otherwise pass for X-Forwarded-For."""
     variables = {}
-    for raw_name, raw_value in headers:
-        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+    for name, value in headers:
         if "_" in name or name.lower() == "content-length":
             continue
         key = name.upper().replace("-", "_")

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 SERVERS = ("granian", "gunicorn")
-INTERFACES = ("asgi", "wsgi")
+INTERFACES = ("rsgi", "wsgi")
 BIN_DIR = Path(sys.executable).parent
 
 
@@ -28,17 +28,17 @@ def listening_on():
 
 
 def granian_command():
-    """granian's ASGI interface with the bridge (config/bridge.py) by default: a request is
+    """granian's RSGI interface with the bridge (config/bridge.py) by default: a request is
     read whole, within its deadline, before one of WEB_THREADS threads runs it.
     WEB_INTERFACE=wsgi runs the WSGI application directly, as a point of comparison
     (bench/bridge_cost.py): there a body sent a byte a second holds a thread until it ends."""
     host, port = listening_on()
-    interface = os.environ.get("WEB_INTERFACE", "asgi")
+    interface = os.environ.get("WEB_INTERFACE", "rsgi")
     if interface not in INTERFACES:
         raise SystemExit(
             f"WEB_INTERFACE must be one of {', '.join(INTERFACES)}, not {interface!r}."
         )
-    if interface == "asgi":
+    if interface == "rsgi":
         # granian's one thread runs the event loop; the bridge has WEB_THREADS of its own.
         threads, target = "1", ["--factory", "config.bridge:application_from_settings"]
     else:

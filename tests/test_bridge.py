@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
@@ -17,40 +18,63 @@ LIMIT = 1000
 CSRF_TOKEN = "a" * 32
 
 
-def http_scope(method="GET", path="/", raw_path=None, query=b"", headers=(), **extra):
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
+class Headers:
+    """RSGI's request headers: lower-case names, in order, repeated names kept."""
+
+    def __init__(self, pairs):
+        self.pairs = [(name.lower(), value) for name, value in pairs]
+
+    def __contains__(self, name):
+        return any(key == name for key, _ in self.pairs)
+
+    def get(self, name, default=None):
+        return next((value for key, value in self.pairs if key == name), default)
+
+    def items(self):
+        return list(self.pairs)
+
+
+def http_scope(method="GET", path="/", query="", headers=(), **extra):
+    fields = {
+        "proto": "http",
         "http_version": "1.1",
         "method": method,
         "scheme": "https",
         "path": path,
-        "raw_path": raw_path if raw_path is not None else path.encode(),
         "query_string": query,
-        "root_path": "",
-        "headers": [(name.encode(), value.encode()) for name, value in headers],
-        "server": ("films.example", "8443"),
-        "client": ("203.0.113.9", "51234"),
+        "authority": None,
+        "headers": Headers(headers),
+        "server": "films.example:8443",
+        "client": "203.0.113.9:51234",
         **extra,
     }
+    return SimpleNamespace(**fields)
 
 
-def receiving(*messages, then_wait=False):
-    """A receive() that gives ``messages``, then never answers (``then_wait``)."""
-    queue = list(messages)
+class Protocol:
+    """RSGI's protocol for one request: its body in ``chunks`` (then, with ``then_wait``, a
+    client that never sends the rest), and what the bridge answered."""
 
-    async def receive():
-        if queue:
-            return queue.pop(0)
-        if then_wait:
+    def __init__(self, *chunks, then_wait=False):
+        self.chunks, self.then_wait = list(chunks), then_wait
+        self.status, self.headers, self.body, self.streamed = None, None, b"", []
+
+    async def __aiter__(self):
+        for chunk in self.chunks:
+            yield chunk
+        if self.then_wait:
             await asyncio.Event().wait()
-        return {"type": "http.disconnect"}
 
-    return receive
+    def response_bytes(self, status, headers, body):
+        self.status, self.headers, self.body = status, dict(headers), body
 
+    def response_stream(self, status, headers):
+        self.status, self.headers = status, dict(headers)
+        return self
 
-def body_message(body, more=False):
-    return {"type": "http.request", "body": body, "more_body": more}
+    async def send_bytes(self, chunk):
+        self.streamed.append(chunk)
+        self.body += chunk
 
 
 class Recorder:
@@ -78,41 +102,30 @@ def make_bridge(application, **limits):
     return bridge.WSGIBridge(application, **{**options, **limits})
 
 
-def serve(application, scope, receive, **limits):
-    """Run one request through the bridge; the messages it sent."""
+def serve(application, scope, protocol, **limits):
+    """Run one request through the bridge; the protocol, holding the answer."""
     the_bridge = make_bridge(application, **limits)
-    sent = []
-
-    async def send(message):
-        sent.append(message)
-
     try:
-        asyncio.run(the_bridge(scope, receive, send))
+        asyncio.run(the_bridge.__rsgi__(scope, protocol))
     finally:
         the_bridge.executor.shutdown()
-    return sent
+    return protocol
 
 
-def response(sent):
-    """(status, headers as a dict of str, body) from the messages the bridge sent."""
-    start, *bodies = sent
-    assert start["type"] == "http.response.start"
-    headers = {name.decode(): value.decode() for name, value in start["headers"]}
-    assert not bodies[-1].get("more_body", False)
-    return start["status"], headers, b"".join(message["body"] for message in bodies)
+def post(length, **extra):
+    return http_scope("POST", headers=[("Content-Length", str(length))], **extra)
 
 
 def test_a_body_that_stops_arriving_is_answered_408_and_never_reaches_the_site():
     site = Recorder()
-    scope = http_scope("POST", "/reviews/1/comments/", headers=[("Content-Length", "500")])
-    receive = receiving(body_message(b"author_name=Ann", more=True), then_wait=True)
+    protocol = Protocol(b"author_name=Ann", then_wait=True)
 
-    status, headers, body = response(serve(site, scope, receive, read_timeout=0.01))
+    answer = serve(site, post(500), protocol, read_timeout=0.01)
 
-    assert status == 408
-    assert body.decode() == "The request took too long to arrive. Please try again.\n"
-    assert headers["content-type"] == "text/plain; charset=utf-8"
-    assert headers["connection"] == "close"
+    assert answer.status == 408
+    assert answer.body.decode() == "The request took too long to arrive. Please try again.\n"
+    assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+    assert answer.headers["connection"] == "close"
     assert site.environ is None
 
 
@@ -121,8 +134,7 @@ def test_a_whole_body_reaches_the_site_intact_with_where_it_came_from():
     scope = http_scope(
         "POST",
         "/films/caf\u00e9/",
-        raw_path=b"/films/caf%C3%A9/",
-        query=b"page=2&q=%20noir",
+        query="page=2&q=%20noir",
         headers=[
             ("Content-Type", "application/x-www-form-urlencoded"),
             ("Content-Length", "21"),
@@ -132,9 +144,8 @@ def test_a_whole_body_reaches_the_site_intact_with_where_it_came_from():
             ("X_Forwarded_For", "198.51.100.1"),
         ],
     )
-    receive = receiving(body_message(b"author_name=", more=True), body_message(b"Ann&x=%C3"))
 
-    serve(site, scope, receive)
+    serve(site, scope, Protocol(b"author_name=", b"Ann&x=%C3"))
 
     environ = site.environ
     assert site.read == b"author_name=Ann&x=%C3"
@@ -152,61 +163,88 @@ def test_a_whole_body_reaches_the_site_intact_with_where_it_came_from():
     assert environ["SERVER_PROTOCOL"] == "HTTP/1.1"
 
 
-def test_the_sites_status_headers_and_streamed_body_come_back_and_it_is_closed():
+def test_a_chunked_body_reaches_the_site_with_its_length():
+    site = Recorder()
+    scope = http_scope("POST", headers=[("Transfer-Encoding", "chunked")])
+
+    serve(site, scope, Protocol(b"q=", b"noir"))
+
+    assert site.read == b"q=noir"
+    assert site.environ["CONTENT_LENGTH"] == "6"
+
+
+def test_an_ipv6_client_and_server_are_given_without_brackets():
+    site = Recorder()
+
+    serve(site, http_scope(server="[::1]:8000", client="[2001:db8::7]:40000"), Protocol())
+
+    assert (site.environ["SERVER_NAME"], site.environ["SERVER_PORT"]) == ("::1", "8000")
+    assert (site.environ["REMOTE_ADDR"], site.environ["REMOTE_PORT"]) == ("2001:db8::7", "40000")
+
+
+def test_a_request_without_a_body_is_not_waited_for():
+    site = Recorder()
+
+    answer = serve(site, http_scope(), Protocol(then_wait=True), read_timeout=60)
+
+    assert answer.status == 200
+    assert site.read == b""
+
+
+def test_the_sites_status_headers_and_body_come_back_and_it_is_closed():
     site = Recorder(
         status="404 Not Found",
         headers=[("Content-Type", "text/html; charset=utf-8"), ("Set-Cookie", "a=1")],
         body=[b"<p>Not ", b"", b"here</p>"],
     )
 
-    status, headers, body = response(serve(site, http_scope(), receiving(body_message(b""))))
+    answer = serve(site, http_scope(), Protocol())
 
-    assert status == 404
-    assert headers == {"Content-Type": "text/html; charset=utf-8", "Set-Cookie": "a=1"}
-    assert body == b"<p>Not here</p>"
+    assert answer.status == 404
+    assert answer.headers == {"Content-Type": "text/html; charset=utf-8", "Set-Cookie": "a=1"}
+    assert answer.body == b"<p>Not here</p>"
     assert site.closed
 
 
-def test_a_large_answer_is_sent_as_it_is_made(monkeypatch):
+def test_a_large_answer_is_streamed_as_it_is_made(monkeypatch):
     monkeypatch.setattr(bridge, "BUFFERED_RESPONSE_BYTES", 10)
     chunks = [b"x" * 8, b"y" * 8, b"z" * 8]
     site = Recorder(body=chunks)
 
-    sent = serve(site, http_scope(), receiving(body_message(b"")))
+    answer = serve(site, http_scope(), Protocol())
 
-    assert [message["body"] for message in sent[1:-1]] == chunks
-    assert response(sent)[2] == b"".join(chunks)
+    assert answer.status == 200
+    assert answer.streamed == chunks
     assert site.closed
 
 
 def test_a_body_announced_larger_than_the_limit_is_answered_413_unread():
     site = Recorder()
-    scope = http_scope("POST", headers=[("Content-Length", str(LIMIT + 1))])
-    receive = receiving(then_wait=True)
 
-    status, headers, body = response(serve(site, scope, receive, read_timeout=60))
+    answer = serve(site, post(LIMIT + 1), Protocol(then_wait=True), read_timeout=60)
 
-    assert status == 413
-    assert body.decode().startswith("The request is too large: the site accepts at most")
+    assert answer.status == 413
+    assert answer.body.decode().startswith("The request is too large: the site accepts at most")
     assert site.environ is None
 
 
-def test_a_body_without_a_length_that_grows_past_the_limit_is_answered_413():
+def test_a_chunked_body_that_grows_past_the_limit_is_answered_413():
     site = Recorder()
     chunk = b"a" * (LIMIT // 2 + 1)
-    receive = receiving(body_message(chunk, more=True), body_message(chunk, more=True))
+    scope = http_scope("POST", headers=[("Transfer-Encoding", "chunked")])
 
-    status, _, _ = response(serve(site, http_scope("POST"), receive))
+    answer = serve(site, scope, Protocol(chunk, chunk, then_wait=True), read_timeout=60)
 
-    assert status == 413
+    assert answer.status == 413
     assert site.environ is None
 
 
 def test_a_client_that_leaves_before_its_body_is_sent_is_given_nothing():
     site = Recorder()
-    receive = receiving(body_message(b"half", more=True))  # then http.disconnect
 
-    assert serve(site, http_scope("POST"), receive) == []
+    answer = serve(site, post(500), Protocol(b"half"))  # the body ends short: gone
+
+    assert answer.status is None
     assert site.environ is None
 
 
@@ -219,21 +257,15 @@ def test_requests_run_on_several_threads_at_once():
         return [threading.current_thread().name.encode()]
 
     the_bridge = make_bridge(site)
-    sent = {1: [], 2: []}
+    protocols = [Protocol(), Protocol()]
 
     async def two_requests():
-        async def one(number):
-            async def send(message):
-                sent[number].append(message)
-
-            await the_bridge(http_scope(), receiving(body_message(b"")), send)
-
-        await asyncio.gather(one(1), one(2))
+        await asyncio.gather(*(the_bridge.__rsgi__(http_scope(), p) for p in protocols))
 
     asyncio.run(two_requests())
     the_bridge.executor.shutdown()
 
-    threads = {response(messages)[2] for messages in sent.values()}
+    threads = {protocol.body for protocol in protocols}
     assert len(threads) == 2
     assert all(name.startswith(b"wsgi") for name in threads)
 
@@ -242,17 +274,16 @@ def test_a_failing_application_gives_a_plain_500_without_a_trace():
     def site(environ, start_response):
         raise RuntimeError("secret detail")
 
-    status, _, body = response(serve(site, http_scope(), receiving(body_message(b""))))
+    answer = serve(site, http_scope(), Protocol())
 
-    assert status == 500
-    assert b"secret" not in body
-    assert body.decode() == bridge.SERVER_ERROR
+    assert answer.status == 500
+    assert answer.body.decode() == bridge.SERVER_ERROR
 
 
 @pytest.mark.parametrize(
-    ("form", "answer"), [(b"csrfmiddlewaretoken=" + CSRF_TOKEN.encode(), 200), (b"a=1", 403)]
+    ("form", "status"), [(b"csrfmiddlewaretoken=" + CSRF_TOKEN.encode(), 200), (b"a=1", 403)]
 )
-def test_the_site_finds_a_forms_token_in_the_body_the_bridge_passed(db, form, answer):
+def test_the_site_finds_a_forms_token_in_the_body_the_bridge_passed(db, form, status):
     scope = http_scope(
         "POST",
         "/ping",
@@ -261,13 +292,14 @@ def test_the_site_finds_a_forms_token_in_the_body_the_bridge_passed(db, form, an
             ("Host", "127.0.0.1"),
             ("Cookie", f"csrftoken={CSRF_TOKEN}"),
             ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Content-Length", str(len(form))),
         ],
     )
 
-    status, _, body = response(serve(WSGIHandler(), scope, receiving(body_message(form))))
+    answer = serve(WSGIHandler(), scope, Protocol(form))
 
-    assert status == answer
-    assert (body == b"pong") == (answer == 200)
+    assert answer.status == status
+    assert (answer.body == b"pong") == (status == 200)
 
 
 def test_the_bridge_is_sized_and_bounded_by_the_settings(settings, monkeypatch):
@@ -284,20 +316,6 @@ def test_the_bridge_is_sized_and_bounded_by_the_settings(settings, monkeypatch):
     )
 
 
-def test_lifespan_is_acknowledged():
-    sent = []
-
-    async def send(message):
-        sent.append(message["type"])
-
-    receive = receiving({"type": "lifespan.startup"}, {"type": "lifespan.shutdown"})
-    the_bridge = make_bridge(Recorder())
-
-    asyncio.run(the_bridge({"type": "lifespan"}, receive, send))
-
-    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-
-
 @pytest.mark.slow
 def test_slow_clients_do_not_hold_up_other_readers_under_make_serve():
     """The defect itself, against the real server: POST bodies a byte a second and GET
@@ -306,17 +324,9 @@ def test_slow_clients_do_not_hold_up_other_readers_under_make_serve():
         [
             sys.executable,
             "bench/slow_clients.py",
-            "--slow-clients",
-            "8",
-            "--slow-headers",
-            "2",
-            "--seconds",
-            "7",
-            "--read-timeout",
-            "4",
-            "--max-delay",
-            "1",
-        ],  # fmt: skip
+            *("--slow-clients", "8", "--slow-headers", "2", "--seconds", "7"),
+            *("--read-timeout", "4", "--max-delay", "1"),
+        ],
         cwd=BASE_DIR,
         capture_output=True,
         text=True,

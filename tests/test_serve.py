@@ -21,7 +21,7 @@ def test_make_serve_runs_granian_on_every_core_through_the_bridge_by_default(mon
     assert arguments[0].endswith("/granian")
     # The bridge reads each request whole before one of its WEB_THREADS threads runs it.
     assert arguments[-2:] == ["--factory", "config.bridge:application_from_settings"]
-    assert option(arguments, "--interface") == "asgi"
+    assert option(arguments, "--interface") == "rsgi"
     assert option(arguments, "--blocking-threads") == "1"
     assert option(arguments, "--host") == "127.0.0.1"
     assert option(arguments, "--port") == "8000"
@@ -54,8 +54,8 @@ def test_granians_own_wsgi_interface_can_be_run_for_comparison(monkeypatch):
 
 
 def test_an_unknown_interface_is_refused_with_the_choices(monkeypatch):
-    monkeypatch.setenv("WEB_INTERFACE", "rsgi")
-    with pytest.raises(SystemExit, match="WEB_INTERFACE must be one of asgi, wsgi, not 'rsgi'"):
+    monkeypatch.setenv("WEB_INTERFACE", "asgi")
+    with pytest.raises(SystemExit, match="WEB_INTERFACE must be one of rsgi, wsgi, not 'asgi'"):
         serve.command("granian")
 
 
