@@ -51,7 +51,7 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from machine import append_results, machine_lines
+from machine import append_results, machine_lines, process_tree_cpu_seconds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-site"
@@ -63,7 +63,6 @@ COMMENTS_ON_THE_REVIEW = 200
 APPROVED_AT_ONCE = 1_000
 TARGETS = {"warm review": 0.70, "cold review": 0.15, "growth": 1.5}
 MODERATOR = ("moderator", "moderator-demo-pass")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def parse_args():
@@ -341,26 +340,7 @@ class Server:
         self.log.close()
 
     def cpu_seconds(self):
-        """CPU time of the server's processes so far, reaped workers included."""
-        children, times = {}, {}
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat", encoding="ascii") as stat:
-                    text = stat.read()
-            except OSError:
-                continue
-            fields = text[text.rindex(")") + 2 :].split()
-            pid, parent = int(entry.name), int(fields[1])
-            children.setdefault(parent, []).append(pid)
-            times[pid] = sum(int(value) for value in fields[11:15])
-        total, stack = 0, [self.process.pid]
-        while stack:
-            pid = stack.pop()
-            total += times.get(pid, 0)
-            stack.extend(children.get(pid, []))
-        return total / CLOCK_TICKS
+        return process_tree_cpu_seconds(self.process.pid)
 
 
 # The load generator

@@ -1,4 +1,11 @@
-"""gunicorn settings for `make serve`; every value can be overridden from the environment."""
+"""gunicorn settings for `make serve`; every value can be overridden from the environment.
+
+gunicorn reads a request's body in the thread that runs it, and `timeout` does not bound
+that read: 16 clients sending a body a byte a second leave every other reader waiting
+(bench/slow_clients.py --server gunicorn). Under gunicorn, put a proxy in front that
+reads each request whole before passing it on (nginx does by default:
+proxy_request_buffering on, client_body_timeout, client_max_body_size).
+"""
 
 import multiprocessing
 import os

@@ -7,7 +7,10 @@ one or two unanswered each time a worker reaches `max_requests` and restarts.
 
 HOST and PORT say where to listen (127.0.0.1:8000), WEB_CONCURRENCY how many worker
 processes and WEB_THREADS how many threads each runs requests on; LOG_LEVEL is shared with
-Django's logging. granian also reads its own GRANIAN_* variables (`granian --help`).
+Django's logging. Under granian a request's body is read whole before a thread runs it
+(config/bridge.py), so a client sending it slowly holds no thread; gunicorn reads bodies
+in its threads, and needs a buffering proxy in front (nginx) against slow clients.
+granian also reads its own GRANIAN_* variables (`granian --help`).
 """
 
 import os
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 SERVERS = ("granian", "gunicorn")
+INTERFACES = ("rsgi", "wsgi")
 BIN_DIR = Path(sys.executable).parent
 
 
@@ -24,25 +28,38 @@ def listening_on():
 
 
 def granian_command():
+    """granian's RSGI interface with the bridge (config/bridge.py) by default: a request is
+    read whole, within its deadline, before one of WEB_THREADS threads runs it.
+    WEB_INTERFACE=wsgi runs the WSGI application directly, as a point of comparison
+    (bench/bridge_cost.py): there a body sent a byte a second holds a thread until it ends."""
     host, port = listening_on()
+    interface = os.environ.get("WEB_INTERFACE", "rsgi")
+    if interface not in INTERFACES:
+        raise SystemExit(
+            f"WEB_INTERFACE must be one of {', '.join(INTERFACES)}, not {interface!r}."
+        )
+    if interface == "rsgi":
+        # granian's one thread runs the event loop; the bridge has WEB_THREADS of its own.
+        threads, target = "1", ["--factory", "config.bridge:application_from_settings"]
+    else:
+        threads, target = os.environ.get("WEB_THREADS", "2"), ["config.wsgi:application"]
     return [
         str(BIN_DIR / "granian"),
-        "--interface", "wsgi",
+        "--interface", interface,
         "--host", host,
         "--port", port,
         # One process per core: granian's own Rust threads do the network I/O.
         "--workers", os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)),
-        "--blocking-threads", os.environ.get("WEB_THREADS", "2"),
+        "--blocking-threads", threads,
         "--respawn-failed-workers",
         "--no-ws",
-        # A client gets this long (ms) to send its request line and headers. granian has
-        # no such bound on a request's body (bench/slow_clients.py): a body sent a byte a
-        # second holds a blocking thread until it ends, under gunicorn too.
+        # A client gets this long (ms) to send its request line and headers; the bridge
+        # bounds the time to send the body (REQUEST_READ_TIMEOUT_SECONDS).
         "--http1-header-read-timeout", os.environ.get("HEADER_READ_TIMEOUT_MS", "5000"),
         # Requests are logged by the application (core.logs.RequestLogMiddleware).
         "--no-access-log",
         "--log-level", os.environ.get("LOG_LEVEL", "info").lower(),
-        "config.wsgi:application",
+        *target,
     ]  # fmt: skip
 
 

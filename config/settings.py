@@ -219,6 +219,13 @@ IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 IMAGE_MAX_ASPECT_RATIO = env_int("IMAGE_MAX_ASPECT_RATIO", 10)
 IMAGE_RENDITION_WIDTHS = (480, 960, 1600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Under `make serve` a request's body is read whole before a thread runs it (config/bridge.py):
+# it must arrive within REQUEST_READ_TIMEOUT_SECONDS, plus a second for every
+# REQUEST_READ_MIN_BYTES_PER_SECOND bytes received, and be at most an image at its limit
+# with a form at its limit, or it is refused (408, 413).
+REQUEST_READ_TIMEOUT_SECONDS = env_int("REQUEST_READ_TIMEOUT_SECONDS", 10)
+REQUEST_READ_MIN_BYTES_PER_SECOND = env_int("REQUEST_READ_MIN_BYTES_PER_SECOND", 20_000)
+REQUEST_MAX_BYTES = IMAGE_MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
 # A moderator may select a whole "Show all" page of the queue (1,000 comments) for one action.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 
