@@ -2,13 +2,15 @@
 
 A page says which keys it shows while it renders (``core.pagecache.depend_on``, in
 ``reviews/views.py``); a change that commits gives new versions to the keys of what it
-changed (``core.pagecache.invalidate``, from ``reviews/changes.py`` and the comments app).
+changed (``core.pagecache.invalidate``, from ``reviews/changes.py`` and from any app that
+adds to a review's page).
 ``tests/test_cache_keys.py`` checks that the two sides agree, page by change.
 """
 
 
 def review(pk):
-    """One review as its own page shows it: text, rating, tags, pictures, its comments."""
+    """One review as its own page shows it: text, rating, tags, pictures, and what other
+    apps add to the page."""
     return f"review:{pk}"
 
 

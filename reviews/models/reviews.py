@@ -1,162 +1,33 @@
-import hashlib
+"""Reviews and their ratings, what readers see of them, and their pull quotes and links."""
+
 from decimal import Decimal
 from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
-from taggit.models import Tag, TaggedItem
+from taggit.models import TaggedItem
 
-from .fields import WebAddressField
-from .images import (
-    discard_stored_image,
-    picture,
-    refresh_renditions,
-    store_clean_upload,
-    validate_image_file,
-)
-from .markdown import render_markdown
-from .ratings import HALF_STAR, WHOLE_STAR, Rating
+from ..fields import WebAddressField
+from ..images import picture, validate_image_file
+from ..markdown import render_markdown
+from ..ratings import HALF_STAR, WHOLE_STAR, Rating
+from .catalogue import Film, headline_credits, save_with_image
 
 
-def tags_with_counts():
-    """Tags in use, each annotated with ``item_count``: how many films and reviews carry it
-    (read from TagUsage, not counted)."""
-    return Tag.objects.filter(usage__item_count__gt=0).annotate(item_count=F("usage__item_count"))
+def published_condition(prefix=""):
+    """The condition for a review readers can see, reached through ``prefix`` (e.g.
+    ``"reviews__"`` from a film): published, or scheduled for a time that has come.
 
-
-# A tag on more films and reviews than this has its reviews listed by walking the newest.
-COMMON_TAG_ITEMS = 500
-
-
-def is_common_tag(tag):
-    """True when ``tag``, annotated with ``item_count`` (its TagUsage), is on so many films
-    and reviews that walking the newest reviews finds its pages sooner than gathering."""
-    return (tag.item_count or 0) > COMMON_TAG_ITEMS
-
-
-def count_tag_usage(tag_ids=None):
-    """Count again how many films and reviews carry each of these tags (every tag when
-    None) and store it in TagUsage."""
-    tags = Tag.objects.all() if tag_ids is None else Tag.objects.filter(pk__in=tag_ids)
-    film_type = ContentType.objects.get_for_model(Film)
-    counted = tags.annotate(
-        items=Count("taggit_taggeditem_items"),
-        films=Count(
-            "taggit_taggeditem_items",
-            filter=Q(taggit_taggeditem_items__content_type=film_type),
-        ),
-    ).values_list("pk", "items", "films")
-    TagUsage.objects.bulk_create(
-        [TagUsage(tag_id=pk, item_count=items, film_count=films) for pk, items, films in counted],
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["tag"],
-        update_fields=["item_count", "film_count"],
-    )
-
-
-def give_tag_a_slug(sender, instance, **kwargs):
-    """Before a tag is saved, make sure its slug can name its page.
-
-    taggit slugifies the name, which leaves nothing of a name made only of punctuation,
-    symbols or emoji ("<>", "🎬"), and NFKC can make the slug longer than its column. Such
-    a slug keeps what it has, and a short hash of the name makes it unique. Connected by
-    ``ReviewsConfig.ready()``.
+    A plain condition on the joined row, so a film's counts need no subquery.
     """
-    limit = Tag._meta.get_field("slug").max_length
-    if instance.slug and len(instance.slug) <= limit:
-        return
-    digest = hashlib.sha256(instance.name.encode()).hexdigest()[:8]
-    instance.slug = f"{instance.slug[: limit - len(digest) - 1] or 'tag'}-{digest}"
-
-
-def save_with_image(instance, save, image_field, renditions_field):
-    """Save ``instance`` with ``save``, storing a new upload clean and making its renditions.
-
-    The renditions are made once the file has its final name in storage. When any step
-    fails, a file just uploaded is deleted again before the error is raised, so that a
-    failed save leaves nothing behind in the media folder.
-    """
-    uploaded = store_clean_upload(instance, image_field)
-    try:
-        save()
-        current = getattr(instance, renditions_field)
-        renditions = refresh_renditions(getattr(instance, image_field), current)
-        if renditions != current:
-            setattr(instance, renditions_field, renditions)
-            type(instance).objects.filter(pk=instance.pk).update(**{renditions_field: renditions})
-    except BaseException:
-        if uploaded:
-            discard_stored_image(getattr(instance, image_field))
-        raise
-
-
-class Person(models.Model):
-    """Someone who worked on films: one record across every film and role."""
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "people"
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("reviews:person", kwargs={"slug": self.slug})
-
-
-class FilmQuerySet(models.QuerySet):
-    def reviewed(self):
-        """Films with at least one published review."""
-        return self.filter(Exists(Review.objects.published().filter(film=OuterRef("pk"))))
-
-    def tagged(self, tag):
-        """Films carrying ``tag``, the most recently tagged first: an order read from the
-        tag's own index, where ordering by the films' titles would sort them all."""
-        return self.filter(tagged_items__tag=tag).order_by("-tagged_items__pk")
-
-    def with_directors(self):
-        """Prefetch each film's directors only (``shown_credits``): a listing of films need
-        not read casts of two hundred."""
-        directors = Credit.objects.filter(role=Credit.Role.DIRECTOR)
-        return self.prefetch_related(shown_credits(directors))
-
-    def with_rating_summary(self):
-        """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated
-        reviews: a join, for lists sorted by them (the admin's)."""
-        return self.annotate(**rating_aggregates("reviews__"))
-
-
-MAIN_CAST_SHOWN = 5
-
-
-def shown_credits(credits, prefix=""):
-    """A Prefetch of these credits of each film, with their people, in billing order, as
-    ``shown_credits``: what the page shows of a film's credits, where it need not show all.
-    Through ``prefix``, e.g. ``"film__"`` from a review."""
-    credits = credits.select_related("person").order_by("position", "id")
-    return Prefetch(f"{prefix}credits", queryset=credits, to_attr="shown_credits")
-
-
-def headline_credits(prefix=""):
-    """A Prefetch of what a film's panel shows: its directors and its ``MAIN_CAST_SHOWN``
-    top-billed players, in one query however long the cast."""
-    billing = Window(
-        RowNumber(), partition_by=[F("film_id"), F("role")], order_by=[F("position"), F("id")]
-    )
-    credits = Credit.objects.alias(billing=billing).filter(
-        Q(role=Credit.Role.DIRECTOR) | Q(role=Credit.Role.CAST, billing__lte=MAIN_CAST_SHOWN)
-    )
-    return shown_credits(credits, prefix)
+    live = [Review.Status.SCHEDULED, Review.Status.PUBLISHED]
+    return Q(**{f"{prefix}status__in": live, f"{prefix}publish_at__lte": timezone.now()})
 
 
 def rating_aggregates(prefix=""):
@@ -188,156 +59,6 @@ def add_review_summaries(films):
         )
         for name, value in summary.items():
             setattr(film, name, value)
-
-
-class Film(models.Model):
-    """A film. With only a title and a year it is a stub, for a film not yet reviewed."""
-
-    title = models.CharField(max_length=200)
-    year = models.PositiveSmallIntegerField(help_text="Year of first release.")
-    slug = models.SlugField(max_length=220, unique=True)
-    synopsis = models.TextField(blank=True)
-    runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
-    based_on = models.CharField(
-        max_length=300,
-        blank=True,
-        help_text="The work it adapts, e.g. “Kazuo Ishiguro’s novel Never Let Me Go”.",
-    )
-    poster = models.ImageField(
-        upload_to="posters/%Y/",
-        blank=True,
-        width_field="poster_width",
-        height_field="poster_height",
-        validators=[validate_image_file],
-    )
-    poster_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    poster_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    poster_renditions = models.JSONField(default=list, blank=True, editable=False)
-    people = models.ManyToManyField(Person, through="Credit", related_name="films", blank=True)
-    related_films = models.ManyToManyField(
-        "self", through="RelatedFilm", symmetrical=False, related_name="+", blank=True
-    )
-    tags = TaggableManager(blank=True, help_text="Genres and themes, separated by commas.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = FilmQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["title", "year"]
-        indexes = [models.Index(fields=["title", "year"], name="film_title_order")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(year__gte=1870) & Q(year__lte=2100), name="film_year_plausible"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.title} ({self.year})"
-
-    def save(self, *args, **kwargs):
-        save = partial(super().save, *args, **kwargs)
-        save_with_image(self, save, "poster", "poster_renditions")
-
-    def get_absolute_url(self):
-        return reverse("reviews:film", kwargs={"slug": self.slug})
-
-    @property
-    def poster_picture(self):
-        return picture(self.poster, self.poster_width, self.poster_height, self.poster_renditions)
-
-    def credits_for(self, role):
-        """This film's credits in one role, from ``shown_credits`` when the page prefetched
-        only those, or else from all its prefetched credits."""
-        credits = self.shown_credits if hasattr(self, "shown_credits") else self.credits.all()
-        return [credit for credit in credits if credit.role == role]
-
-    def credits_by_role(self):
-        """``[(role label, [credits])]`` in the order of Credit.Role, crew before cast."""
-        return group_by_role(self.credits.all())
-
-    @property
-    def directors(self):
-        return [credit.person for credit in self.credits_for(Credit.Role.DIRECTOR)]
-
-    @property
-    def main_cast(self):
-        return self.credits_for(Credit.Role.CAST)[:MAIN_CAST_SHOWN]
-
-    def rating_summary(self):
-        """``(average 0-100, count)`` over this film's published, rated reviews."""
-        add_review_summaries([self])
-        return self.rating_average, self.rating_count
-
-
-class Credit(models.Model):
-    class Role(models.TextChoices):
-        DIRECTOR = "director", "Director"
-        WRITER = "writer", "Writer"
-        AUTHOR = "author", "Author of the original work"
-        PRODUCER = "producer", "Producer"
-        CINEMATOGRAPHER = "cinematographer", "Cinematographer"
-        EDITOR = "editor", "Editor"
-        COMPOSER = "composer", "Composer"
-        CAST = "cast", "Cast"
-
-    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="credits")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="credits")
-    role = models.CharField(max_length=20, choices=Role.choices)
-    character = models.CharField(max_length=200, blank=True, help_text="For cast: the part played.")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Billing order.")
-
-    class Meta:
-        ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["film", "person", "role", "character"], name="credit_unique"
-            ),
-        ]
-        indexes = [models.Index(fields=["person", "role"])]
-
-    def __str__(self):
-        label = self.character or self.get_role_display()
-        return f"{self.person} — {label} in {self.film}"
-
-
-def group_by_role(credits):
-    """``[(role label, [credits])]`` in the order of Credit.Role, keeping each group's order."""
-    credits = list(credits)
-    groups = [(role.label, [c for c in credits if c.role == role]) for role in Credit.Role]
-    return [(label, members) for label, members in groups if members]
-
-
-class RelatedFilm(models.Model):
-    """A film an editor recommends after another, in the editor's order."""
-
-    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="related_links")
-    related = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["film", "related"], name="related_film_unique"),
-            models.CheckConstraint(
-                condition=~Q(film=F("related")),
-                name="related_film_not_self",
-                violation_error_message="A film cannot be related to itself.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.film} → {self.related}"
-
-
-def published_condition(prefix=""):
-    """The condition for a review readers can see, reached through ``prefix`` (e.g.
-    ``"reviews__"`` from a film): published, or scheduled for a time that has come.
-
-    A plain condition on the joined row, so a film's counts need no subquery.
-    """
-    live = [Review.Status.SCHEDULED, Review.Status.PUBLISHED]
-    return Q(**{f"{prefix}status__in": live, f"{prefix}publish_at__lte": timezone.now()})
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -621,31 +342,6 @@ class Review(models.Model):
         return ""
 
 
-class TagUsage(models.Model):
-    """How many films and reviews carry a tag, for the lists of tags.
-
-    Counted again by ``count_tag_usage`` after every committed change that adds a tag to
-    something or takes it away (``reviews.changes``). A bulk load that bypasses the
-    signals calls ``count_tag_usage()`` itself.
-    """
-
-    tag = models.OneToOneField(
-        Tag, on_delete=models.CASCADE, primary_key=True, related_name="usage"
-    )
-    item_count = models.PositiveIntegerField(default=0, help_text="Films and reviews.")
-    film_count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-item_count"]
-        indexes = [models.Index(fields=["item_count"], name="tag_usage_count")]
-
-    def __str__(self):
-        return f"{self.tag}: {self.item_count}"
-
-    def get_absolute_url(self):
-        return reverse("reviews:tag", kwargs={"slug": self.tag.slug})
-
-
 class PullQuote(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="pull_quotes")
     text = models.TextField()
@@ -673,30 +369,3 @@ class FurtherReading(models.Model):
 
     def __str__(self):
         return self.title
-
-
-class Recommendation(models.Model):
-    """A film computed to follow another, with the reasons readers are shown.
-
-    Rows are written by ``reviews.recommendations`` only, never by hand: its
-    ``recompute_all()`` and ``refresh()`` replace a film's whole list at once.
-    """
-
-    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="recommendations")
-    recommended = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-    reasons = models.JSONField(default=list, help_text="Short phrases, strongest first.")
-    position = models.PositiveSmallIntegerField()
-
-    class Meta:
-        ordering = ["position"]
-        constraints = [
-            models.UniqueConstraint(fields=["film", "recommended"], name="recommendation_unique"),
-            models.CheckConstraint(
-                condition=~Q(film=F("recommended")), name="recommendation_not_self"
-            ),
-        ]
-        indexes = [models.Index(fields=["film", "position"], name="recommendation_film_order")]
-
-    def __str__(self):
-        return f"{self.film} → {self.recommended} ({self.score:.2f})"

@@ -1,0 +1,60 @@
+"""The reviews app's models, by topic: the catalogue (films, people, credits), reviews and
+their ratings, and what is derived from them (tag counts, related films)."""
+
+from .catalogue import (
+    MAIN_CAST_SHOWN,
+    Credit,
+    Film,
+    FilmQuerySet,
+    Person,
+    RelatedFilm,
+    group_by_role,
+    headline_credits,
+    save_with_image,
+    shown_credits,
+)
+from .derived import (
+    COMMON_TAG_ITEMS,
+    Recommendation,
+    TagUsage,
+    count_tag_usage,
+    give_tag_a_slug,
+    is_common_tag,
+    tags_with_counts,
+)
+from .reviews import (
+    FurtherReading,
+    PullQuote,
+    Review,
+    ReviewQuerySet,
+    add_review_summaries,
+    published_condition,
+    rating_aggregates,
+)
+
+__all__ = [
+    "COMMON_TAG_ITEMS",
+    "MAIN_CAST_SHOWN",
+    "Credit",
+    "Film",
+    "FilmQuerySet",
+    "FurtherReading",
+    "Person",
+    "PullQuote",
+    "Recommendation",
+    "RelatedFilm",
+    "Review",
+    "ReviewQuerySet",
+    "TagUsage",
+    "add_review_summaries",
+    "count_tag_usage",
+    "give_tag_a_slug",
+    "group_by_role",
+    "headline_credits",
+    "is_common_tag",
+    "published_condition",
+    "rating_aggregates",
+    "save_with_image",
+    "shown_credits",
+    "tags_with_counts",
+]

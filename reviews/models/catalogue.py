@@ -1,0 +1,246 @@
+"""The catalogue: films, the people who made them, and their credits."""
+
+from functools import partial
+
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+from ..images import (
+    discard_stored_image,
+    picture,
+    refresh_renditions,
+    store_clean_upload,
+    validate_image_file,
+)
+
+
+def save_with_image(instance, save, image_field, renditions_field):
+    """Save ``instance`` with ``save``, storing a new upload clean and making its renditions.
+
+    The renditions are made once the file has its final name in storage. When any step
+    fails, a file just uploaded is deleted again before the error is raised, so that a
+    failed save leaves nothing behind in the media folder.
+    """
+    uploaded = store_clean_upload(instance, image_field)
+    try:
+        save()
+        current = getattr(instance, renditions_field)
+        renditions = refresh_renditions(getattr(instance, image_field), current)
+        if renditions != current:
+            setattr(instance, renditions_field, renditions)
+            type(instance).objects.filter(pk=instance.pk).update(**{renditions_field: renditions})
+    except BaseException:
+        if uploaded:
+            discard_stored_image(getattr(instance, image_field))
+        raise
+
+
+class Person(models.Model):
+    """Someone who worked on films: one record across every film and role."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("reviews:person", kwargs={"slug": self.slug})
+
+
+class FilmQuerySet(models.QuerySet):
+    def reviewed(self):
+        """Films with at least one published review."""
+        from .reviews import Review  # reviews.py imports this module
+
+        return self.filter(Exists(Review.objects.published().filter(film=OuterRef("pk"))))
+
+    def tagged(self, tag):
+        """Films carrying ``tag``, the most recently tagged first: an order read from the
+        tag's own index, where ordering by the films' titles would sort them all."""
+        return self.filter(tagged_items__tag=tag).order_by("-tagged_items__pk")
+
+    def with_directors(self):
+        """Prefetch each film's directors only (``shown_credits``): a listing of films need
+        not read casts of two hundred."""
+        directors = Credit.objects.filter(role=Credit.Role.DIRECTOR)
+        return self.prefetch_related(shown_credits(directors))
+
+    def with_rating_summary(self):
+        """Annotate ``rating_average`` (0-100) and ``rating_count`` of published, rated
+        reviews: a join, for lists sorted by them (the admin's)."""
+        from .reviews import rating_aggregates  # reviews.py imports this module
+
+        return self.annotate(**rating_aggregates("reviews__"))
+
+
+MAIN_CAST_SHOWN = 5
+
+
+def shown_credits(credits, prefix=""):
+    """A Prefetch of these credits of each film, with their people, in billing order, as
+    ``shown_credits``: what the page shows of a film's credits, where it need not show all.
+    Through ``prefix``, e.g. ``"film__"`` from a review."""
+    credits = credits.select_related("person").order_by("position", "id")
+    return Prefetch(f"{prefix}credits", queryset=credits, to_attr="shown_credits")
+
+
+def headline_credits(prefix=""):
+    """A Prefetch of what a film's panel shows: its directors and its ``MAIN_CAST_SHOWN``
+    top-billed players, in one query however long the cast."""
+    billing = Window(
+        RowNumber(), partition_by=[F("film_id"), F("role")], order_by=[F("position"), F("id")]
+    )
+    credits = Credit.objects.alias(billing=billing).filter(
+        Q(role=Credit.Role.DIRECTOR) | Q(role=Credit.Role.CAST, billing__lte=MAIN_CAST_SHOWN)
+    )
+    return shown_credits(credits, prefix)
+
+
+class Film(models.Model):
+    """A film. With only a title and a year it is a stub, for a film not yet reviewed."""
+
+    title = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField(help_text="Year of first release.")
+    slug = models.SlugField(max_length=220, unique=True)
+    synopsis = models.TextField(blank=True)
+    runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    based_on = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The work it adapts, e.g. “Kazuo Ishiguro’s novel Never Let Me Go”.",
+    )
+    poster = models.ImageField(
+        upload_to="posters/%Y/",
+        blank=True,
+        width_field="poster_width",
+        height_field="poster_height",
+        validators=[validate_image_file],
+    )
+    poster_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    poster_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    poster_renditions = models.JSONField(default=list, blank=True, editable=False)
+    people = models.ManyToManyField(Person, through="Credit", related_name="films", blank=True)
+    related_films = models.ManyToManyField(
+        "self", through="RelatedFilm", symmetrical=False, related_name="+", blank=True
+    )
+    tags = TaggableManager(blank=True, help_text="Genres and themes, separated by commas.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FilmQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "year"]
+        indexes = [models.Index(fields=["title", "year"], name="film_title_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1870) & Q(year__lte=2100), name="film_year_plausible"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        save = partial(super().save, *args, **kwargs)
+        save_with_image(self, save, "poster", "poster_renditions")
+
+    def get_absolute_url(self):
+        return reverse("reviews:film", kwargs={"slug": self.slug})
+
+    @property
+    def poster_picture(self):
+        return picture(self.poster, self.poster_width, self.poster_height, self.poster_renditions)
+
+    def credits_for(self, role):
+        """This film's credits in one role, from ``shown_credits`` when the page prefetched
+        only those, or else from all its prefetched credits."""
+        credits = self.shown_credits if hasattr(self, "shown_credits") else self.credits.all()
+        return [credit for credit in credits if credit.role == role]
+
+    def credits_by_role(self):
+        """``[(role label, [credits])]`` in the order of Credit.Role, crew before cast."""
+        return group_by_role(self.credits.all())
+
+    @property
+    def directors(self):
+        return [credit.person for credit in self.credits_for(Credit.Role.DIRECTOR)]
+
+    @property
+    def main_cast(self):
+        return self.credits_for(Credit.Role.CAST)[:MAIN_CAST_SHOWN]
+
+    def rating_summary(self):
+        """``(average 0-100, count)`` over this film's published, rated reviews."""
+        from .reviews import add_review_summaries  # reviews.py imports this module
+
+        add_review_summaries([self])
+        return self.rating_average, self.rating_count
+
+
+class Credit(models.Model):
+    class Role(models.TextChoices):
+        DIRECTOR = "director", "Director"
+        WRITER = "writer", "Writer"
+        AUTHOR = "author", "Author of the original work"
+        PRODUCER = "producer", "Producer"
+        CINEMATOGRAPHER = "cinematographer", "Cinematographer"
+        EDITOR = "editor", "Editor"
+        COMPOSER = "composer", "Composer"
+        CAST = "cast", "Cast"
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="credits")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    character = models.CharField(max_length=200, blank=True, help_text="For cast: the part played.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Billing order.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["film", "person", "role", "character"], name="credit_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "role"])]
+
+    def __str__(self):
+        label = self.character or self.get_role_display()
+        return f"{self.person} — {label} in {self.film}"
+
+
+def group_by_role(credits):
+    """``[(role label, [credits])]`` in the order of Credit.Role, keeping each group's order."""
+    credits = list(credits)
+    groups = [(role.label, [c for c in credits if c.role == role]) for role in Credit.Role]
+    return [(label, members) for label, members in groups if members]
+
+
+class RelatedFilm(models.Model):
+    """A film an editor recommends after another, in the editor's order."""
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["film", "related"], name="related_film_unique"),
+            models.CheckConstraint(
+                condition=~Q(film=F("related")),
+                name="related_film_not_self",
+                violation_error_message="A film cannot be related to itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.film} → {self.related}"
