@@ -67,3 +67,29 @@ def test_readers_comment_waits_for_moderation_and_only_they_see_it(page, new_pag
     expect(stranger.get_by_role("heading", name="4 responses")).to_be_visible()
     expect(stranger.get_by_text("The last scene at the fence")).to_have_count(0)
     expect(stranger.get_by_text("awaiting moderation")).to_have_count(0)
+
+
+@pytest.mark.parametrize(("value", "best"), [("72", 100), ("8", 10), ("4.5", 5)])
+def test_no_rating_makes_a_page_wider_than_a_small_phone(new_page, value, best):
+    """Ratings on any scale, on the home page's card, the review and its film's page, fit a
+    320 px screen: stars only out of 4 or 5, the critic's figures otherwise."""
+    from reviews.models import Film, Review
+
+    film = Film.objects.create(title="A film rated wide", year=2011, slug="rated-wide")
+    review = Review.objects.create(
+        film=film,
+        headline="Marked on a long scale",
+        slug="marked-on-a-long-scale",
+        body="A film rated on the critic's own scale.",
+        status=Review.Status.PUBLISHED,
+        rating_value=value,
+        rating_best=best,
+        rating_step="0.5" if "." in value else "1",
+    )
+    page = new_page(width=320, height=640)
+    for path in ("/", review.get_absolute_url(), film.get_absolute_url()):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} is {width} px wide with a rating of {value}/{best}"
+    stars = page.locator(".star").count()
+    assert stars == (best if best <= 5 else 0)
