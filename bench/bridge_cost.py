@@ -18,14 +18,13 @@ import argparse
 import asyncio
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from machine import process_tree_cpu_seconds
+from machine import process_tree_cpu_seconds, stop_server_group
 from serving import free_port, get, keep_busy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -113,17 +112,8 @@ def start(work_dir, interface, args, port):
                 return server
         except OSError:
             time.sleep(0.2)
-    stop(server)
+    stop_server_group(server, timeout=15)
     sys.exit(f"The server ({interface}) did not answer /ping within 30 s.")
-
-
-def stop(server):
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 def measure(server, port, path, args):
@@ -152,7 +142,7 @@ def measure_interface(work_dir, interface, pages, args):
             sys.exit(f"{review} was not served from the page cache.")
         return {name: measure(server, port, path, args) for name, path in pages.items()}
     finally:
-        stop(server)
+        stop_server_group(server, timeout=15)
 
 
 def averaged(rows):

@@ -2,6 +2,8 @@
 
 import os
 import platform
+import signal
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,3 +82,14 @@ def append_results(title, lines):
     with RESULTS_FILE.open("a", encoding="utf-8") as out:
         out.write("\n".join([f"\n## {title}, {when}\n", *lines, ""]))
     print(f"\nAppended to bench/{RESULTS_FILE.name}.")
+
+
+def stop_server_group(process, timeout=30):
+    """Stop a server started with ``start_new_session=True``, and all its workers: politely,
+    then, after ``timeout`` seconds, at once."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -37,7 +37,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import statistics
 import subprocess
@@ -51,7 +50,7 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from machine import append_results, machine_lines, process_tree_cpu_seconds
+from machine import append_results, machine_lines, process_tree_cpu_seconds, stop_server_group
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-site"
@@ -331,12 +330,7 @@ class Server:
         raise RuntimeError(f"{self.kind} did not start: see {self.log.name}")
 
     def __exit__(self, *exc):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_server_group(self.process)
         self.log.close()
 
     def cpu_seconds(self):

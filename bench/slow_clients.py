@@ -20,7 +20,6 @@ import argparse
 import os
 import secrets
 import select
-import signal
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+
+from machine import stop_server_group
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -93,16 +94,8 @@ def start_server(args, port, work_dir):
             return server
         except OSError:
             time.sleep(0.2)
-    stop(server)
+    stop_server_group(server, timeout=15)
     sys.exit("The server did not answer /ping within 30 s.")
-
-
-def stop(server):
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def ping(port):
@@ -209,7 +202,7 @@ def main():
         finally:
             for connection in opened:
                 connection.close()
-            stop(server)
+            stop_server_group(server, timeout=15)
     interface = f" ({args.interface})" if args.server == "granian" else ""
     print(f"{args.server}{interface}, {args.workers} workers x {args.threads} threads")
     print(describe("/ping alone", alone))
