@@ -228,7 +228,7 @@ def prepare_targets():
     from comments.models import Comment
     from comments.services import update_comment_counts
     from comments.text import render_comment_text
-    from core.management.archive_text import NOUNS_BY_USE
+    from core.archive.text import NOUNS_BY_USE
     from reviews.models import Film, Person, Review, tags_with_counts
 
     review = Review.objects.published().order_by("-publish_at", "-pk").first()

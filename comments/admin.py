@@ -1,12 +1,12 @@
 """The moderation queue: moderators approve, reject, mark spam, edit and reply here. And
-the editors' switch for a review's comments, on the review's own form."""
+the editors' switch for a review's comments, on the review's own form (admin_reviews.py)."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import models, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import F
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -17,12 +17,12 @@ from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
 from core.pagination import CappedPaginator
-from reviews import admin as reviews_admin
-from reviews.forms import ReviewAdminForm
 from reviews.models import Review
 
 from . import services
-from .models import Comment, QueuePosition, discussion_of, staff_name
+from .admin_filters import WaitingOnReviewFilter
+from .admin_reviews import ReviewAdmin
+from .models import Comment, QueuePosition, staff_name
 
 EXCERPT_LENGTH = 120
 CONTEXT_LENGTH = 80
@@ -43,40 +43,6 @@ def reply_refusal(parent):
             "reply to an earlier comment in the thread instead."
         )
     return None
-
-
-class WaitingOnReviewFilter(admin.SimpleListFilter):
-    """Reviews with comments waiting, busiest first; listing every review would not scale."""
-
-    title = "review with comments waiting"
-    parameter_name = "review"
-    limit = 25
-
-    def lookups(self, request, model_admin):
-        # Counted on the comments' (status, review) index, and headlines read for the
-        # busiest only: joining first would read a headline for every comment waiting.
-        pending = Comment.objects.pending().order_by().values("review")
-        busiest_ids = pending.annotate(waiting=Count("*")).order_by("-waiting", "review")
-        waiting = pending.filter(review=OuterRef("pk")).annotate(waiting=Count("*"))
-        busiest = (
-            Review.objects.filter(pk__in=busiest_ids.values("review")[: self.limit])
-            .annotate(waiting=Subquery(waiting.values("waiting")))
-            .values("pk", "headline", "waiting")
-            .order_by("-waiting", "headline")
-        )
-        choices = [(str(r["pk"]), f"{r['headline']} ({r['waiting']})") for r in busiest]
-        # Keep the chosen review listed once its queue is empty, so the filter stays visible.
-        chosen = self.value()
-        if chosen and chosen.isdigit() and chosen not in {pk for pk, _ in choices}:
-            headline = Review.objects.filter(pk=chosen).values_list("headline", flat=True).first()
-            if headline is not None:
-                choices.append((chosen, headline))
-        return choices
-
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(review_id=int(self.value()))
-        return queryset
 
 
 class ReplyForm(forms.ModelForm):
@@ -388,36 +354,7 @@ class CommentAdmin(admin.ModelAdmin):
         )
 
 
-class ReviewWithCommentsForm(ReviewAdminForm):
-    comments_open = forms.BooleanField(
-        label="Open for comments",
-        required=False,
-        initial=True,
-        help_text="Readers may comment on the review.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial.setdefault("comments_open", discussion_of(self.instance).is_open)
-
-
+# The reviews' admin page with the switch for the review's comments, in place of the one
+# the reviews app registers (reviews must not know of comments).
 admin.site.unregister(Review)
-
-
-@admin.register(Review)
-class ReviewAdmin(reviews_admin.ReviewAdmin):
-    """The reviews' admin, with the switch that opens or closes the review's comments."""
-
-    form = ReviewWithCommentsForm
-    list_filter = [*reviews_admin.ReviewAdmin.list_filter, "discussion__is_open"]
-    fieldsets = [*reviews_admin.ReviewAdmin.fieldsets, ("Comments", {"fields": ["comments_open"]})]
-
-    def save_model(self, request, review, form, change):
-        super().save_model(request, review, form, change)
-        services.set_comments_open(review, form.cleaned_data["comments_open"])
-
-    @admin.display(description="Open for comments", boolean=True)
-    def comments_open(self, review):
-        """For those who may only view the review."""
-        return discussion_of(review).is_open
+admin.site.register(Review, ReviewAdmin)

@@ -17,7 +17,7 @@ from taggit.models import Tag
 
 from comments.models import Comment
 from comments.text import render_comment_text
-from core.management.commands.build_archive import FULL_CAST
+from core.archive.catalogue import FULL_CAST
 from core.pagination import ApproximateCount
 from reviews.markdown import render_markdown
 from reviews.models import Credit, Film, Person, Review, tags_with_counts

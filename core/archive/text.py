@@ -1,4 +1,4 @@
-"""Words and names for ``manage.py build_archive``, and the text it makes from them.
+"""Words and names for the synthetic archive, and the text it makes from them.
 
 Everything here is plain ASCII letters, spaces and a little punctuation, so Markdown and
 HTML of the same text can be written side by side without escaping.
