@@ -56,7 +56,7 @@ BODY_PREFIX = "page-parts:"
 PERSONAL_SESSION_KEY = "sees_personal_pages"
 CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 # Bytes no template writes, kept as they are by HTML escaping: "\x00per-reader:NAME\x00".
-PLACEHOLDER = re.compile(rb"\x00per-reader:([\w.-]+)\x00")
+PLACEHOLDER_FORM = "\x00per-reader:{}\x00"
 SITE_KEY = "site"
 
 _rendering = contextvars.ContextVar("page_dependencies", default=None)
@@ -69,6 +69,14 @@ def register_per_reader(name, make):
     _per_reader_makers[name] = make
 
 
+@functools.lru_cache
+def placeholders(names):
+    """The placeholders of these names only: text that merely looks like one (in a body
+    stored from an import, say) stays text."""
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(PLACEHOLDER_FORM.format(f"({alternatives})").encode())
+
+
 def per_reader(request, name):
     """The value ``name`` for this reader; a placeholder while the page is rendered for the
     cache, which the reader's own value replaces each time the page is served."""
@@ -78,14 +86,14 @@ def per_reader(request, name):
 
 
 def placeholder(name):
-    return f"\x00per-reader:{name}\x00"
+    return PLACEHOLDER_FORM.format(name)
 
 
 def split_per_reader(content):
     """The page as the text around its per-reader values, with their names in between:
     ``[text, name, text, name, text]``. CSRF tokens count as the value "csrf"."""
     content = CSRF_TOKEN.sub(rb"\1" + placeholder("csrf").encode() + rb"\3", content)
-    parts = PLACEHOLDER.split(content)
+    parts = placeholders(tuple(sorted(_per_reader_makers))).split(content)
     return [part.decode() if n % 2 else part for n, part in enumerate(parts)]
 
 
