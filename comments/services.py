@@ -4,8 +4,6 @@ import hashlib
 import hmac
 import logging
 import re
-import threading
-import weakref
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import pagecache
-from reviews.changes import BatchRun
+from core.batches import Batch, PerTransaction
+from reviews import keys
 from reviews.models import Review
 
 from . import notifications
@@ -144,7 +143,7 @@ def count_approved_comments(discussions):
     discussions.update(approved_count=Comment.objects.approved().count_per_review())
 
 
-class CountBatch:
+class CountBatch(Batch):
     """The reviews whose comments one transaction changed, recounted once it commits.
 
     Counted after the commit, a count sees every comment committed by then, those of
@@ -153,31 +152,22 @@ class CountBatch:
     """
 
     def __init__(self):
+        super().__init__()
         self.review_ids = set()
-        self.done = False
-        self.pending_runs = weakref.WeakSet()  # see reviews.changes.BatchRun
 
-    def run(self):
-        if not self.done:
-            self.done = True
-            update_comment_counts(self.review_ids)
+    def perform(self):
+        update_comment_counts(self.review_ids)
 
 
-_current = threading.local()
+recounts = PerTransaction(CountBatch)
 
 
 def recount_after_commit(review_ids):
     """Count these reviews' approved comments again once the transaction commits, with
     every other review it changed the comments of; outside a transaction, at once."""
-    batch = getattr(_current, "batch", None)
-    if batch is None or batch.done or not batch.pending_runs:
-        batch = _current.batch = CountBatch()
+    batch = recounts.current()
     batch.review_ids.update(review_ids)
-    # Registered for every change, so that running only the callbacks registered since
-    # some point (as tests capture them) still runs the batch; the first run counts.
-    run = BatchRun(batch)
-    batch.pending_runs.add(run)
-    transaction.on_commit(run, robust=True)
+    recounts.run_after_commit(batch)
 
 
 def set_comments_open(review, is_open):
@@ -187,8 +177,8 @@ def set_comments_open(review, is_open):
 
 
 def invalidate_review_pages(review_ids):
-    keys = [f"review:{pk}" for pk in review_ids]
-    transaction.on_commit(lambda: pagecache.invalidate(*keys))
+    stale = [keys.review(pk) for pk in review_ids]
+    transaction.on_commit(lambda: pagecache.invalidate(*stale))
 
 
 def reply_as_staff(comment, user, request=None):

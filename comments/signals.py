@@ -3,7 +3,7 @@ the pages that show the review; so does a staff member's new name, on the pages 
 replies signed with it. Every new review gets its discussion."""
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from reviews.models import Review
 
@@ -11,10 +11,21 @@ from .models import Comment, Discussion, staff_name
 from .services import invalidate_review_pages, recount_after_commit
 
 
+def comment_saving(sender, instance, raw=False, **kwargs):
+    """Remember whether the comment was approved before this save, so that one taken down
+    by a plain ``save()`` is counted out too."""
+    instance._was_approved = (
+        not raw
+        and instance.pk is not None
+        and Comment.objects.approved().filter(pk=instance.pk).exists()
+    )
+
+
 def comment_changed(sender, instance, raw=False, **kwargs):
-    """A comment saved or deleted one at a time. Status changes go through
+    """A comment saved or deleted one at a time; bulk status changes go through
     ``services.moderate``, which recounts the reviews itself."""
-    if instance.status == Comment.Status.APPROVED and not raw:
+    approved = instance.status == Comment.Status.APPROVED
+    if not raw and (approved or getattr(instance, "_was_approved", False)):
         recount_after_commit([instance.review_id])
 
 
@@ -43,6 +54,7 @@ def staff_member_deleted(sender, instance, **kwargs):
 
 
 def connect():
+    pre_save.connect(comment_saving, sender=Comment, dispatch_uid="comments.saving")
     for signal in (post_save, post_delete):
         signal.connect(
             comment_changed, sender=Comment, dispatch_uid=f"comments.changed.{signal is post_save}"

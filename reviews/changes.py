@@ -10,16 +10,16 @@ A transaction that rolls back takes its batch with it. Connected by
 
 import logging
 import threading
-import weakref
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from taggit.models import Tag, TaggedItem
 
 from core import pagecache
+from core.batches import Batch, PerTransaction
 
 from . import keys, recommendations, search
 from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review, count_tag_usage
@@ -45,22 +45,18 @@ class Touched:
     listing_changed: bool = False  # a review entered, left or moved in the published lists
 
 
-class ChangeBatch:
-    """What one transaction changed; ``run`` resolves it and tells the consumers, once."""
+class ChangeBatch(Batch):
+    """What one transaction changed; ``perform`` resolves it and tells the consumers."""
 
     def __init__(self):
+        super().__init__()
         self.reviews, self.films, self.renamed_films = set(), set(), set()
         self.reviewed_films = set()
         self.people, self.tags, self.tagged = set(), set(), set()
         self.counted_tags = set()
         self.tags_changed = self.listing_changed = False
-        self.done = False
-        self.pending_runs = weakref.WeakSet()  # see BatchRun
 
-    def run(self):
-        if self.done:
-            return
-        self.done = True
+    def perform(self):
         touched = self.resolve()
         for consumer in CONSUMERS:
             try:
@@ -98,30 +94,7 @@ class ChangeBatch:
         return touched
 
 
-_current = threading.local()
-
-
-class BatchRun:
-    """The callable given to ``transaction.on_commit`` to run a batch.
-
-    Django keeps the callbacks of an open transaction and drops them when it (or the
-    savepoint they were registered in) rolls back. A batch holds its runs only weakly, so
-    a batch none of whose runs is still kept belongs to no open transaction: it has run,
-    or was rolled back, and a change noted now starts a new one.
-    """
-
-    def __init__(self, batch):
-        self.batch = batch
-
-    def __call__(self):
-        self.batch.run()
-
-
-def current_batch():
-    batch = getattr(_current, "batch", None)
-    if batch is None or batch.done or not batch.pending_runs:
-        batch = _current.batch = ChangeBatch()
-    return batch
+changes = PerTransaction(ChangeBatch)
 
 
 def note(
@@ -138,7 +111,7 @@ def note(
     retagged=False,
 ):
     """Add changes to the current transaction's batch, which runs when it commits."""
-    batch = current_batch()
+    batch = changes.current()
     batch.reviews.update(reviews)
     batch.films.update(films)
     batch.reviewed_films.update(reviewed_films)
@@ -150,12 +123,7 @@ def note(
     batch.counted_tags.update(counted_tags)
     batch.listing_changed |= listing
     batch.tags_changed |= retagged
-    # Registered for every change, so that running only the callbacks registered since
-    # some point (as tests capture them) still runs the batch; the first call runs it and
-    # the others find it done. Outside a transaction it runs at once.
-    run = BatchRun(batch)
-    batch.pending_runs.add(run)
-    transaction.on_commit(run, robust=True)
+    changes.run_after_commit(batch)
 
 
 # Consumers: each receives the Touched of a committed transaction.

@@ -71,6 +71,21 @@ def test_an_approved_comment_saved_or_deleted_alone_is_counted_once_the_change_c
     assert (counted, stored_count(review)) == (2, 1)
 
 
+def test_an_approved_comment_taken_down_by_a_plain_save_is_counted_out(
+    make_review, django_capture_on_commit_callbacks
+):
+    review = make_review()
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = approved_comment(review)
+    counted = stored_count(review)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment.status = Comment.Status.REJECTED
+        comment.save()
+
+    assert (counted, stored_count(review)) == (1, 0)
+
+
 def test_a_comment_rolled_back_is_not_counted(make_review, django_capture_on_commit_callbacks):
     review = make_review()
 
