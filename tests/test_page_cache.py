@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import signing
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -408,6 +409,8 @@ def test_a_tag_page_follows_its_films_tags_and_the_reviews_published_of_them(
 def test_text_that_looks_like_a_per_reader_value_is_shown_as_it_is(make_review, commit):
     """A body stored by other means (an import, the shell) that holds the cache's own
     placeholder bytes neither breaks the page nor receives a reader's value."""
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL stores no NUL byte, so no stored text can look like one.")
     with commit():
         review = make_review(headline="Odd bytes")
     Review.objects.filter(pk=review.pk).update(
