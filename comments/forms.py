@@ -11,13 +11,19 @@ from core.weblinks import WEB_ADDRESS_MESSAGE
 from .models import Comment
 
 TIMESTAMP_SALT = "comments.form-timestamp"
-# The signed time of issue is made for each reader, also in cached pages (core/pagecache.py).
+# The signed time of issue is made for each reader, also in cached pages (core/pagecache.py):
+# the whole hidden field, since an edge's ESI include cannot stand inside an attribute.
 ISSUED_PER_READER = "comments.issued"
 EMAIL_ADDRESS = re.compile(r"\S+@\S+\.\S+")
 
 
 def signed_timestamp():
     return signing.dumps(time.time(), salt=TIMESTAMP_SALT)
+
+
+def issued_field():
+    """The form's hidden field with a time of issue signed now, as HTML."""
+    return CommentForm.base_fields["issued"].widget.render("issued", signed_timestamp())
 
 
 class CommentForm(forms.ModelForm):

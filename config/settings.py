@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Before anything reads the request: a null character is refused with a 400 page.
     "core.badinput.RefuseNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside sessions, which add "Vary: Cookie": decides what shared caches may keep.
+    "core.pagecache.CacheHeadersMiddleware",
     # Before sessions and CSRF: a write refused during a restore touches nothing.
     "core.maintenance.RefuseWritesWhileRestoringMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

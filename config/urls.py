@@ -16,14 +16,31 @@ admin.site.index_title = "Desk"
 handler400 = "core.views.bad_request"
 handler500 = "core.views.server_error"
 
+
+def sitemap_seconds():
+    return min(settings.PAGE_CACHE_SECONDS, 300)
+
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
+    # Each reader's own values in pages an edge cache shares (ESI includes).
+    path("_personal/<str:name>/", views.personal, name="personal"),
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Lists every film and person, and names no keys: kept a short while at the edge.
+    path(
+        "sitemap.xml",
+        views.shared_for(sitemap_seconds)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path(
         "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        views.shared_for(lambda: settings.PAGE_CACHE_SECONDS)(
+            TemplateView.as_view(
+                template_name="robots.txt", content_type="text/plain; charset=utf-8"
+            )
+        ),
         name="robots",
     ),
     path("", include("comments.urls")),

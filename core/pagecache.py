@@ -11,11 +11,18 @@ them) or messages to show, anything but a plain 200. ``PAGE_CACHE_SECONDS = 0`` 
 the cache off.
 
 Per-reader values: a cached page is the same for every reader but for a few named values
-made for each one when the page is served, such as the CSRF token. An app names a value
-and the function that makes it with ``register_per_reader(name, make)`` (in its
-``AppConfig.ready()``) and a page shows it with ``per_reader(request, name)``: while the
-page is rendered for the cache that gives a placeholder, and the stored page is kept as
-the text around the placeholders, with their names between.
+made for each one when the page is served, such as the comment form's time of issue. An
+app names a value and the function that makes it with ``register_per_reader(name, make)``
+(in its ``AppConfig.ready()``) and a page shows it with ``per_reader(request, name)``:
+while the page is rendered for the cache that gives a placeholder, and the stored page is
+kept as the text around the placeholders, with their names between. When served, each
+place gets the reader's own value, or, for an edge cache that processes ESI (the request
+says ``Surrogate-Capability: ...="ESI/1.0"``), an ``<esi:include>`` of ``/_personal/<name>/``
+(core/views.py), so the edge keeps one copy of the page for everyone.
+
+Shared caches (the edge's side: config/varnish/): a page any anonymous reader may be given says so
+(``Cache-Control: public, ..., s-maxage``) with its keys (``xkey``, ``Surrogate-Key``,
+``Cache-Tag``), by which the edge can drop it; every other page is private.
 
 A page this process served lately is kept in its memory with its record (the versions it
 was rendered with, its ETag) (``LocalPages``): a hit then costs one read of those versions
@@ -44,20 +51,22 @@ from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import router, transaction
-from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
 VERSION_PREFIX = "page-version:"
 PAGE_PREFIX = "page:"
-# Bodies stored with named per-reader values; "page-body:" held CSRF tokens alone.
-BODY_PREFIX = "page-parts:"
+# Bodies stored with named per-reader values. "page-body:" held CSRF tokens alone and
+# "page-parts:" may hold the name "csrf", which pages no longer show.
+BODY_PREFIX = "page-pieces:"
 PERSONAL_SESSION_KEY = "sees_personal_pages"
-CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 # Bytes no template writes, kept as they are by HTML escaping: "\x00per-reader:NAME\x00".
 PLACEHOLDER_FORM = "\x00per-reader:{}\x00"
 SITE_KEY = "site"
+# Every page at the edge carries this key: invalidating SITE_KEY purges them all.
+EDGE_ALL_KEY = "all"
 
 _rendering = contextvars.ContextVar("page_dependencies", default=None)
 _per_reader_makers = {}
@@ -81,8 +90,17 @@ def per_reader(request, name):
     """The value ``name`` for this reader; a placeholder while the page is rendered for the
     cache, which the reader's own value replaces each time the page is served."""
     if _rendering.get() is None:
-        return _per_reader_makers[name](request)
+        return make_per_reader(request, name)
     return placeholder(name)
+
+
+def make_per_reader(request, name):
+    """The value ``name`` made for this request; KeyError for a name nobody registered."""
+    return _per_reader_makers[name](request)
+
+
+def is_per_reader(name):
+    return name in _per_reader_makers
 
 
 def placeholder(name):
@@ -91,22 +109,28 @@ def placeholder(name):
 
 def split_per_reader(content):
     """The page as the text around its per-reader values, with their names in between:
-    ``[text, name, text, name, text]``. CSRF tokens count as the value "csrf"."""
-    content = CSRF_TOKEN.sub(rb"\1" + placeholder("csrf").encode() + rb"\3", content)
+    ``[text, name, text, name, text]``."""
     parts = placeholders(tuple(sorted(_per_reader_makers))).split(content)
     return [part.decode() if n % 2 else part for n, part in enumerate(parts)]
 
 
-def fill_per_reader(request, parts):
-    """The page for this reader: each named value made once, and put in its places."""
+def fill_per_reader(request, parts, esi=False):
+    """The page for this reader: each named value made once, and put in its places; with
+    ``esi``, an include of the value from ``/_personal/<name>/`` instead, for the edge."""
     values = {}
     for name in parts[1::2]:
         if name not in values:
-            values[name] = _per_reader_makers[name](request).encode()
+            values[name] = esi_include(name) if esi else make_per_reader(request, name).encode()
     return b"".join(values[part] if n % 2 else part for n, part in enumerate(parts))
 
 
-register_per_reader("csrf", get_token)
+def esi_include(name):
+    return f'<esi:include src="{reverse("personal", args=[name])}"/>'.encode()
+
+
+def edge_processes_esi(request):
+    """Whether an edge cache in front (Varnish, a CDN) puts fragments in for each reader."""
+    return "ESI/1.0" in request.headers.get("Surrogate-Capability", "")
 
 
 def depend_on(*keys):
@@ -231,7 +255,7 @@ def cached_for_readers(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not is_anonymous_reader(request) or not unwritten.write():
-            return view(request, *args, **kwargs)
+            return private(view(request, *args, **kwargs))
         path = request.get_full_path()
         key = PAGE_PREFIX + hashlib.sha256(path.encode()).hexdigest()
         local = local_pages.get(key)
@@ -244,40 +268,49 @@ def cached_for_readers(view):
             if parts is not None:
                 local_pages.put(key, stored, parts)
                 return serve(request, stored, parts)
-        page = {"versions": current_versions([SITE_KEY]), "expires": None}
-        token = _rendering.set(page)
-        try:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-        finally:
-            _rendering.reset(token)
-        if response.streaming:
-            return response
-        parts = split_per_reader(response.content)
-        if len(parts) > 1:
-            response.content = fill_per_reader(request, parts)
-        if response.status_code != 200 or request.session.modified:
-            return response
-        etag = etag_for(path, page["versions"])
-        timeout = settings.PAGE_CACHE_SECONDS
-        if None in page["versions"].values():
-            timeout = 0  # a version the cache did not give: nothing could tell it is stale
-        if page["expires"]:
-            timeout = min(timeout, max(0, (page["expires"] - timezone.now()).total_seconds()))
-        if timeout >= 1:
-            stored = {
-                "versions": page["versions"],
-                "content_type": response["Content-Type"],
-                "etag": etag,
-                "expires_at": time.time() + int(timeout),
-            }
-            cache.set(body_key(etag), parts, int(timeout))
-            cache.set(key, stored, int(timeout))
-            local_pages.put(key, stored, parts)
-        return add_validators(request, response, etag)
+        return render_and_store(request, key, lambda: view(request, *args, **kwargs))
 
     return wrapped
+
+
+def render_and_store(request, key, render):
+    """The page rendered for the cache, stored while nothing on it may change, and served."""
+    page = {"versions": current_versions([SITE_KEY]), "expires": None}
+    token = _rendering.set(page)
+    try:
+        response = render()
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+    finally:
+        _rendering.reset(token)
+    if response.streaming:
+        return private(response)
+    parts = split_per_reader(response.content)
+    if response.status_code != 200 or request.session.modified:
+        response.content = fill_per_reader(request, parts)
+        return private(response)
+    timeout = page_timeout(page)
+    stored = {
+        "versions": page["versions"],
+        "content_type": response["Content-Type"],
+        "etag": etag_for(request.get_full_path(), page["versions"]),
+        "expires_at": time.time() + int(timeout),
+    }
+    if timeout >= 1:
+        cache.set(body_key(stored["etag"]), parts, int(timeout))
+        cache.set(key, stored, int(timeout))
+        local_pages.put(key, stored, parts)
+    return serve(request, stored, parts, response)
+
+
+def page_timeout(page):
+    """How long the rendered page may be kept: the page cache's time, or less."""
+    if None in page["versions"].values():
+        return 0  # a version the cache did not give: nothing could tell it is stale
+    timeout = settings.PAGE_CACHE_SECONDS
+    if page["expires"]:
+        timeout = min(timeout, max(0, (page["expires"] - timezone.now()).total_seconds()))
+    return timeout
 
 
 def body_key(etag):
@@ -333,15 +366,85 @@ class LocalPages:
 local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_BYTES)
 
 
-def serve(request, stored, parts):
-    response = HttpResponse(fill_per_reader(request, parts), content_type=stored["content_type"])
-    response["X-Page-Cache"] = "hit"
-    return add_validators(request, response, stored["etag"])
+def serve(request, stored, parts, response=None):
+    """The stored page for this reader: the same bytes for everyone when an edge puts the
+    per-reader values in (ESI), otherwise with this reader's own values, which no shared
+    cache may keep for another reader."""
+    esi = len(parts) > 1 and edge_processes_esi(request)
+    body = fill_per_reader(request, parts, esi=esi)
+    if response is None:
+        response = HttpResponse(body, content_type=stored["content_type"])
+        response["X-Page-Cache"] = "hit"
+    else:
+        response.content = body
+    seconds_left = int(stored["expires_at"] - time.time())
+    if len(parts) > 1 and not esi or seconds_left < 1:
+        response = private(response)
+    else:
+        shared(response, seconds_left, stored["versions"])
+        if esi:
+            response["Surrogate-Control"] = 'content="ESI/1.0"'
+    response["ETag"] = stored["etag"]
+    return get_conditional_response(request, etag=stored["etag"], response=response) or response
 
 
-def add_validators(request, response, etag):
-    """ETag and revalidation headers; a 304 when the reader already has this version."""
-    response["ETag"] = etag
-    response["Cache-Control"] = "max-age=0, must-revalidate"
+def shared(response, seconds, versions):
+    """Headers for a page every anonymous reader is given: browsers revalidate it each time,
+    shared caches keep it ``seconds`` at most, and may drop it sooner by its keys."""
+    response["Cache-Control"] = f"public, max-age=0, must-revalidate, s-maxage={seconds}"
+    keys = [key for key in versions if key != SITE_KEY] + [EDGE_ALL_KEY]
+    response["xkey"] = response["Surrogate-Key"] = " ".join(keys)
+    response["Cache-Tag"] = ",".join(keys)
+    return response
+
+
+def private(response):
+    """A page made for one reader (signed in, their own comments, messages), or not known
+    to be current: no shared cache may keep it, a browser asks again each time."""
+    if "Cache-Control" not in response:
+        response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie"])
-    return get_conditional_response(request, etag=etag, response=response) or response
+    return response
+
+
+class CacheHeadersMiddleware:
+    """The last word on what shared caches may keep, after every view and middleware inside.
+
+    A shared page loses ``Vary: Cookie``: the session was read only to learn the reader is
+    anonymous, and the page is the same whatever the cookies. A page that would set a
+    cookie after all is never shared. A response that says nothing is private: only what
+    is known to be the same for everyone may be kept by a shared cache. (Static files are
+    answered before this, by WhiteNoise, with their own headers; files from MEDIA too.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, FileResponse):
+            return response
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-cache"
+        elif "public" in response["Cache-Control"]:
+            if response.cookies:
+                unshare(response)
+            else:
+                drop_vary_cookie(response)
+        return response
+
+
+def unshare(response):
+    for header in ("xkey", "Surrogate-Key", "Cache-Tag", "Surrogate-Control"):
+        del response[header]
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie"])
+
+
+def drop_vary_cookie(response):
+    if "Vary" in response:
+        kept = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() != "cookie"]
+        if kept:
+            response["Vary"] = ", ".join(kept)
+        else:
+            del response["Vary"]

@@ -3,10 +3,12 @@ import sys
 
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
+
+from core import pagecache
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +72,31 @@ def ping(request):
     """The trivial view: the whole stack (middleware, routing) and no work of the site's own.
     bench/serving.py measures every page against it."""
     return HttpResponse("pong", content_type="text/plain; charset=utf-8")
+
+
+def personal(request, name):
+    """One reader's own value for a page every reader shares (the comment form's time of
+    issue, say): what the edge puts where the page includes ``/_personal/<name>/``."""
+    if not pagecache.is_per_reader(name):
+        raise Http404("No such value.")
+    response = HttpResponse(pagecache.make_per_reader(request, name))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def shared_for(seconds):
+    """A view whose answer is the same for everyone, which shared caches may keep for
+    ``seconds`` (dropped sooner only by purging everything: it names no keys of its own)."""
+
+    def decorate(view):
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            if response.status_code == 200 and seconds() >= 1:
+                pagecache.shared(response, int(seconds()), {})
+            return response
+
+        return wrapped
+
+    return decorate

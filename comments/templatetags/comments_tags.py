@@ -66,13 +66,11 @@ def comments_section(context, review):
             and comment.depth + 1 < settings.COMMENTS_THREAD_DEPTH
         )
     form = context.get("comment_form")
+    issued = form["issued"] if form is not None else None
     if form is None and is_open:
-        initial = {
-            "parent": reply_target(request, comments),
-            # A form's age is each reader's own, also on a page served from the cache.
-            "issued": pagecache.per_reader(request, ISSUED_PER_READER),
-        }
-        form = CommentForm(review=review, initial=initial)
+        form = CommentForm(review=review, initial={"parent": reply_target(request, comments)})
+        # A form's age is each reader's own, also on a page served from the cache.
+        issued = mark_safe(pagecache.per_reader(request, ISSUED_PER_READER))
     parent_id = form["parent"].value() if form is not None else None
     replying_to = next((c for c in comments if str(c.pk) == str(parent_id)), None)
     return {
@@ -81,6 +79,7 @@ def comments_section(context, review):
         "response_count": sum(c.status == Comment.Status.APPROVED for c in comments),
         "comments_open": is_open,
         "form": form,
+        "issued_field": issued,
         "replying_to": replying_to,
         "request": request,
     }

@@ -1,11 +1,13 @@
 """Input the comment form refuses with a clear message, storing nothing: websites that
 are not web addresses, over-long fields, null characters, replies to comments that are not
-there, not approved or too deep, reviews that are not published, and posts without the CSRF
-token."""
+there, not approved or too deep, reviews that are not published, and posts sent from
+another site's page."""
 
+import time
 from datetime import timedelta
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -179,15 +181,73 @@ def test_posting_to_a_draft_scheduled_or_unknown_review_is_not_found(client, mak
     assert not Comment.objects.exists()
 
 
-def test_a_post_without_the_csrf_token_is_refused(review):
-    browser = Client(enforce_csrf_checks=True)
-    page = browser.get(review.get_absolute_url())
+def post_with_headers(browser, review, headers, **fields):
+    return browser.post(
+        reverse("comments:post", args=[review.pk]),
+        comment_data(**fields),
+        headers=headers,
+        REMOTE_ADDR="203.0.113.5",
+    )
 
-    refused = post_comment(browser, review, body="Sent from another site.")
-    token = form(page).find(name="csrfmiddlewaretoken").attrs["value"]
-    accepted = post_comment(browser, review, body="Sent from the page.", csrfmiddlewaretoken=token)
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://attacker.example"},
+        {"Origin": "null"},
+        {"Referer": "https://attacker.example/page.html"},
+        {"Origin": "http://testserver.attacker.example"},
+    ],
+    ids=["origin", "null-origin", "referer", "lookalike-host"],
+)
+def test_a_comment_sent_from_another_sites_page_is_refused_and_stores_nothing(review, headers):
+    browser = Client(enforce_csrf_checks=True)
+
+    refused = post_with_headers(browser, review, headers, body="Sent from another site.")
 
     assert refused.status_code == 403
-    assert "CSRF verification failed" in parse(refused).text
+    page = parse(refused)
+    assert page.find("h1").text == "Comment not sent"
+    assert "This comment was sent from another site" in page.text
+    assert page.find("a", href=f"{review.get_absolute_url()}#respond")
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://testserver"},
+        {"Referer": "http://testserver/reviews/some-review/"},
+        {},
+    ],
+    ids=["origin", "referer", "neither"],
+)
+def test_a_comment_sent_from_the_sites_page_needs_no_csrf_cookie_or_token(review, headers):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(review.get_absolute_url())
+    assert form(page).find(name="csrfmiddlewaretoken") is None
+
+    accepted = post_with_headers(browser, review, headers, body="Sent from the page.")
+
     assert accepted.status_code == 302
+    assert "csrftoken" not in browser.cookies
     assert list(Comment.objects.values_list("body", flat=True)) == ["Sent from the page."]
+
+
+def test_a_comment_from_a_trusted_origin_is_accepted(review, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.longtake.example"]
+    browser = Client(enforce_csrf_checks=True)
+
+    post_with_headers(browser, review, {"Origin": "https://www.longtake.example"})
+
+    assert Comment.objects.count() == 1
+
+
+def test_a_forged_form_stamp_is_refused_from_the_sites_own_page(review):
+    browser = Client(enforce_csrf_checks=True)
+    forged = signing.dumps(time.time() - 30, salt="another-salt")
+
+    refused = post_with_headers(browser, review, {"Origin": "http://testserver"}, issued=forged)
+
+    assert "This form could not be checked" in form_errors(refused)
+    assert not Comment.objects.exists()
