@@ -234,6 +234,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 # Pages for anonymous readers are cached this long at most, and dropped as soon as anything
 # they show changes (core/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# Search results are kept for a short while only, and dropped when the catalogue changes.
+SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60)
 # Each server process also keeps the pages it served lately, up to this many bytes, so that
 # a hit reads only the small record of versions from the shared cache.
 PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024

@@ -249,14 +249,18 @@ def etag_for(path, versions):
     return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
 
 
-def cached_for_readers(view):
-    """Serve the view's page from the cache to anonymous readers while nothing on it changed."""
+def cached_for_readers(view, page_address=None):
+    """Serve the view's page from the cache to anonymous readers while nothing on it changed.
+
+    A page is stored under its address; ``page_address(request)``, when given, says which
+    address a request is for, so that requests the view answers alike (a search typed
+    with other spaces) share one stored page."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not is_anonymous_reader(request) or not unwritten.write():
             return private(view(request, *args, **kwargs))
-        path = request.get_full_path()
+        path = page_address(request) if page_address else request.get_full_path()
         key = PAGE_PREFIX + hashlib.sha256(path.encode()).hexdigest()
         local = local_pages.get(key)
         if local is not None and is_current(local.record):

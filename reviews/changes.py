@@ -178,6 +178,8 @@ def invalidate_pages(touched):
         stale.append(keys.tags())
     if touched.listing_changed:
         stale.append(keys.published_list())
+    if stale:
+        stale.append(keys.catalogue())
     pagecache.invalidate(*stale)
 
 

@@ -43,6 +43,11 @@ def published_list():
     return "listing"
 
 
+def catalogue():
+    """Anything in the catalogue, for pages that may show any of it: search results."""
+    return "catalogue"
+
+
 def all_about_film(pk):
     """A film's own page, or one of its reviews' pages, shows everything about it."""
     return [film(pk), film_details(pk), film_reviews(pk)]

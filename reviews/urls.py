@@ -40,7 +40,11 @@ def review_urls(review_template=views.ReviewDetailView.template_name):
         path(
             "tags/<tag_slug:slug>/", cached_for_readers(views.TagDetailView.as_view()), name="tag"
         ),
-        path("search/", views.SearchView.as_view(), name="search"),
+        path(
+            "search/",
+            cached_for_readers(views.SearchView.as_view(), views.search_page_address),
+            name="search",
+        ),
         path("feeds/reviews/rss/", cached_for_readers(feeds.LatestReviewsFeed()), name="feed_rss"),
         path(
             "feeds/reviews/atom/",

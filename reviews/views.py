@@ -1,6 +1,11 @@
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db.models import F, Prefetch
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
@@ -19,7 +24,7 @@ from .models import (
     tags_with_counts,
 )
 from .recommendations import blended_related
-from .search import search_reviews
+from .search import normalise_query, search_reviews
 
 
 def shows_reviews(reviews):
@@ -189,6 +194,12 @@ class TagListView(ListView):
         return tags_with_counts().order_by("name")
 
 
+def search_page_address(request):
+    """The search page a request is for: its query as searched, and its page."""
+    query = normalise_query(request.GET.get("q", ""))
+    return f"{request.path}?{urlencode({'q': query, 'page': request.GET.get('page', '1')})}"
+
+
 class SearchView(ListView):
     """Films, people and published reviews matching ``?q=``, each best first. Reviews come
     page by page (``?page=`` out of range is a 404); films and people head the first page."""
@@ -202,6 +213,8 @@ class SearchView(ListView):
         return self.results
 
     def get_context_data(self, **kwargs):
+        depend_on(keys.catalogue())
+        expires_at(lambda: timezone.now() + timedelta(seconds=settings.SEARCH_CACHE_SECONDS))
         context = super().get_context_data(search_query=self.results.query, **kwargs)
         if context["page_obj"].number == 1:
             context.update(films=self.results.films(), people=self.results.people())

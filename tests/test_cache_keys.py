@@ -35,6 +35,7 @@ PAGES = {
     "review's tag": lambda w: "/tags/heist/",
     "tags": lambda w: "/tags/",
     "feed": lambda w: "/feeds/reviews/rss/",
+    "search": lambda w: "/search/?q=brick&page=1",
 }
 
 
@@ -124,19 +125,19 @@ CHANGES = {
     "a review's headline is edited": (
         edit_headline,
         {"home", "review", "other review of the film", "film", "film's tag", "review's tag"}
-        | {"feed"},
+        | {"feed", "search"},
         {"review of another film", "another film", "director", "tags"},
     ),
     "a comment is approved": (
         approve_comment,
         {"review", "home", "film's tag", "review's tag"},
         {"other review of the film", "review of another film", "film", "another film"}
-        | {"films", "director", "tags"},
+        | {"films", "director", "tags", "search"},
     ),
     "a film is renamed": (
         rename_film,
         {"home", "review", "other review of the film", "film", "films", "director"}
-        | {"film's tag", "review's tag", "feed"},
+        | {"film's tag", "review's tag", "feed", "search"},
         {"tags"},
     ),
     "a film's cast grows": (
@@ -230,7 +231,7 @@ def test_every_kind_of_key_pages_show_is_one_changes_invalidate_and_the_reverse(
 
     every_kind = {kind(key) for key in [keys.review(1), keys.film(1), keys.film_details(1)]}
     every_kind |= {kind(keys.film_reviews(1)), kind(keys.person(1))}
-    every_kind |= {keys.tags(), keys.published_list()}
+    every_kind |= {keys.tags(), keys.published_list(), keys.catalogue()}
     assert {kind(key) for key in shown} == every_kind
     assert {kind(key) for key in invalidated} == every_kind
 

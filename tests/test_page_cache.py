@@ -418,3 +418,26 @@ def test_text_that_looks_like_a_per_reader_value_is_shown_as_it_is(make_review, 
     assert first.status_code == again.status_code == 200
     assert hit(again)
     assert "before \x00per-reader:unknown\x00 after" in again.text
+
+
+def test_a_search_is_kept_briefly_by_its_query_as_searched(two_reviews, clock, settings):
+    settings.SEARCH_CACHE_SECONDS = 60
+    assert "First light" in fetch("/search/?q=first+light").text
+    again = fetch("/search/?q=++first+++light+")
+    assert hit(again) and "First light" in again.text
+
+    clock.advance(61)
+    assert not hit(fetch("/search/?q=first+light"))
+
+
+def test_a_search_is_dropped_when_the_catalogue_changes(two_reviews, commit):
+    first, _ = two_reviews
+    fetch("/search/?q=moon")
+    assert hit(fetch("/search/?q=moon"))
+
+    with commit():
+        first.film.title = "Moon Landing"
+        first.film.save()
+
+    fresh = fetch("/search/?q=moon")
+    assert not hit(fresh) and "Moon Landing" in fresh.text
