@@ -211,7 +211,7 @@ def test_a_comment_post_and_its_redirect_are_private(review):
 
 
 def test_pages_outside_the_page_cache_are_private_and_the_admin_keeps_its_own(client):
-    assert client.get("/search/?q=moon")["Cache-Control"] == "private, no-cache"
+    assert client.get("/ping")["Cache-Control"] == "private, no-cache"
     assert client.get("/no-such-page/")["Cache-Control"] == "private, no-cache"
     assert "no-store" in client.get("/admin/login/")["Cache-Control"]
 
@@ -237,3 +237,12 @@ def test_the_sitemap_and_robots_txt_are_shared(client, review, url, seconds):
     assert answer["Cache-Control"] == f"public, max-age=0, must-revalidate, s-maxage={seconds}"
     assert keys(answer) == ["all"]
     assert "cookie" not in answer.get("Vary", "").lower()
+
+
+def test_a_search_is_shared_for_a_minute_at_most(client, settings):
+    settings.SEARCH_CACHE_SECONDS = 60
+    found = client.get("/search/?q=moon")
+    public, max_age, revalidate, shared = found["Cache-Control"].split(", ")
+    assert (public, max_age, revalidate) == ("public", "max-age=0", "must-revalidate")
+    assert 0 < int(shared.removeprefix("s-maxage=")) <= 60
+    assert "catalogue" in found["xkey"].split()
