@@ -107,9 +107,9 @@ def varnish_command(varnishd, host, port, folder, cache_mb):
         "-p", f"vcl_path={folder}:{VCL_DIR}",
         "-f", str(VCL_DIR / "default.vcl"),
         "-s", f"malloc,{cache_mb}m",
-        # Slow clients stop at the edge: a connection silent for 5 s between requests, or
-        # while sending one (its headers or body: Varnish reads a body whole before the
-        # application sees it), is closed; so is a reader taking over 10 s to take a chunk
+        # Slow clients stop at the edge: a client silent for 5 s while sending a request
+        # (its headers or its body, which Varnish reads whole before the application sees
+        # it) or between requests is cut off; so is one taking over 10 s to take a chunk
         # of an answer, or 60 s for the whole of it.
         "-p", "timeout_idle=5",
         "-p", "idle_send_timeout=10",
@@ -153,33 +153,48 @@ def purge_address(host, port):
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"  # noqa: S104
 
 
-def run_behind_varnish(varnishd, server, host, port):
-    """Varnish on host:port in front of the server on 127.0.0.1:BACKEND_PORT; both stopped
-    when either stops, or on Ctrl-C or SIGTERM. Returns the server's exit status."""
-    backend_port = os.environ.get("BACKEND_PORT") or str(int(port) + 1)
-    VARNISH_DIR.mkdir(parents=True, exist_ok=True)
-    (VARNISH_DIR / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port))
+def edge_commands(varnishd, server, host, port):
+    """Varnish's command line, the server's behind it on 127.0.0.1:BACKEND_PORT (PORT+1 by
+    default), and the server's environment, which tells the application its Varnish."""
     cache_mb = os.environ.get("EDGE_CACHE_MB") or "256"
+    varnish = varnish_command(varnishd, host, port, VARNISH_DIR, cache_mb)
     environment = {"EDGE_PURGE_URLS": purge_address(host, port), **os.environ}
-    # Sessions of their own: Ctrl-C reaches this process alone, which stops them in order.
-    varnish = subprocess.Popen(  # noqa: S603 (fixed commands: varnishd and the venv's server)
-        varnish_command(varnishd, host, port, VARNISH_DIR, cache_mb), start_new_session=True
-    )
-    application = None
+    return varnish, command(server, "127.0.0.1", backend_port(port)), environment
+
+
+def backend_port(port):
+    return os.environ.get("BACKEND_PORT") or str(int(port) + 1)
+
+
+def run_behind_varnish(varnishd, server, host, port):
+    """Varnish on host:port in front of the server; both stopped when either stops, or on
+    Ctrl-C or SIGTERM. Returns the server's exit status (1 if Varnish stopped first)."""
+    varnish_arguments, server_arguments, environment = edge_commands(varnishd, server, host, port)
+    VARNISH_DIR.mkdir(parents=True, exist_ok=True)
+    (VARNISH_DIR / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port)))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    varnish = application = None
+    status = 1
     try:
-        application = subprocess.Popen(  # noqa: S603
-            command(server, "127.0.0.1", backend_port), env=environment, start_new_session=True
+        # Sessions of their own: Ctrl-C reaches this process alone, which stops both.
+        varnish = subprocess.Popen(varnish_arguments, start_new_session=True)  # noqa: S603
+        application = subprocess.Popen(  # noqa: S603 (fixed commands: the venv's server)
+            server_arguments, env=environment, start_new_session=True
         )
         while application.poll() is None and varnish.poll() is None:
             time.sleep(0.5)
+        if application.returncode is not None:
+            status = application.returncode
+        else:
+            print("Varnish stopped: stopping the server too.", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
-        pass
+        status = 0
     finally:
-        if application is not None:
-            stop_process_group(application)
-        stop_process_group(varnish)
-    return application.returncode if application is not None else 1
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan one
+        for child in (application, varnish):
+            if child is not None:
+                stop_process_group(child)
+    return status
 
 
 def main():
@@ -189,7 +204,6 @@ def main():
     front = f"Varnish in front of {server}" if varnishd else server
     banner = f"Production mode under {front}: http://{host}:{port}/  (Ctrl-C to stop)"
     if varnishd:
-        command(server)  # a wrong SERVER or WEB_INTERFACE is refused before anything starts
         print(f"\n  {banner}\n", flush=True)
         sys.exit(run_behind_varnish(varnishd, server, host, port))
     arguments = command(server)
