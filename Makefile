@@ -56,12 +56,16 @@ var/secret_key:
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(60))' > $@
 
 # Production mode under granian (SERVER=gunicorn for gunicorn; config/serve.py), on SQLite
-# unless DATABASE_URL / REDIS_URL say otherwise.
+# unless DATABASE_URL / REDIS_URL say otherwise. With varnishd installed (apt-get install
+# varnish varnish-modules), Varnish listens on PORT (config/varnish/default.vcl) in front of
+# the server on 127.0.0.1:BACKEND_PORT (PORT+1), caching up to EDGE_CACHE_MB (256); EDGE=0
+# serves without it. Nothing is installed by this target.
 # Plain HTTP on this machine, so no redirect to HTTPS; behind a TLS proxy set
 # SECURE_SSL_REDIRECT=1 BEHIND_TLS_PROXY=1 and ALLOWED_HOSTS.
 serve: export PRODUCTION = 1
 serve: export SECURE_SSL_REDIRECT ?= 0
 serve: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+serve: export EDGE ?= 1
 serve: install var/secret_key
 	$(eval export SECRET_KEY ?= $(shell cat var/secret_key))
 	$(PY) manage.py migrate --noinput
@@ -95,8 +99,9 @@ test-browser: install node_modules/.installed
 	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 test-all: install node_modules/.installed
-	$(PY) -m pytest -n auto -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto -m "not browser and not edge" $(PYTEST_ARGS)
 	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+	$(PY) -m pytest -m edge tests/edge $(PYTEST_ARGS)
 
 # docs/screenshots/: the home, review and film pages at 390 and 1280 px wide.
 screenshots: install

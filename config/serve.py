@@ -14,12 +14,20 @@ granian also reads its own GRANIAN_* variables (`granian --help`).
 """
 
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 SERVERS = ("granian", "gunicorn")
 INTERFACES = ("rsgi", "wsgi")
 BIN_DIR = Path(sys.executable).parent
+BASE_DIR = Path(__file__).resolve().parent.parent
+VCL_DIR = BASE_DIR / "config" / "varnish"
+VARNISH_DIR = BASE_DIR / "var" / "varnish"
+STOP_SECONDS = 10
 
 
 def listening_on():
@@ -27,12 +35,11 @@ def listening_on():
     return os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
 
 
-def granian_command():
+def granian_command(host, port):
     """granian's RSGI interface with the bridge (config/bridge.py) by default: a request is
     read whole, within its deadline, before one of WEB_THREADS threads runs it.
     WEB_INTERFACE=wsgi runs the WSGI application directly, as a point of comparison
     (bench/bridge_cost.py): there a body sent a byte a second holds a thread until it ends."""
-    host, port = listening_on()
     interface = os.environ.get("WEB_INTERFACE", "rsgi")
     if interface not in INTERFACES:
         raise SystemExit(
@@ -63,23 +70,143 @@ def granian_command():
     ]  # fmt: skip
 
 
-def gunicorn_command():
-    return [str(BIN_DIR / "gunicorn"), "config.wsgi", "--config", "config/gunicorn.py"]
+def gunicorn_command(host, port):
+    return [
+        str(BIN_DIR / "gunicorn"), "config.wsgi",
+        "--config", "config/gunicorn.py",
+        "--bind", f"{host}:{port}",
+    ]  # fmt: skip
 
 
-def command(server):
+def command(server, host=None, port=None):
+    """The server's command line, listening on host:port (HOST and PORT by default)."""
+    default_host, default_port = listening_on()
+    host, port = host or default_host, str(port or default_port)
     if server == "granian":
-        return granian_command()
+        return granian_command(host, port)
     if server == "gunicorn":
-        return gunicorn_command()
+        return gunicorn_command(host, port)
     raise SystemExit(f"SERVER must be one of {', '.join(SERVERS)}, not {server!r}.")
+
+
+def backend_vcl(host, port):
+    """The application server Varnish uses: config/varnish/backend.template.vcl, at this address."""
+    text = (VCL_DIR / "backend.template.vcl").read_text()
+    return text.replace('"127.0.0.1"', f'"{host}"', 1).replace('"8001"', f'"{port}"', 1)
+
+
+def varnish_command(varnishd, host, port, folder, cache_mb):
+    """varnishd in the foreground with the site's VCL, listening on host:port, with
+    folder/backend.vcl (backend_vcl) before config/varnish/ in its VCL path."""
+    return [
+        varnishd,
+        "-F",
+        "-n", str(Path(folder) / "instance"),
+        "-a", f"{host}:{port}",
+        # Before -f, which varnishd compiles with the vcl_path given so far.
+        "-p", f"vcl_path={folder}:{VCL_DIR}",
+        "-f", str(VCL_DIR / "default.vcl"),
+        "-s", f"malloc,{cache_mb}m",
+        # Slow clients stop at the edge: a client silent for 5 s while sending a request
+        # (its headers or its body, which Varnish reads whole before the application sees
+        # it) or between requests is cut off; so is one taking over 10 s to take a chunk
+        # of an answer, or 60 s for the whole of it.
+        "-p", "timeout_idle=5",
+        "-p", "idle_send_timeout=10",
+        "-p", "send_timeout=60",
+    ]  # fmt: skip
+
+
+def stop_process_group(process):
+    """Stop a child started in a session of its own (start_new_session) and all it started:
+    SIGTERM, then SIGKILL after STOP_SECONDS."""
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sent)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(STOP_SECONDS)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    process.wait()
+
+
+def edge_wanted():
+    """Varnish's path when `make serve` asks for it (EDGE=1) and it is installed."""
+    if os.environ.get("EDGE", "0") == "0":
+        return None
+    varnishd = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/sbin")
+    if varnishd is None:
+        print(
+            "\n  Varnish is not installed, so pages are served without an edge cache."
+            "\n  To have it in front: apt-get install varnish varnish-modules (EDGE=0 to"
+            " silence this).",
+            flush=True,
+        )
+    return varnishd
+
+
+def purge_address(host, port):
+    """Where the application purges its Varnish: over loopback, which Varnish trusts."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"  # noqa: S104
+
+
+def edge_commands(varnishd, server, host, port):
+    """Varnish's command line, the server's behind it on 127.0.0.1:BACKEND_PORT (PORT+1 by
+    default), and the server's environment, which tells the application its Varnish."""
+    cache_mb = os.environ.get("EDGE_CACHE_MB") or "256"
+    varnish = varnish_command(varnishd, host, port, VARNISH_DIR, cache_mb)
+    environment = {"EDGE_PURGE_URLS": purge_address(host, port), **os.environ}
+    return varnish, command(server, "127.0.0.1", backend_port(port)), environment
+
+
+def backend_port(port):
+    return os.environ.get("BACKEND_PORT") or str(int(port) + 1)
+
+
+def run_behind_varnish(varnishd, server, host, port):
+    """Varnish on host:port in front of the server; both stopped when either stops, or on
+    Ctrl-C or SIGTERM. Returns the server's exit status (1 if Varnish stopped first)."""
+    varnish_arguments, server_arguments, environment = edge_commands(varnishd, server, host, port)
+    VARNISH_DIR.mkdir(parents=True, exist_ok=True)
+    (VARNISH_DIR / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port)))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    varnish = application = None
+    status = 1
+    try:
+        # Sessions of their own: Ctrl-C reaches this process alone, which stops both.
+        varnish = subprocess.Popen(varnish_arguments, start_new_session=True)  # noqa: S603
+        application = subprocess.Popen(  # noqa: S603 (fixed commands: the venv's server)
+            server_arguments, env=environment, start_new_session=True
+        )
+        while application.poll() is None and varnish.poll() is None:
+            time.sleep(0.5)
+        if application.returncode is not None:
+            status = application.returncode
+        else:
+            print("Varnish stopped: stopping the server too.", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        status = 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan one
+        for child in (application, varnish):
+            if child is not None:
+                stop_process_group(child)
+    return status
 
 
 def main():
     server = os.environ.get("SERVER", "granian")
-    arguments = command(server)
     host, port = listening_on()
-    banner = f"Production mode under {server}: http://{host}:{port}/  (Ctrl-C to stop)"
+    varnishd = edge_wanted()
+    front = f"Varnish in front of {server}" if varnishd else server
+    banner = f"Production mode under {front}: http://{host}:{port}/  (Ctrl-C to stop)"
+    if varnishd:
+        print(f"\n  {banner}\n", flush=True)
+        sys.exit(run_behind_varnish(varnishd, server, host, port))
+    arguments = command(server)
     print(f"\n  {banner}\n", flush=True)
     # The server takes this process's place, so a supervisor's signals reach it directly.
     os.execv(arguments[0], arguments)  # noqa: S606 (a fixed command: the venv's server)

@@ -14,6 +14,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PAGE_CACHE_SECONDS = 0
 # A background thread would not see the test's uncommitted transaction.
 RECOMMENDATIONS_REFRESH_IN_BACKGROUND = False
+# No edge cache to purge, whatever the environment says; tests/edge/ starts its own.
+EDGE_PURGE_URLS = []
 
 
 def redis_database_for_worker(url, worker):

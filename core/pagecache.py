@@ -56,6 +56,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
+from core import edge
+
 VERSION_PREFIX = "page-version:"
 PAGE_PREFIX = "page:"
 # Bodies stored with named per-reader values. "page-body:" held CSRF tokens alone and
@@ -195,10 +197,12 @@ def invalidate(*keys):
     """Give these keys new versions: every stored page showing them becomes stale.
 
     If the cache fails, the keys are written as soon as it answers again, before this
-    process serves any page from the cache."""
+    process serves any page from the cache. The edge caches drop those pages too
+    (core/edge.py)."""
     if keys:
         unwritten.add(*keys)
         unwritten.write()
+        edge.purge(keys)
 
 
 def one_write_transaction():

@@ -74,3 +74,82 @@ def test_an_unknown_server_is_refused_with_the_choices():
 def test_granian_gives_a_client_five_seconds_to_send_its_headers(monkeypatch):
     monkeypatch.delenv("HEADER_READ_TIMEOUT_MS", raising=False)
     assert option(serve.command("granian"), "--http1-header-read-timeout") == "5000"
+
+
+@pytest.fixture
+def edge_environment(monkeypatch):
+    for variable in ("BACKEND_PORT", "EDGE_CACHE_MB", "EDGE_PURGE_URLS", "EDGE"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def test_make_serve_puts_varnish_on_the_port_and_granian_on_the_next_one(edge_environment):
+    varnish, server, environment = serve.edge_commands(
+        "/usr/sbin/varnishd", "granian", "127.0.0.1", "8000"
+    )
+
+    assert varnish[:2] == ["/usr/sbin/varnishd", "-F"]
+    assert option(varnish, "-a") == "127.0.0.1:8000"
+    assert option(varnish, "-f").endswith("/config/varnish/default.vcl")
+    assert option(varnish, "-n").endswith("/var/varnish/instance")
+    assert option(varnish, "-s") == "malloc,256m"
+    assert (option(server, "--host"), option(server, "--port")) == ("127.0.0.1", "8001")
+    # The application purges its Varnish after each change.
+    assert environment["EDGE_PURGE_URLS"] == "http://127.0.0.1:8000"
+
+
+def test_varnish_finds_the_backend_it_is_given_before_the_default_one(edge_environment):
+    varnish, _, _ = serve.edge_commands("varnishd", "granian", "127.0.0.1", "8000")
+    parameters = [varnish[n + 1] for n, value in enumerate(varnish) if value == "-p"]
+
+    vcl_path = next(p for p in parameters if p.startswith("vcl_path="))
+    assert vcl_path.split("=", 1)[1].split(":")[0].endswith("/var/varnish")
+    # varnishd compiles -f with the vcl_path given before it.
+    assert varnish.index("vcl_path=" + vcl_path.split("=", 1)[1]) < varnish.index("-f")
+    assert '.port = "8001";' in serve.backend_vcl("127.0.0.1", "8001")
+    assert '.host = "127.0.0.1";' in serve.backend_vcl("127.0.0.1", "9001")
+    assert '.port = "9001";' in serve.backend_vcl("127.0.0.1", "9001")
+
+
+def test_varnish_cuts_off_slow_clients(edge_environment):
+    varnish, _, _ = serve.edge_commands("varnishd", "granian", "127.0.0.1", "8000")
+    parameters = [varnish[n + 1] for n, value in enumerate(varnish) if value == "-p"]
+
+    assert {"timeout_idle=5", "idle_send_timeout=10", "send_timeout=60"} <= set(parameters)
+
+
+def test_the_environment_places_the_backend_and_sizes_the_edge_cache(edge_environment, monkeypatch):
+    monkeypatch.setenv("BACKEND_PORT", "9100")
+    monkeypatch.setenv("EDGE_CACHE_MB", "64")
+    monkeypatch.setenv("EDGE_PURGE_URLS", "http://10.0.0.5:80")
+
+    varnish, server, environment = serve.edge_commands("varnishd", "gunicorn", "0.0.0.0", "80")  # noqa: S104
+
+    assert option(varnish, "-a") == "0.0.0.0:80"  # noqa: S104
+    assert option(varnish, "-s") == "malloc,64m"
+    assert option(server, "--bind") == "127.0.0.1:9100"
+    assert environment["EDGE_PURGE_URLS"] == "http://10.0.0.5:80"
+
+
+def test_a_varnish_listening_everywhere_is_purged_over_loopback():
+    assert serve.purge_address("0.0.0.0", "80") == "http://127.0.0.1:80"  # noqa: S104
+    assert serve.purge_address("127.0.0.1", "8000") == "http://127.0.0.1:8000"
+
+
+def test_without_varnish_make_serve_says_how_to_install_it_and_serves_alone(
+    edge_environment, monkeypatch, capsys
+):
+    monkeypatch.setenv("EDGE", "1")
+    monkeypatch.setattr(serve.shutil, "which", lambda name, path=None: None)
+
+    assert serve.edge_wanted() is None
+    assert "apt-get install varnish varnish-modules" in capsys.readouterr().out
+
+
+def test_varnish_is_used_when_asked_for_and_installed(edge_environment, monkeypatch):
+    monkeypatch.setattr(serve.shutil, "which", lambda name, path=None: "/usr/sbin/varnishd")
+
+    assert serve.edge_wanted() is None  # python -m config.serve alone: no Varnish
+    monkeypatch.setenv("EDGE", "1")
+    assert serve.edge_wanted() == "/usr/sbin/varnishd"
+    monkeypatch.setenv("EDGE", "0")
+    assert serve.edge_wanted() is None

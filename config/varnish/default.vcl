@@ -1,0 +1,125 @@
+# Varnish in front of the application (make serve runs it: config/serve.py).
+#
+# The application decides what may be shared: a page any anonymous reader may be given
+# comes with `Cache-Control: public, ..., s-maxage=N` and `xkey: <its dependency keys>`;
+# everything else says `private`. Varnish keeps the shared pages, drops them when the
+# application purges one of their keys, and fills per-reader values in through ESI.
+vcl 4.1;
+
+import std;
+import xkey;
+
+# The backend (granian on 127.0.0.1:BACKEND_PORT), from backend.vcl on vcl_path, which
+# make serve writes with the port it chose from backend.template.vcl.
+include "backend.vcl";
+
+# Only this machine may purge: the application runs next to Varnish and purges over
+# loopback. Several application servers on other machines need their addresses here.
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        # Anyone who could purge could empty the cache at will and load the application.
+        if (client.ip !~ purgers) {
+            return (synth(403, "Purging is not allowed from " + client.ip));
+        }
+        if (!req.http.xkey-purge) {
+            return (synth(400, "No xkey-purge header: nothing to purge"));
+        }
+        # Drops every object tagged with any of the keys, at once (a hard purge: a page
+        # showing what changed must not be served again, even stale).
+        set req.http.purged = xkey.purge(req.http.xkey-purge);
+        return (synth(200, "Invalidated " + req.http.purged + " objects"));
+    }
+
+    # Varnish reads the whole request body before it asks the application, so a client
+    # sending its body slowly holds a Varnish session, never an application thread; a body
+    # that stalls longer than timeout_idle ends the connection here.
+    if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+        if (!std.cache_req_body(15MB)) {
+            return (synth(413, "The request body is too large or was not sent in time"));
+        }
+    }
+
+    # Only GET and HEAD are ever answered from the cache; everything else goes to the
+    # application as it came (pass, not the built-in pipe: pass keeps Varnish reading and
+    # timing the request).
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+
+    # Signed-in users (sessionid) and readers with messages to see (messages) get pages of
+    # their own; the admin, the per-reader fragments and the health check are never shared.
+    # Their requests keep their cookies, and what the application answers is not stored.
+    if (req.http.Cookie ~ "(^|;\s*)(sessionid|messages)=") {
+        return (pass);
+    }
+    if (req.url ~ "^/(admin|_personal)/" || req.url ~ "^/healthz(\?|$)") {
+        return (pass);
+    }
+
+    # A shared page does not depend on the reader's other cookies (csrftoken, a consent
+    # choice...): without them, every anonymous reader finds the same stored page.
+    unset req.http.Cookie;
+    return (hash);
+}
+
+sub vcl_backend_fetch {
+    # Tells the application that Varnish processes ESI, so it leaves per-reader values as
+    # <esi:include src="/_personal/NAME/"/> instead of filling them in itself.
+    set bereq.http.Surrogate-Capability = {"varnish="ESI/1.0""};
+}
+
+sub vcl_backend_response {
+    # ESI first, for every response, stored or not: a private page may hold includes too,
+    # and a reader must never see a raw <esi:include>.
+    if (beresp.http.Surrogate-Control ~ "ESI/1.0") {
+        set beresp.do_esi = true;
+        unset beresp.http.Surrogate-Control;
+    }
+
+    # Not for sharing: a response setting a cookie (it belongs to one reader), one the
+    # application marks private / no-cache / no-store, or one without s-maxage (the
+    # application names how long the edge may keep each shared page). Hit-for-miss for a
+    # short while: the next requests for the URL go straight to the application, and a
+    # later shared answer is stored again.
+    if (beresp.http.Set-Cookie
+        || beresp.http.Cache-Control ~ "(private|no-cache|no-store)"
+        || beresp.http.Cache-Control !~ "s-maxage=[0-9]") {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 30s;
+        return (deliver);
+    }
+
+    # beresp.ttl already comes from s-maxage (Varnish prefers it to max-age). No grace:
+    # the application's s-maxage ends where the page must change (a scheduled review's
+    # time), so a stale copy is not served past it.
+    set beresp.grace = 0s;
+    # The xkey header stays on the stored object: vmod xkey indexes it for xkey.purge.
+    return (deliver);
+}
+
+sub vcl_deliver {
+    # So operators and the tests can tell a stored page from a fresh one.
+    if (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+    # The dependency keys are for the edge only: they tell readers nothing they need.
+    unset resp.http.xkey;
+    unset resp.http.Surrogate-Key;
+    unset resp.http.Cache-Tag;
+}
+
+sub vcl_synth {
+    # A purge's answer is the plain line the purge client reads: "Invalidated N objects".
+    if (req.method == "PURGE") {
+        set resp.http.Content-Type = "text/plain; charset=utf-8";
+        set resp.body = resp.reason;
+        return (deliver);
+    }
+}

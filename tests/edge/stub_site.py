@@ -1,0 +1,78 @@
+"""A stand-in application that answers as the edge contract says the site does, so the
+VCL can be tested on its own: shared pages with s-maxage and xkey keys, private answers,
+an ESI page and its /_personal/ fragment. ``seen`` lists the requests that reached it."""
+
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+seen = []
+
+
+def remember(request):
+    """The request's number, counting from 1 since ``seen`` was last emptied."""
+    seen.append((request.method, request.get_full_path(), request.headers))
+    return len(seen)
+
+
+def shared(request, name):
+    """A page any reader may be given, tagged with the keys in ?keys= (and "all")."""
+    number = remember(request)
+    response = HttpResponse(f"<p>{name}, rendered {number}</p>")
+    keys = f"{request.GET.get('keys', name)} all"
+    response["Cache-Control"] = "public, max-age=0, must-revalidate, s-maxage=600"
+    response["xkey"] = keys
+    response["Surrogate-Key"] = keys
+    response["Cache-Tag"] = keys.replace(" ", ",")
+    return response
+
+
+def private(request):
+    """A page for one reader, with the Cache-Control in ?cache_control= (private, no-cache)."""
+    number = remember(request)
+    response = HttpResponse(f"<p>yours, rendered {number}</p>")
+    response["Cache-Control"] = request.GET.get("cache_control", "private, no-cache")
+    return response
+
+
+def setting_a_cookie(request):
+    """Shareable by its headers but for the cookie it sets."""
+    response = shared(request, "cookie")
+    response.set_cookie("chosen", "yes")
+    return response
+
+
+def with_personal_value(request):
+    response = shared(request, "esi")
+    response.content += b'<p>Your stamp: <esi:include src="/_personal/stamp/"/></p>'
+    response["Surrogate-Control"] = 'content="ESI/1.0"'
+    return response
+
+
+def personal(request, name):
+    response = HttpResponse(f"{name}-{remember(request)}")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@csrf_exempt
+def form(request):
+    remember(request)
+    return HttpResponse(f"received {len(request.body)} bytes")
+
+
+def shareable_looking(request):
+    """Answered as a shared page would be: Varnish must pass these URLs by their path."""
+    return shared(request, "by-path")
+
+
+urlpatterns = [
+    path("admin/", include(([path("", shareable_looking, name="index")], "admin"))),
+    path("healthz", shareable_looking),
+    path("shared/<slug:name>/", shared),
+    path("private/", private),
+    path("cookie/", setting_a_cookie),
+    path("esi/", with_personal_value),
+    path("_personal/<slug:name>/", personal),
+    path("form/", form),
+]

@@ -1,0 +1,78 @@
+"""The real site behind Varnish with the site's VCL: what readers and editors see once both
+sides of the edge contract are in place (the application's xkey headers and /_personal/
+fragments come from core/pagecache.py)."""
+
+import pytest
+from django.test import Client
+from django.urls import Resolver404, resolve
+
+from reviews.models import Review
+from tests.factories import create_film, create_review, create_staff_user
+
+
+def application_has_personal_fragments():
+    """Whether the application side of the edge contract is on this branch."""
+    try:
+        resolve("/_personal/comments.issued/")
+    except Resolver404:
+        return False
+    return True
+
+
+pytestmark = [
+    pytest.mark.edge,
+    pytest.mark.skipif(
+        not application_has_personal_fragments(),
+        reason="the application side of the edge contract (xkey headers, /_personal/) is missing",
+    ),
+]
+
+
+@pytest.fixture
+def site(settings, varnish, purging, empty_cache):
+    """Varnish in front of the site with its page cache on, emptied of earlier tests' pages."""
+    settings.PAGE_CACHE_SECONDS = 600
+    varnish.request("/", "PURGE", {"xkey-purge": "all"})
+    return varnish
+
+
+def test_publishing_a_review_purges_exactly_the_pages_showing_it(site, purging):
+    first = create_review(headline="First light", film=create_film(title="Moon"))
+    other = create_review(headline="Second sight", film=create_film(title="Her"))
+    draft = create_review(
+        headline="Fresh from the festival", film=first.film, status=Review.Status.DRAFT
+    )
+    pages = ["/", first.film.get_absolute_url(), other.get_absolute_url()]
+    for page in pages:
+        site.request(page)
+    assert [site.request(page).cache for page in pages] == ["HIT", "HIT", "HIT"]
+
+    draft.status = Review.Status.PUBLISHED
+    draft.save()
+    assert purging()
+
+    home, film, unrelated = (site.request(page) for page in pages)
+    assert (home.cache, film.cache, unrelated.cache) == ("MISS", "MISS", "HIT")
+    assert "Fresh from the festival" in home.body
+    assert "Fresh from the festival" in film.body
+    assert "xkey" not in home.headers
+
+
+def test_a_signed_in_editor_is_never_served_a_shared_page(site, live_server):
+    review = create_review(headline="First light")
+    draft = create_review(headline="Not yet", status=Review.Status.DRAFT)
+    site.request(review.get_absolute_url())
+    assert site.request(review.get_absolute_url()).cache == "HIT"
+    editor = Client()
+    editor.force_login(create_staff_user("edge-editor", "Editors"))
+    signed_in = {"Cookie": f"sessionid={editor.cookies['sessionid'].value}"}
+
+    page = site.request(review.get_absolute_url(), headers=signed_in)
+    preview = site.request(draft.get_absolute_url(), headers=signed_in)
+
+    assert page.cache == "MISS"
+    assert "private" in page.headers["Cache-Control"]
+    assert "Preview: this review is draft" in preview.body
+    # What the editor was given was not stored for readers.
+    assert site.request(draft.get_absolute_url()).status == 404
+    assert site.request(review.get_absolute_url()).cache == "HIT"

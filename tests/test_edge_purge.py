@@ -1,0 +1,151 @@
+"""core.edge: after a change, the edge caches are asked to drop the pages showing it, in
+the background, until they do. A stand-in edge on loopback records the purges."""
+
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from core import edge, pagecache
+
+
+class StandInEdge(ThreadingHTTPServer):
+    """Answers PURGE with the statuses in ``answers`` (then 200), recording each one's keys."""
+
+    def __init__(self, answers=(), port=0):
+        super().__init__(("127.0.0.1", port), PurgeHandler)
+        self.answers, self.purges = list(answers), []
+        self.held = threading.Event()
+        self.held.set()
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
+
+
+class PurgeHandler(BaseHTTPRequestHandler):
+    def do_PURGE(self):  # noqa: N802 (the method's name)
+        self.server.held.wait(10)
+        self.server.purges.append((self.path, self.headers["xkey-purge"]))
+        status = self.server.answers.pop(0) if self.server.answers else 200
+        body = b"Invalidated 1 objects"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *arguments):
+        pass
+
+
+@pytest.fixture
+def stand_in(settings, monkeypatch):
+    monkeypatch.setattr(edge, "FIRST_PAUSE_SECONDS", 0.01)
+
+    def start(answers=()):
+        server = StandInEdge(answers)
+        settings.EDGE_PURGE_URLS = [server.url]
+        return server
+
+    servers = []
+    yield lambda answers=(): servers.append(start(answers)) or servers[-1]
+    for server in servers:
+        server.held.set()
+    assert edge.wait_until_sent()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_without_an_edge_nothing_is_sent(settings, monkeypatch):
+    settings.EDGE_PURGE_URLS = []
+    monkeypatch.setattr(edge, "edge_at", lambda url: pytest.fail("an edge was contacted"))
+
+    edge.purge(["review:1"])
+
+
+def test_a_purge_names_the_keys_and_the_site_key_becomes_every_page(stand_in):
+    server = stand_in()
+
+    edge.purge(["review:12", "site", "film:3"])
+
+    assert edge.wait_until_sent()
+    assert server.purges == [("/", "all film:3 review:12")]
+
+
+def test_invalidating_pages_purges_their_keys_at_the_edge(stand_in, empty_cache):
+    server = stand_in()
+
+    pagecache.invalidate("review:12", "listing")
+
+    assert edge.wait_until_sent()
+    assert server.purges == [("/", "listing review:12")]
+
+
+def test_the_caller_does_not_wait_for_the_edge(stand_in):
+    server = stand_in()
+    server.held.clear()  # the edge takes the request and does not answer yet
+
+    edge.purge(["review:12"])
+
+    assert server.purges == []
+    server.held.set()
+    assert edge.wait_until_sent()
+    assert server.purges == [("/", "review:12")]
+
+
+def test_a_refused_purge_is_sent_again_and_logged_once(stand_in, caplog):
+    server = stand_in(answers=[503, 503, 500])
+
+    with caplog.at_level(logging.INFO, logger="core.edge"):
+        edge.purge(["review:12"])
+        assert edge.wait_until_sent()
+
+    assert server.purges == [("/", "review:12")] * 4
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
+        (
+            "WARNING",
+            f"The edge cache at {server.url} did not take a purge (503 Invalidated 1 objects);"
+            " trying again until it does",
+        ),
+        ("INFO", f"The edge cache at {server.url} takes purges again"),
+    ]
+
+
+def test_an_edge_that_cannot_be_reached_is_sent_every_key_once_it_is_back(
+    stand_in, settings, caplog
+):
+    down = stand_in()
+    port = down.server_address[1]
+    down.shutdown()
+    down.server_close()  # nothing listens there for now
+
+    with caplog.at_level(logging.WARNING, logger="core.edge"):
+        edge.purge(["film:3"])
+        for _ in range(500):
+            if caplog.records:
+                break
+            time.sleep(0.01)
+        edge.purge(["film:4"])  # arrives while the edge is down
+        back = StandInEdge(port=port)
+        try:
+            assert edge.wait_until_sent()
+        finally:
+            back.shutdown()
+            back.server_close()
+
+    assert "ConnectionRefusedError" in caplog.records[0].getMessage()
+    assert [keys for _, keys in back.purges] == ["film:3 film:4"]
+
+
+def test_many_keys_are_purged_in_headers_varnish_accepts(stand_in):
+    server = stand_in()
+    keys = [f"review:{number}" for number in range(2000)]
+
+    edge.purge(keys)
+
+    assert edge.wait_until_sent()
+    sent = [header for _, header in server.purges]
+    assert sorted(" ".join(sent).split()) == sorted(keys)
+    assert len(sent) > 1
+    assert max(map(len, sent)) <= edge.MOST_HEADER_CHARACTERS
