@@ -38,28 +38,53 @@ def database_description():
     return f"{text}; cache: {cache}"
 
 
-def process_tree_cpu_seconds(root):
-    """CPU time (user + system) of process ``root`` and its descendants so far, reaped
-    children included, from /proc."""
-    children, times = {}, {}
+def process_table():
+    """{pid: (parent pid, name, CPU ticks: user + system, reaped children included)} for
+    every process, from /proc."""
+    table = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii") as stat:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
                 text = stat.read()
         except OSError:
             continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
-        pid, parent = int(entry.name), int(fields[1])
+        table[int(entry.name)] = (int(fields[1]), name, sum(int(v) for v in fields[11:15]))
+    return table
+
+
+def child_processes(root, table=None):
+    """{pid: name} of the processes ``root`` started directly."""
+    table = table or process_table()
+    return {pid: name for pid, (parent, name, _) in table.items() if parent == root}
+
+
+def process_tree_cpu_seconds(root, table=None):
+    """CPU time (user + system) of process ``root`` and its descendants so far, reaped
+    children included, from /proc."""
+    table = table or process_table()
+    children = {}
+    for pid, (parent, _, _) in table.items():
         children.setdefault(parent, []).append(pid)
-        times[pid] = sum(int(value) for value in fields[11:15])
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += times.get(pid, 0)
+        total += table[pid][2] if pid in table else 0
         stack.extend(children.get(pid, []))
     return total / CLOCK_TICKS
+
+
+def machine_cpu_seconds():
+    """(busy, total) CPU seconds of the whole machine so far, every CPU and process, from
+    /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        # user nice system idle iowait irq softirq steal (guest time is within user)
+        ticks = [int(value) for value in stat.readline().split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks) - idle) / CLOCK_TICKS, sum(ticks) / CLOCK_TICKS
 
 
 def machine_lines():

@@ -26,6 +26,12 @@ before and after the pages.
   archive and on the large one; the ratio should stay under 1.5.
 - Moderation at scale: the time to open the pending queue as a moderator, and to approve
   1,000 pending comments in one admin action, on the large archive.
+- Edge: `make serve`'s Varnish in front of granian (EDGE=1), the page cache on; the home
+  page and the review, stored by Varnish, against ``/ping`` straight to granian, both asked
+  by a generator in two processes. Target: an edge hit at ten times ``/ping``'s throughput.
+  CPU per request is Varnish's and the application's (about 0 on hits) apart, and the
+  generator's own: a Python generator may well be the limit, not Varnish, and says so.
+  Skipped when varnishd is not installed.
 
 Figures are printed and appended to bench/RESULTS.md with the machine's description.
 ``--scale 0.01`` builds archives a hundredth of the size, to try the bench quickly.
@@ -34,9 +40,11 @@ Figures are printed and appended to bench/RESULTS.md with the machine's descript
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -50,7 +58,15 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from machine import append_results, machine_lines, process_tree_cpu_seconds, stop_server_group
+from machine import (
+    append_results,
+    child_processes,
+    machine_cpu_seconds,
+    machine_lines,
+    process_table,
+    process_tree_cpu_seconds,
+    stop_server_group,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-site"
@@ -60,7 +76,15 @@ LARGE = {"films": 10_000, "reviews": 100_000, "comments": 1_000_000, "tags": 5_0
 SMALL = {**LARGE, "comments": 1_000}
 COMMENTS_ON_THE_REVIEW = 200
 APPROVED_AT_ONCE = 1_000
-TARGETS = {"warm review": 0.70, "cold review": 0.15, "growth": 1.5}
+TARGETS = {"warm review": 0.70, "cold review": 0.15, "growth": 1.5, "edge hit": 10}
+SECTIONS = ["throughput", "growth", "moderation", "edge"]
+# The edge is asked by this many generator processes (each with --clients connections):
+# one Python process cannot ask as fast as Varnish answers.
+EDGE_GENERATORS = 2
+# A generator busy this share of its time is the limit of what is measured.
+GENERATOR_LIMIT = 0.8
+# So are CPUs busy this share of their time, with this load or with other programs.
+MACHINE_LIMIT = 0.9
 MODERATOR = ("moderator", "moderator-demo-pass")
 
 
@@ -77,7 +101,7 @@ def parse_args():
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
-    parser.add_argument("--only", choices=["throughput", "growth", "moderation"], action="append")
+    parser.add_argument("--only", choices=SECTIONS, action="append")
     return parser.parse_args()
 
 
@@ -297,9 +321,14 @@ def free_port():
 
 
 class Server:
-    def __init__(self, kind, archive, cached):
-        self.kind, self.archive, self.cached = kind, archive, cached
-        self.port = free_port()
+    """The server as `make serve` starts it (config/serve.py); with ``edge``, Varnish on
+    ``port`` and the server behind it on ``backend_port``."""
+
+    def __init__(self, kind, archive, cached, edge=False):
+        self.kind, self.archive, self.cached, self.edge = kind, archive, cached, edge
+        self.port = self.backend_port = free_port()
+        while edge and self.backend_port == self.port:
+            self.backend_port = free_port()
 
     def __enter__(self):
         environment = self.archive.environment(production=True)
@@ -309,8 +338,11 @@ class Server:
             PORT=str(self.port),
             PAGE_CACHE_SECONDS="600" if self.cached else "0",
             COMMENTS_RATE_LIMIT="1000000000",
+            EDGE="1" if self.edge else "0",
+            BACKEND_PORT=str(self.backend_port),
+            EDGE_CACHE_MB="64",
         )
-        self.log = open(WORK_DIR / f"{self.kind}.log", "ab")
+        self.log = open(WORK_DIR / f"{self.kind}{'-edge' if self.edge else ''}.log", "ab")
         self.process = subprocess.Popen(  # noqa: S603 (a fixed command: the venv's server)
             [sys.executable, "-m", "config.serve"],
             cwd=BASE_DIR,
@@ -334,7 +366,16 @@ class Server:
         self.log.close()
 
     def cpu_seconds(self):
-        return process_tree_cpu_seconds(self.process.pid)
+        """CPU seconds so far: {"server": all its processes}, or behind Varnish
+        {"varnish": Varnish's processes, "app": the application server's}."""
+        table = process_table()
+        if not self.edge:
+            return {"server": process_tree_cpu_seconds(self.process.pid, table)}
+        parts = {"varnish": 0.0, "app": 0.0}
+        for pid, name in child_processes(self.process.pid, table).items():
+            part = "varnish" if name.startswith("varnish") else "app"
+            parts[part] += process_tree_cpu_seconds(pid, table)
+        return parts
 
 
 # The load generator
@@ -382,12 +423,42 @@ async def keep_busy(port, path, clients, seconds):
     return latencies, statuses, time.perf_counter() - started
 
 
-def measure(server, path, clients, seconds):
-    """Requests per second, latencies and the server's CPU per request on one page."""
-    asyncio.run(keep_busy(server.port, path, clients, 1))  # warm: connections, caches
-    cpu_before = server.cpu_seconds()
-    latencies, statuses, elapsed = asyncio.run(keep_busy(server.port, path, clients, seconds))
-    cpu = server.cpu_seconds() - cpu_before
+def load_in_this_process(port, path, clients, seconds):
+    """keep_busy, and the CPU seconds this process spent generating the load."""
+    cpu = time.process_time()
+    latencies, statuses, elapsed = asyncio.run(keep_busy(port, path, clients, seconds))
+    return latencies, statuses, elapsed, time.process_time() - cpu
+
+
+def generate_load(port, path, clients, seconds, processes=1):
+    """keep_busy in ``processes`` processes at once, each with ``clients`` connections:
+    latencies, statuses, seconds elapsed and the generator's CPU seconds, all summed."""
+    if processes == 1:
+        return load_in_this_process(port, path, clients, seconds)
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.starmap(load_in_this_process, [(port, path, clients, seconds)] * processes)
+    statuses = sum((Counter(part[1]) for part in parts), Counter())
+    return (
+        [latency for part in parts for latency in part[0]],
+        dict(statuses),
+        max(part[2] for part in parts),
+        sum(part[3] for part in parts),
+    )
+
+
+def measure(server, path, clients, seconds, port=None, processes=1):
+    """Requests per second, latencies, the server's CPU per request on one page (in all and
+    by part: Server.cpu_seconds) and the load generator's, with the share of its time the
+    generator was busy."""
+    port = port or server.port
+    generate_load(port, path, clients, 1, processes)  # warm: connections, caches
+    cpu_before, machine_before = server.cpu_seconds(), machine_cpu_seconds()
+    latencies, statuses, elapsed, generator_cpu = generate_load(
+        port, path, clients, seconds, processes
+    )
+    cpu = {part: used - cpu_before[part] for part, used in server.cpu_seconds().items()}
+    (busy_after, total_after), (busy_before, total_before) = machine_cpu_seconds(), machine_before
+    busy, total = busy_after - busy_before, total_after - total_before
     latencies.sort()
     count = len(latencies)
     return {
@@ -395,7 +466,13 @@ def measure(server, path, clients, seconds):
         "rps": count / elapsed,
         "p50": latencies[count // 2] * 1000,
         "p99": latencies[min(count - 1, int(count * 0.99))] * 1000,
-        "cpu_ms": cpu / count * 1000,
+        "cpu_ms": sum(cpu.values()) / count * 1000,
+        **{f"{part}_cpu_ms": used / count * 1000 for part, used in cpu.items()},
+        "generator_cpu_ms": generator_cpu / count * 1000,
+        "generator_busy": generator_cpu / (elapsed * processes),
+        # The machine's CPUs, busy with anything (other programs too), and with this load.
+        "machine_busy": busy / total,
+        "ours_busy": (sum(cpu.values()) + generator_cpu) / total,
         "failed": {status: n for status, n in statuses.items() if status != 200},
     }
 
@@ -503,6 +580,109 @@ def measure_moderation(server, pending_ids):
     return result
 
 
+# The edge
+
+
+def edge_verdict(ratio):
+    """ "target ≥ 10×", with ": MISSED" when an edge hit's throughput is below it."""
+    target = TARGETS["edge hit"]
+    return f"target ≥ {target:g}×" + ("" if ratio >= target else ": MISSED")
+
+
+def limit_note(row):
+    """Says when the load generator, or the machine's CPUs, not the server, set the figure."""
+    if row["generator_busy"] >= GENERATOR_LIMIT:
+        return (
+            f"the load generator was busy {row['generator_busy']:.0%} of its time: "
+            "it is the limit, not the server"
+        )
+    if row["machine_busy"] >= MACHINE_LIMIT:
+        return (
+            f"the CPUs were {row['machine_busy']:.0%} busy ({row['ours_busy']:.0%} with this "
+            f"load, generator included; other programs the rest): they are the limit"
+        )
+    return ""
+
+
+def cpu_notes(row):
+    """What the CPU per request says of the ratio, whatever the CPUs were doing."""
+    return [
+        f"/ping's server CPU per request ÷ this page's: {row['cpu_ratio']:.1f}",
+        f"sharing the CPUs with this generator, about {row['ceiling']:.1f}× /ping is what "
+        "the CPU per request allows (the generator's included)",
+    ]
+
+
+def esi_note(row):
+    if not row.get("esi_includes"):
+        return ""
+    return (
+        f"each hit asks the application for {row['esi_includes']} per-reader "
+        "fragment(s) (<esi:include>)"
+    )
+
+
+def warm_at_the_edge(server, path):
+    """Have Varnish store the page; fails unless the next request is answered from it.
+    Returns how many <esi:include> Varnish fills in from the application on each hit."""
+    headers = {"Host": HOST, "User-Agent": "bench/serving.py"}  # as keep_busy asks
+    for _ in range(2):
+        status, _, response = get(server.port, path, headers)
+    cache = response.headers.get("X-Cache")
+    if status != 200 or cache != "HIT":
+        raise RuntimeError(
+            f"{path} through Varnish answered {status} with X-Cache {cache!r} the second "
+            f"time (Cache-Control {response.headers.get('Cache-Control')!r}): not an edge hit."
+        )
+    as_varnish_asks = {**headers, "Surrogate-Capability": 'varnish="ESI/1.0"'}
+    return get(server.backend_port, path, as_varnish_asks)[1].count(b"<esi:include")
+
+
+def measure_edge(archive, pages, args):
+    """/ping straight to granian, then the home page and the review as edge hits through
+    Varnish, asked alike by EDGE_GENERATORS processes; None when Varnish is not installed."""
+    if not (shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/sbin")):
+        print("    varnishd is not installed: the edge is not measured (skipped).", flush=True)
+        return None
+    edge_pages = {
+        name: path for name, path in pages.items() if name == "home" or name.startswith("review")
+    }
+    load = {"clients": args.clients, "seconds": args.seconds, "processes": EDGE_GENERATORS}
+    with Server(MAIN_SERVER, archive, cached=True, edge=True) as server:
+        includes = {name: warm_at_the_edge(server, path) for name, path in edge_pages.items()}
+        rows = {"/ping, granian": measure(server, "/ping", port=server.backend_port, **load)}
+        for name, path in edge_pages.items():
+            rows[f"{name}, edge hit"] = measure(server, path, **load)
+            rows[f"{name}, edge hit"]["esi_includes"] = includes[name]
+    baseline = rows["/ping, granian"]
+    for row in list(rows.values())[1:]:
+        row["ratio"] = row["rps"] / baseline["rps"]
+        # The throughput ratio the CPUs would allow, were they the server's alone...
+        row["cpu_ratio"] = baseline["cpu_ms"] / row["cpu_ms"]
+        # ... and about what they allow when the generator shares them.
+        row["ceiling"] = (baseline["cpu_ms"] + baseline["generator_cpu_ms"]) / (
+            row["cpu_ms"] + row["generator_cpu_ms"]
+        )
+    for name, row in rows.items():
+        print_edge_row(name, row)
+    return rows
+
+
+def print_edge_row(name, row):
+    notes = [esi_note(row), limit_note(row), row["failed"] and f"not 200: {failures(row)}"]
+    if "ratio" in row:
+        notes[:0] = [f"{row['ratio']:.1f}× /ping, {edge_verdict(row['ratio'])}", *cpu_notes(row)]
+    print(
+        f"    {name:32} {row['rps']:8.1f} req/s  p50 {row['p50']:6.1f} ms  "
+        f"p99 {row['p99']:6.1f} ms  CPU {row['varnish_cpu_ms']:.3f} + "
+        f"{row['app_cpu_ms']:.3f} ms/req (Varnish + app), generator "
+        f"{row['generator_cpu_ms']:.3f} ms/req",
+        *(f"\n      {note}" for note in notes if note),
+        sep="",
+        flush=True,
+    )
+
+
 # The run
 
 
@@ -513,7 +693,7 @@ def bench_database(args, vendor):
     print(f"\n{vendor}", flush=True)
     large = Archive(args, vendor, "large", LARGE)
     small = Archive(args, vendor, "small", SMALL)
-    wanted = set(args.only or ["throughput", "growth", "moderation"])
+    wanted = set(args.only or SECTIONS)
     report = {"vendor": vendor, "large": large.prepare()}
     large.manage("collectstatic", "--noinput", "--verbosity", "0", production=True)
     pages = report["large"]["pages"]
@@ -535,6 +715,9 @@ def bench_database(args, vendor):
         print("  moderation, large archive", flush=True)
         with Server(MAIN_SERVER, large, cached=True) as server:
             report["moderation"] = measure_moderation(server, report["large"]["pending"])
+    if "edge" in wanted:
+        print(f"  edge: Varnish in front of {MAIN_SERVER}, page cache warm", flush=True)
+        report["edge"] = measure_edge(large, pages, args)
     return report
 
 
@@ -625,8 +808,44 @@ def report_lines(args, report):
             f"{moderation['approve_s']:.2f} s ({moderation['message']})",
             "",
         ]
+    if "edge" in report:
+        lines += edge_lines(args, report["edge"], misses)
     lines += ["Missed targets: " + ("; ".join(misses) if misses else "none"), ""]
     return lines
+
+
+def edge_lines(args, rows, misses):
+    """The edge's table for bench/RESULTS.md; its misses are added to ``misses``."""
+    lines = [f"### Edge hits through Varnish, {MAIN_SERVER} behind (large archive, cache warm)", ""]
+    if rows is None:
+        return [*lines, "- Skipped: varnishd is not installed.", ""]
+    lines += [
+        f"- Load: {EDGE_GENERATORS} generator processes × {args.clients} connections; /ping "
+        "straight to the application server, the pages through Varnish, stored before.",
+        "",
+        "| Page | req/s | × /ping | p50 ms | p99 ms | CPU ms/req Varnish | CPU ms/req app "
+        "| /ping's CPU ÷ this CPU | generator CPU ms/req | generator busy | CPUs busy | |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, row in rows.items():
+        notes = [esi_note(row), limit_note(row)]
+        if "ratio" in row:
+            notes[:0] = [edge_verdict(row["ratio"]), cpu_notes(row)[1]]
+            if row["ratio"] < TARGETS["edge hit"]:
+                misses.append(f"{name}: {row['ratio']:.1f}× /ping")
+        if row["failed"]:
+            notes.append(f"not 200: {failures(row)}")
+        ratio = f"{row['ratio']:.1f}×" if "ratio" in row else "1"
+        cpu_ratio = f"{row['cpu_ratio']:.1f}×" if "cpu_ratio" in row else "1"
+        lines.append(
+            f"| {name} | {figure(row['rps'])} | {ratio} | {figure(row['p50'])} | "
+            f"{figure(row['p99'])} | {figure(row['varnish_cpu_ms'], 3)} | "
+            f"{figure(row['app_cpu_ms'], 3)} | {cpu_ratio} | "
+            f"{figure(row['generator_cpu_ms'], 3)} | {row['generator_busy']:.0%} | "
+            f"{row['machine_busy']:.0%} | "
+            f"{'; '.join(note for note in notes if note)} |"
+        )
+    return [*lines, ""]
 
 
 def main():

@@ -26,7 +26,6 @@ INTERFACES = ("rsgi", "wsgi")
 BIN_DIR = Path(sys.executable).parent
 BASE_DIR = Path(__file__).resolve().parent.parent
 VCL_DIR = BASE_DIR / "config" / "varnish"
-VARNISH_DIR = BASE_DIR / "var" / "varnish"
 STOP_SECONDS = 10
 
 
@@ -157,9 +156,15 @@ def edge_commands(varnishd, server, host, port):
     """Varnish's command line, the server's behind it on 127.0.0.1:BACKEND_PORT (PORT+1 by
     default), and the server's environment, which tells the application its Varnish."""
     cache_mb = os.environ.get("EDGE_CACHE_MB") or "256"
-    varnish = varnish_command(varnishd, host, port, VARNISH_DIR, cache_mb)
+    varnish = varnish_command(varnishd, host, port, varnish_folder(), cache_mb)
     environment = {"EDGE_PURGE_URLS": purge_address(host, port), **os.environ}
     return varnish, command(server, "127.0.0.1", backend_port(port)), environment
+
+
+def varnish_folder():
+    """Varnish's working folder: VAR_DIR/varnish, so that a second checkout or the bench
+    (which sets VAR_DIR) runs a Varnish of its own next to `make serve`'s."""
+    return Path(os.environ.get("VAR_DIR") or BASE_DIR / "var") / "varnish"
 
 
 def backend_port(port):
@@ -170,8 +175,9 @@ def run_behind_varnish(varnishd, server, host, port):
     """Varnish on host:port in front of the server; both stopped when either stops, or on
     Ctrl-C or SIGTERM. Returns the server's exit status (1 if Varnish stopped first)."""
     varnish_arguments, server_arguments, environment = edge_commands(varnishd, server, host, port)
-    VARNISH_DIR.mkdir(parents=True, exist_ok=True)
-    (VARNISH_DIR / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port)))
+    folder = varnish_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port)))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     varnish = application = None
     status = 1

@@ -78,7 +78,7 @@ def test_granian_gives_a_client_five_seconds_to_send_its_headers(monkeypatch):
 
 @pytest.fixture
 def edge_environment(monkeypatch):
-    for variable in ("BACKEND_PORT", "EDGE_CACHE_MB", "EDGE_PURGE_URLS", "EDGE"):
+    for variable in ("BACKEND_PORT", "EDGE_CACHE_MB", "EDGE_PURGE_URLS", "EDGE", "VAR_DIR"):
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -108,6 +108,18 @@ def test_varnish_finds_the_backend_it_is_given_before_the_default_one(edge_envir
     assert '.port = "8001";' in serve.backend_vcl("127.0.0.1", "8001")
     assert '.host = "127.0.0.1";' in serve.backend_vcl("127.0.0.1", "9001")
     assert '.port = "9001";' in serve.backend_vcl("127.0.0.1", "9001")
+
+
+def test_varnish_works_in_var_dir_so_a_second_checkout_runs_its_own(
+    edge_environment, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+
+    varnish, _, _ = serve.edge_commands("varnishd", "granian", "127.0.0.1", "8000")
+
+    assert option(varnish, "-n") == str(tmp_path / "varnish" / "instance")
+    parameters = [varnish[n + 1] for n, value in enumerate(varnish) if value == "-p"]
+    assert f"vcl_path={tmp_path / 'varnish'}:{serve.VCL_DIR}" in parameters
 
 
 def test_varnish_cuts_off_slow_clients(edge_environment):
