@@ -12,6 +12,8 @@ class CommentsConfig(AppConfig):
         from . import forms, signals
 
         signals.connect()
-        pagecache.register_per_reader(forms.ISSUED_PER_READER, lambda request: forms.issued_field())
+        pagecache.register_per_reader(
+            forms.ISSUED_PER_READER, lambda request: forms.issued_field(), uses_request=False
+        )
         # The review page shows whether comments are open; the listings' cards, how many.
         ReviewQuerySet.show_related("discussion")

@@ -72,12 +72,19 @@ EDGE_ALL_KEY = "all"
 
 _rendering = contextvars.ContextVar("page_dependencies", default=None)
 _per_reader_makers = {}
+_made_without_request = set()
 
 
-def register_per_reader(name, make):
+def register_per_reader(name, make, uses_request=True):
     """Let pages show the value ``make(request)`` (text), made for each reader as the page is
-    served, even when the rest of the page comes from the cache."""
+    served, even when the rest of the page comes from the cache.
+
+    A value that needs nothing of the request (``uses_request=False``: a signed time of
+    issue, say) is made with ``request=None``, and an edge's fragment request for it is
+    answered before Django's middleware (``core.fastpath``)."""
     _per_reader_makers[name] = make
+    if not uses_request:
+        _made_without_request.add(name)
 
 
 @functools.lru_cache
@@ -103,6 +110,10 @@ def make_per_reader(request, name):
 
 def is_per_reader(name):
     return name in _per_reader_makers
+
+
+def is_made_without_request(name):
+    return name in _made_without_request
 
 
 def placeholder(name):
