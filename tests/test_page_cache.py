@@ -10,6 +10,7 @@ import pytest
 from django.core import signing
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comments import services
@@ -441,3 +442,24 @@ def test_a_search_is_dropped_when_the_catalogue_changes(two_reviews, commit):
 
     fresh = fetch("/search/?q=moon")
     assert not hit(fresh) and "Moon Landing" in fresh.text
+
+
+def test_a_review_page_rendered_again_for_another_reason_reuses_its_comment_threads(
+    two_reviews, commit, moderator
+):
+    first, _ = two_reviews
+    with commit():
+        comment = Comment.objects.create(
+            review=first, author_name="Ann", author_email="ann@example.com", body="Lovely score."
+        )
+        services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
+    fetch(first.get_absolute_url())
+    with commit():
+        first.film.tags.add("space")  # the page is stale, its comments are not
+
+    with CaptureQueriesContext(connection) as queries:
+        again = fetch(first.get_absolute_url())
+
+    assert not hit(again)
+    assert "Lovely score." in again.text and "1 response" in again.text
+    assert not [q for q in queries.captured_queries if "comments_comment" in q["sql"]]
