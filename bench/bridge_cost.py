@@ -60,7 +60,7 @@ def environment(work_dir, **extra):
         "STATIC_ROOT": str(work_dir / "static"),
         "MEDIA_ROOT": str(work_dir / "media"),
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "RECOMMENDATIONS_REFRESH_IN_BACKGROUND": "0",
+        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
         "LOG_LEVEL": "WARNING",
         "PAGE_CACHE_SECONDS": "600",
     }

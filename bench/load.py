@@ -101,7 +101,7 @@ def server_environment(args, port):
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         # Films are added one after another while preparing: refresh their recommendations
         # as each commits rather than in threads racing the next one.
-        "RECOMMENDATIONS_REFRESH_IN_BACKGROUND": "0",
+        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "plain",
         "HOST": HOST,

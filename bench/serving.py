@@ -133,7 +133,7 @@ class Archive:
             "STATIC_ROOT": str(WORK_DIR / "static"),
             "MEDIA_ROOT": str(WORK_DIR / "media"),
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-            "RECOMMENDATIONS_REFRESH_IN_BACKGROUND": "0",
+            "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
             "LOG_LEVEL": "WARNING",
             "LOG_FORMAT": "plain",
         }

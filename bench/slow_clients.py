@@ -78,6 +78,8 @@ def start_server(args, port, work_dir):
         "REQUEST_READ_TIMEOUT_SECONDS": str(args.read_timeout),
         "WEB_CONCURRENCY": str(args.workers),
         "WEB_THREADS": str(args.threads),
+        # An empty database and no work to queue: tasks (none) would run at once.
+        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
     }
     environment.pop("REDIS_URL", None)
     server = subprocess.Popen(  # noqa: S603 (this project's own server command)

@@ -11,6 +11,10 @@ Django's logging. Under granian a request's body is read whole before a thread r
 (config/bridge.py), so a client sending it slowly holds no thread; gunicorn reads bodies
 in its threads, and needs a buffering proxy in front (nginx) against slow clients.
 granian also reads its own GRANIAN_* variables (`granian --help`).
+
+Beside the server runs the task worker (`manage.py db_worker`), which does the work queued
+in the database (edge purges, recommendation refreshes), unless TASKS_BACKEND says tasks run
+at once; with Varnish (EDGE=1) it runs behind Varnish. All are stopped together.
 """
 
 import os
@@ -171,51 +175,78 @@ def backend_port(port):
     return os.environ.get("BACKEND_PORT") or str(int(port) + 1)
 
 
-def run_behind_varnish(varnishd, server, host, port):
-    """Varnish on host:port in front of the server; both stopped when either stops, or on
-    Ctrl-C or SIGTERM. Returns the server's exit status (1 if Varnish stopped first)."""
-    varnish_arguments, server_arguments, environment = edge_commands(varnishd, server, host, port)
-    folder = varnish_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port)))
+DATABASE_TASKS = "django_tasks_db.DatabaseBackend"
+
+
+def worker_wanted():
+    """Whether tasks wait in the database for a worker (production mode's default; see TASKS
+    in config/settings.py) rather than running at once (TASKS_BACKEND=...ImmediateBackend)."""
+    return os.environ.get("TASKS_BACKEND", DATABASE_TASKS) == DATABASE_TASKS
+
+
+def worker_command():
+    """The task worker: runs every queue's tasks, and stops cleanly on SIGTERM."""
+    manage = str(BASE_DIR / "manage.py")
+    return [sys.executable, manage, "db_worker", "--queue-name", "*", "--no-reload"]
+
+
+def processes(server, host, port):
+    """``[(name, command, environment)]`` of what `make serve` runs: Varnish in front of the
+    server when it is wanted and installed, and the task worker when tasks wait for one."""
+    varnishd = edge_wanted()
+    if varnishd:
+        varnish, application, environment = edge_commands(varnishd, server, host, port)
+        folder = varnish_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port)))
+        running = [("Varnish", varnish, None), (server, application, environment)]
+    else:
+        environment = None
+        running = [(server, command(server), None)]
+    if worker_wanted():
+        running.append(("the task worker", worker_command(), environment))
+    return running
+
+
+def run_together(running, server):
+    """Start them all; stop them all when any stops, or on Ctrl-C or SIGTERM. Returns the
+    exit status of the one named ``server``, or 1 if another stopped first."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    varnish = application = None
-    status = 1
+    children, status = {}, 1
     try:
-        # Sessions of their own: Ctrl-C reaches this process alone, which stops both.
-        varnish = subprocess.Popen(varnish_arguments, start_new_session=True)  # noqa: S603
-        application = subprocess.Popen(  # noqa: S603 (fixed commands: the venv's server)
-            server_arguments, env=environment, start_new_session=True
-        )
-        while application.poll() is None and varnish.poll() is None:
+        for name, arguments, environment in running:
+            # Sessions of their own: Ctrl-C reaches this process alone, which stops them all.
+            children[name] = subprocess.Popen(  # noqa: S603 (fixed commands from the venv)
+                arguments, env=environment, start_new_session=True
+            )
+        while all(child.poll() is None for child in children.values()):
             time.sleep(0.5)
-        if application.returncode is not None:
-            status = application.returncode
-        else:
-            print("Varnish stopped: stopping the server too.", file=sys.stderr, flush=True)
+        stopped = next(name for name, child in children.items() if child.returncode is not None)
+        if children[server].returncode is not None:
+            status = children[server].returncode
+        print(f"{stopped} stopped: stopping the rest too.", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         status = 0
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan one
-        for child in (application, varnish):
-            if child is not None:
-                stop_process_group(child)
+        for child in reversed(children.values()):
+            stop_process_group(child)
     return status
 
 
 def main():
     server = os.environ.get("SERVER", "granian")
     host, port = listening_on()
-    varnishd = edge_wanted()
-    front = f"Varnish in front of {server}" if varnishd else server
-    banner = f"Production mode under {front}: http://{host}:{port}/  (Ctrl-C to stop)"
-    if varnishd:
-        print(f"\n  {banner}\n", flush=True)
-        sys.exit(run_behind_varnish(varnishd, server, host, port))
-    arguments = command(server)
-    print(f"\n  {banner}\n", flush=True)
-    # The server takes this process's place, so a supervisor's signals reach it directly.
-    os.execv(arguments[0], arguments)  # noqa: S606 (a fixed command: the venv's server)
+    running = processes(server, host, port)
+    front = f"Varnish in front of {server}" if running[0][0] == "Varnish" else server
+    worker = " with its task worker" if worker_wanted() else ""
+    print(f"\n  Production mode under {front}{worker}: http://{host}:{port}/  (Ctrl-C to stop)\n",
+          flush=True)  # fmt: skip
+    if len(running) == 1:
+        # The server takes this process's place, so a supervisor's signals reach it directly.
+        arguments = running[0][1]
+        os.execv(arguments[0], arguments)  # noqa: S606 (a fixed command: the venv's server)
+    sys.exit(run_together(running, server))
 
 
 if __name__ == "__main__":

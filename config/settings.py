@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "reviews",
     "comments",
@@ -361,8 +363,6 @@ RECOMMENDATION_WEIGHTS = {}
 RELATED_FILMS_SHOWN = 8
 # How many computed recommendations are stored per film, ranked.
 RECOMMENDATIONS_STORED = 20
-# Refresh recommendations in a background thread after a change commits (off in tests).
-RECOMMENDATIONS_REFRESH_IN_BACKGROUND = env_bool("RECOMMENDATIONS_REFRESH_IN_BACKGROUND", True)
 
 
 def email_url_settings(url):
@@ -445,4 +445,19 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
     },
+}
+
+# Work that outlives a request (edge purges, recommendation refreshes) is a task
+# (django-tasks). In production mode the queue is a table of the site's database, run by
+# `manage.py db_worker`, which `make serve` starts beside the server; elsewhere (`make run`,
+# the tests) each task runs at once, so nothing more needs starting. TASKS_BACKEND chooses.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND")
+        or (
+            "django_tasks_db.DatabaseBackend"
+            if PRODUCTION
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
 }

@@ -12,8 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Pages are rendered, and their queries counted, on every request; the page cache's own
 # tests turn it on.
 PAGE_CACHE_SECONDS = 0
-# A background thread would not see the test's uncommitted transaction.
-RECOMMENDATIONS_REFRESH_IN_BACKGROUND = False
+# Tasks run at once, where the test can see what they did.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # No edge cache to purge, whatever the environment says; tests/edge/ starts its own.
 EDGE_PURGE_URLS = []
 

@@ -9,13 +9,11 @@ A transaction that rolls back takes its batch with it. Connected by
 """
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django_tasks import task
 from taggit.models import Tag, TaggedItem
 
 from core import pagecache
@@ -141,30 +139,17 @@ def reindex_search(touched):
 
 
 def refresh_recommendations(touched):
-    """Rescore the films touched, in the background unless settings say otherwise."""
+    """Rescore the films touched, as a task: a worker does it, outside the request."""
     films = touched.films | touched.reviewed_films
-    if not films:
-        return
-    if settings.RECOMMENDATIONS_REFRESH_IN_BACKGROUND:
-        threading.Thread(target=refresh_in_background, args=(films,), daemon=True).start()
-    else:
-        refresh_films(films)
+    if films:
+        refresh_films.enqueue(sorted(films))
 
 
+@task()
 def refresh_films(film_ids):
     refreshed = recommendations.refresh(film_ids)
     pagecache.invalidate(*(keys.film_details(pk) for pk in refreshed))
     logger.info("Refreshed the recommendations of %d films.", len(refreshed))
-
-
-def refresh_in_background(film_ids):
-    """Refresh outside the request that made the change, on a connection of its own."""
-    try:
-        refresh_films(film_ids)
-    except Exception:
-        logger.exception("Could not refresh the recommendations of films %s", sorted(film_ids))
-    finally:
-        connections.close_all()
 
 
 def invalidate_pages(touched):

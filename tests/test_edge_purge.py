@@ -1,12 +1,12 @@
-"""core.edge: after a change, the edge caches are asked to drop the pages showing it, in
-the background, until they do. A stand-in edge on loopback records the purges."""
+"""core.edge: after a change, the edge caches are asked to drop the pages showing it, by a
+task of the site's queue, until they do. A stand-in edge on loopback records the purges."""
 
 import logging
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django_tasks import default_task_backend
 
 from core import edge, pagecache
 
@@ -39,9 +39,7 @@ class PurgeHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def stand_in(settings, monkeypatch):
-    monkeypatch.setattr(edge, "FIRST_PAUSE_SECONDS", 0.01)
-
+def stand_in(settings):
     def start(answers=()):
         server = StandInEdge(answers)
         settings.EDGE_PURGE_URLS = [server.url]
@@ -51,15 +49,35 @@ def stand_in(settings, monkeypatch):
     yield lambda answers=(): servers.append(start(answers)) or servers[-1]
     for server in servers:
         server.held.set()
-    assert edge.wait_until_sent()
-    for server in servers:
         server.shutdown()
         server.server_close()
 
 
+@pytest.fixture
+def queue(settings):
+    """A task queue that keeps what is enqueued; ``run()`` does every task waiting, as a
+    worker would, and returns how many it ran."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+    class Queue:
+        def waiting(self):
+            return [result for result in default_task_backend.results if not result.is_finished]
+
+        def run(self):
+            ran = 0
+            while waiting := self.waiting():
+                for result in waiting:
+                    default_task_backend.results.remove(result)
+                    result.task.call(*result.args, **result.kwargs)
+                    ran += 1
+            return ran
+
+    return Queue()
+
+
 def test_without_an_edge_nothing_is_sent(settings, monkeypatch):
     settings.EDGE_PURGE_URLS = []
-    monkeypatch.setattr(edge, "edge_at", lambda url: pytest.fail("an edge was contacted"))
+    monkeypatch.setattr(edge, "send", lambda url, keys: pytest.fail("an edge was contacted"))
 
     edge.purge(["review:1"])
 
@@ -69,7 +87,6 @@ def test_a_purge_names_the_keys_and_the_site_key_becomes_every_page(stand_in):
 
     edge.purge(["review:12", "site", "film:3"])
 
-    assert edge.wait_until_sent()
     assert server.purges == [("/", "all film:3 review:12")]
 
 
@@ -78,28 +95,25 @@ def test_invalidating_pages_purges_their_keys_at_the_edge(stand_in, empty_cache)
 
     pagecache.invalidate("review:12", "listing")
 
-    assert edge.wait_until_sent()
     assert server.purges == [("/", "listing review:12")]
 
 
-def test_the_caller_does_not_wait_for_the_edge(stand_in):
+def test_the_caller_does_not_wait_for_the_edge(stand_in, queue):
     server = stand_in()
-    server.held.clear()  # the edge takes the request and does not answer yet
 
     edge.purge(["review:12"])
 
-    assert server.purges == []
-    server.held.set()
-    assert edge.wait_until_sent()
+    assert server.purges == []  # queued: a worker sends it
+    assert queue.run() == 1
     assert server.purges == [("/", "review:12")]
 
 
-def test_a_refused_purge_is_sent_again_and_logged_once(stand_in, caplog):
+def test_a_refused_purge_is_sent_again_later_and_logged_once(stand_in, queue, caplog):
     server = stand_in(answers=[503, 503, 500])
 
     with caplog.at_level(logging.INFO, logger="core.edge"):
         edge.purge(["review:12"])
-        assert edge.wait_until_sent()
+        assert queue.run() == 4
 
     assert server.purges == [("/", "review:12")] * 4
     assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
@@ -112,9 +126,22 @@ def test_a_refused_purge_is_sent_again_and_logged_once(stand_in, caplog):
     ]
 
 
-def test_an_edge_that_cannot_be_reached_is_sent_every_key_once_it_is_back(
-    stand_in, settings, caplog
-):
+def test_a_purge_tried_again_waits_longer_each_time(stand_in, queue):
+    server = stand_in(answers=[503])
+
+    edge.purge(["review:12"])
+    (first,) = queue.waiting()
+    default_task_backend.results.remove(first)
+    first.task.call(*first.args, **first.kwargs)
+
+    (again,) = queue.waiting()
+    assert again.args[2] == 2
+    assert again.task.run_after > first.enqueued_at
+    assert edge.pause_before(2) < edge.pause_before(5) <= edge.LONGEST_PAUSE_SECONDS
+    assert server.purges == [("/", "review:12")]
+
+
+def test_an_edge_that_cannot_be_reached_is_sent_the_keys_once_it_is_back(stand_in, queue, caplog):
     down = stand_in()
     port = down.server_address[1]
     down.shutdown()
@@ -122,20 +149,30 @@ def test_an_edge_that_cannot_be_reached_is_sent_every_key_once_it_is_back(
 
     with caplog.at_level(logging.WARNING, logger="core.edge"):
         edge.purge(["film:3"])
-        for _ in range(500):
-            if caplog.records:
-                break
-            time.sleep(0.01)
-        edge.purge(["film:4"])  # arrives while the edge is down
+        (attempt,) = queue.waiting()
+        default_task_backend.results.remove(attempt)
+        attempt.task.call(*attempt.args, **attempt.kwargs)
         back = StandInEdge(port=port)
         try:
-            assert edge.wait_until_sent()
+            queue.run()
         finally:
             back.shutdown()
             back.server_close()
 
     assert "ConnectionRefusedError" in caplog.records[0].getMessage()
-    assert [keys for _, keys in back.purges] == ["film:3 film:4"]
+    assert [keys for _, keys in back.purges] == ["film:3"]
+
+
+def test_a_purge_is_given_up_after_its_last_attempt(stand_in, queue, caplog, monkeypatch):
+    monkeypatch.setattr(edge, "MOST_ATTEMPTS", 3)
+    server = stand_in(answers=[503] * 10)
+
+    with caplog.at_level(logging.ERROR, logger="core.edge"):
+        edge.purge(["review:12"])
+        assert queue.run() == 3
+
+    assert len(server.purges) == 3
+    assert "Gave up purging ['review:12']" in caplog.records[-1].getMessage()
 
 
 def test_many_keys_are_purged_in_headers_varnish_accepts(stand_in):
@@ -144,7 +181,6 @@ def test_many_keys_are_purged_in_headers_varnish_accepts(stand_in):
 
     edge.purge(keys)
 
-    assert edge.wait_until_sent()
     sent = [header for _, header in server.purges]
     assert sorted(" ".join(sent).split()) == sorted(keys)
     assert len(sent) > 1

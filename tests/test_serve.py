@@ -78,7 +78,9 @@ def test_granian_gives_a_client_five_seconds_to_send_its_headers(monkeypatch):
 
 @pytest.fixture
 def edge_environment(monkeypatch):
-    for variable in ("BACKEND_PORT", "EDGE_CACHE_MB", "EDGE_PURGE_URLS", "EDGE", "VAR_DIR"):
+    for variable in ("BACKEND_PORT", "EDGE_CACHE_MB", "EDGE_PURGE_URLS", "EDGE", "VAR_DIR") + (
+        "TASKS_BACKEND",
+    ):
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -165,3 +167,31 @@ def test_varnish_is_used_when_asked_for_and_installed(edge_environment, monkeypa
     assert serve.edge_wanted() == "/usr/sbin/varnishd"
     monkeypatch.setenv("EDGE", "0")
     assert serve.edge_wanted() is None
+
+
+def test_make_serve_runs_the_task_worker_beside_the_server(edge_environment, monkeypatch):
+    monkeypatch.setattr(serve.shutil, "which", lambda name, path=None: None)
+
+    running = serve.processes("granian", "127.0.0.1", "8000")
+
+    assert [name for name, _, _ in running] == ["granian", "the task worker"]
+    assert running[-1][1][2:] == ["db_worker", "--queue-name", "*", "--no-reload"]
+
+
+def test_the_worker_behind_varnish_purges_the_same_varnish(edge_environment, monkeypatch, tmp_path):
+    monkeypatch.setenv("EDGE", "1")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setattr(serve.shutil, "which", lambda name, path=None: "/usr/sbin/varnishd")
+
+    running = serve.processes("granian", "127.0.0.1", "8000")
+
+    assert [name for name, _, _ in running] == ["Varnish", "granian", "the task worker"]
+    assert running[2][2]["EDGE_PURGE_URLS"] == "http://127.0.0.1:8000"
+    assert running[1][2] is running[2][2]
+
+
+def test_no_worker_runs_where_tasks_run_at_once(edge_environment, monkeypatch):
+    monkeypatch.setenv("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+    monkeypatch.setattr(serve.shutil, "which", lambda name, path=None: None)
+
+    assert [name for name, _, _ in serve.processes("granian", "127.0.0.1", "8000")] == ["granian"]
