@@ -16,15 +16,13 @@ load generator). About a minute with the defaults.
 
 import argparse
 import asyncio
-import os
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from machine import process_tree_cpu_seconds, stop_server_group
+from machine import process_tree_cpu_seconds, production_environment, stop_server_group
 from serving import free_port, get, keep_busy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,24 +46,7 @@ def parse_args():
 
 
 def environment(work_dir, **extra):
-    base = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PRODUCTION": "1",
-        "SECRET_KEY": SECRET_KEY,
-        "ALLOWED_HOSTS": HOST,
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"sqlite:///{work_dir / 'db.sqlite3'}",
-        "VAR_DIR": str(work_dir),
-        "STATIC_ROOT": str(work_dir / "static"),
-        "MEDIA_ROOT": str(work_dir / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "LOG_LEVEL": "WARNING",
-        "PAGE_CACHE_SECONDS": "600",
-    }
-    base.pop("REDIS_URL", None)
-    return {**base, **extra}
+    return production_environment(work_dir, PAGE_CACHE_SECONDS="600", **extra)
 
 
 def manage(work_dir, *command):
@@ -164,9 +145,6 @@ def report(results, pages):
             f"  bridge / WSGI: {bridged['rps'] / wsgi['rps']:.2f}x req/s, "
             f"{bridged['cpu_ms'] / wsgi['cpu_ms']:.2f}x CPU per request"
         )
-
-
-SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def main():

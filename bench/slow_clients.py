@@ -17,8 +17,6 @@ REQUEST_READ_TIMEOUT_SECONDS. Loopback only; every connection is closed at the e
 """
 
 import argparse
-import os
-import secrets
 import select
 import socket
 import statistics
@@ -30,7 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from machine import stop_server_group
+from machine import production_environment, stop_server_group
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -60,28 +58,16 @@ def free_port():
 
 
 def start_server(args, port, work_dir):
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PRODUCTION": "1",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"sqlite:///{work_dir / 'db.sqlite3'}",
-        "VAR_DIR": str(work_dir),
-        "STATIC_ROOT": str(work_dir / "static"),
-        "LOG_LEVEL": "WARNING",
-        "HOST": HOST,
-        "PORT": str(port),
-        "SERVER": args.server,
-        "WEB_INTERFACE": args.interface,
-        "REQUEST_READ_TIMEOUT_SECONDS": str(args.read_timeout),
-        "WEB_CONCURRENCY": str(args.workers),
-        "WEB_THREADS": str(args.threads),
-        # An empty database and no work to queue: tasks (none) would run at once.
-        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-    }
-    environment.pop("REDIS_URL", None)
+    environment = production_environment(
+        work_dir,
+        HOST=HOST,
+        PORT=str(port),
+        SERVER=args.server,
+        WEB_INTERFACE=args.interface,
+        REQUEST_READ_TIMEOUT_SECONDS=str(args.read_timeout),
+        WEB_CONCURRENCY=str(args.workers),
+        WEB_THREADS=str(args.threads),
+    )
     server = subprocess.Popen(  # noqa: S603 (this project's own server command)
         [sys.executable, "-m", "config.serve"],
         cwd=BASE_DIR,
