@@ -17,7 +17,7 @@ from ..fields import WebAddressField
 from ..images import picture, validate_image_file
 from ..markdown import render_markdown
 from ..ratings import HALF_STAR, WHOLE_STAR, Rating
-from .catalogue import Film, headline_credits, save_with_image
+from .catalogue import Film, InOrder, headline_credits, save_with_image
 
 
 def published_condition(prefix=""):
@@ -342,7 +342,9 @@ class Review(models.Model):
         return ""
 
 
-class PullQuote(models.Model):
+class PullQuote(InOrder):
+    list_owner = "review"
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="pull_quotes")
     text = models.TextField()
     attribution = models.CharField(max_length=200, blank=True)
@@ -355,8 +357,10 @@ class PullQuote(models.Model):
         return self.text[:80]
 
 
-class FurtherReading(models.Model):
+class FurtherReading(InOrder):
     """A link after a review; the address may be unknown when only its title survives."""
+
+    list_owner = "review"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="further_reading")
     title = models.CharField(max_length=300)
