@@ -78,7 +78,7 @@ class CommentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["approve", "reject", "mark_spam"]
     fieldsets = [
-        (None, {"fields": ["review_on_site", "in_reply_to", "body"]}),
+        (None, {"fields": ["review_on_site", "in_reply_to", "body", "has_spoilers"]}),
         ("Commenter", {"fields": ["author_name", "author_email", "author_url", "notify"]}),
         (
             "Moderation",

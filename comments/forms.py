@@ -45,16 +45,18 @@ class CommentForm(forms.ModelForm):
 
     class Meta:
         model = Comment
-        fields = ["author_name", "author_email", "author_url", "body", "notify"]
+        fields = ["author_name", "author_email", "author_url", "body", "has_spoilers", "notify"]
         labels = {
             "author_name": "Name",
             "author_email": "Email",
             "body": "Comment",
+            "has_spoilers": "My comment gives away the plot (it is shown folded)",
             "notify": "Email me when my comment is approved and when someone replies to it",
         }
         help_texts = {
             "author_email": "Never published.",
             "author_name": "",
+            "has_spoilers": "",
             "notify": "",
         }
         widgets = {

@@ -136,6 +136,11 @@ class Comment(models.Model):
     held_reason = models.CharField(
         "why held", max_length=20, choices=Reason.choices, blank=True, default=Reason.NONE
     )
+    has_spoilers = models.BooleanField(
+        "contains spoilers",
+        default=False,
+        help_text="Shown folded under a label until the reader opens it.",
+    )
     notify = models.BooleanField(
         default=False, help_text="Email the commenter on approval and on approved replies."
     )

@@ -15,7 +15,7 @@ from taggit.models import TaggedItem
 
 from ..fields import WebAddressField
 from ..images import picture, validate_image_file
-from ..markdown import render_markdown
+from ..markdown import render_markdown, without_spoilers
 from ..ratings import HALF_STAR, WHOLE_STAR, Rating
 from .catalogue import Film, InOrder, headline_credits, save_with_image
 
@@ -332,10 +332,10 @@ class Review(models.Model):
 
     @property
     def excerpt(self):
-        """The dek, or else the start of the body's first paragraph."""
+        """The dek, or else the start of the body's first paragraph outside its spoilers."""
         if self.dek:
             return self.dek
-        for paragraph in self.body.split("\n\n"):
+        for paragraph in without_spoilers(self.body).split("\n\n"):
             paragraph = paragraph.strip()
             if paragraph and not paragraph.startswith(("#", ">", "!", "-", "*")):
                 return paragraph
