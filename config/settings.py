@@ -339,6 +339,8 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 
 # Readers' comments. By default every comment waits for a moderator.
 COMMENTS_THREAD_DEPTH = env_int("COMMENTS_THREAD_DEPTH", 3)
+# A review's comments come in pages of this many threads (a comment with its replies).
+COMMENTS_THREADS_PER_PAGE = env_int("COMMENTS_THREADS_PER_PAGE", 50)
 # Let someone with an earlier approved comment skip the queue. Off: emails are not verified.
 COMMENTS_APPROVE_RETURNING = env_bool("COMMENTS_APPROVE_RETURNING", default=False)
 COMMENTS_HOLD_LINKS = env_int("COMMENTS_HOLD_LINKS", 2)  # hold a comment with this many links
