@@ -14,7 +14,8 @@ granian also reads its own GRANIAN_* variables (`granian --help`).
 
 Beside the server runs the task worker (`manage.py run_worker`, core/worker.py), which does
 the work queued in the database (edge purges, recommendation refreshes, the daily jobs),
-unless TASKS_BACKEND says tasks run at once; with Varnish (EDGE=1) it runs behind Varnish. All are stopped together.
+unless TASKS_BACKEND says tasks run at once; with Varnish (EDGE=1) it runs behind Varnish.
+All are stopped together.
 """
 
 import os

@@ -53,4 +53,3 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.job} due {self.due_at:%Y-%m-%d %H:%M} UTC"
-

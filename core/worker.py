@@ -15,6 +15,7 @@ A task may therefore run more than once (a worker killed just after it finished,
 it recorded so): tasks are written to make a second run harmless.
 """
 
+import contextlib
 import logging
 import os
 import socket
@@ -107,7 +108,7 @@ class Heartbeat(threading.Thread):
                 beat(self.worker_id)
                 pause = settings.WORKER_HEARTBEAT_SECONDS
             except DatabaseError:
-                connection.close()
+                close_old_connections()
                 pause = 1
         connection.close()
 
@@ -149,10 +150,8 @@ class SiteWorker(Worker):
                 self.step()
         finally:
             self.heartbeat.stop()
-            try:
+            with contextlib.suppress(DatabaseError):
                 TaskWorker.objects.filter(worker_id=self.worker_id).delete()
-            except DatabaseError:
-                pass
             logger.info("Worker %s stopped", self.worker_id)
 
     def step(self):
@@ -205,8 +204,6 @@ class SiteWorker(Worker):
             logger.error("Database unavailable, waiting: %s", str(error).strip())
         else:
             self.pause = min(self.pause * 2, LONGEST_PAUSE_SECONDS)
-        # Unusable after an error: a new connection is opened on the next try.
-        connection.close()
         time.sleep(self.pause)
 
     def database_back(self):
