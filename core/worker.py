@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 HOUSEKEEPING_SECONDS = 10
 FIRST_PAUSE_SECONDS = 0.5
-LONGEST_PAUSE_SECONDS = 10
+LONGEST_PAUSE_SECONDS = 5
 # Rows of workers gone this long are deleted; until then the admin shows them.
 KEEP_GONE_WORKERS = timedelta(days=7)
 
@@ -54,28 +54,32 @@ def process_is_running(pid):
     return True
 
 
-def living_worker_ids(now, own_worker_id):
-    """The ids of the workers presumed alive: beating within WORKER_LOST_AFTER_SECONDS, and
-    if on this host, with their process still running. A worker without a row is gone."""
-    silent_since = now - timedelta(seconds=settings.WORKER_LOST_AFTER_SECONDS)
-    alive = set(TaskWorker.objects.beating_since(silent_since).values_list("worker_id", flat=True))
+def living_worker_ids(silent_since, own_worker_id):
+    """``(alive, known)``: the ids of the workers presumed alive (beating since
+    ``silent_since``, and if on this host, with their process still running), and of all
+    workers with a row."""
+    beats = dict(TaskWorker.objects.values_list("worker_id", "last_beat_at"))
+    alive = {worker_id for worker_id, beat in beats.items() if beat >= silent_since}
     here = TaskWorker.objects.filter(host=socket.gethostname(), worker_id__in=alive)
     for worker in here.exclude(worker_id=own_worker_id):
         if not process_is_running(worker.pid):
             alive.discard(worker.worker_id)
-    return alive
+    return alive, set(beats)
 
 
 def recover_abandoned_tasks(own_worker_id, now=None):
     """Put back in the queue every RUNNING task whose worker is gone (and this worker's own,
-    which it calls only between tasks); returns how many. Safe for several workers at once:
-    each row is given back only if it is still as it was read."""
+    which it calls only between tasks); returns how many. A worker that never beat (a plain
+    ``db_worker``) is given WORKER_LOST_AFTER_SECONDS from the task's start. Safe for
+    several workers at once: each row is given back only if it is still as it was read."""
     now = now or timezone.now()
-    alive = living_worker_ids(now, own_worker_id) - {own_worker_id}
+    silent_since = now - timedelta(seconds=settings.WORKER_LOST_AFTER_SECONDS)
+    alive, known = living_worker_ids(silent_since, own_worker_id)
+    alive.discard(own_worker_id)
     recovered = 0
     for task in DBTaskResult.objects.running().only("id", "task_path", "worker_ids", "started_at"):
         worker_id = task.worker_ids[-1] if task.worker_ids else None
-        if worker_id in alive:
+        if worker_id in alive or (worker_id not in known and task.started_at > silent_since):
             continue
         given_back = DBTaskResult.objects.filter(
             pk=task.pk, status=TaskResultStatus.RUNNING, started_at=task.started_at

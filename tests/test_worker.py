@@ -301,3 +301,13 @@ def test_editors_and_moderators_do_not_see_the_tasks(client, database_tasks, req
     assert "Tasks Database Backend" not in client.get(reverse("admin:index")).text
     for name in ["django_tasks_database_dbtaskresult", "core_taskworker", "core_scheduledrun"]:
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 403
+
+
+def test_a_task_of_a_worker_that_never_beat_is_given_its_time(database_tasks, db, settings):
+    """A plain db_worker writes no heartbeat: its task is taken for abandoned only once it
+    has run for longer than a silent worker is given."""
+    task = claimed_by("db_worker", "running elsewhere")
+    assert worker.recover_abandoned_tasks("alive") == 0
+    long_ago = timezone.now() - timedelta(seconds=settings.WORKER_LOST_AFTER_SECONDS + 1)
+    DBTaskResult.objects.filter(pk=task.pk).update(started_at=long_ago)
+    assert worker.recover_abandoned_tasks("alive") == 1
