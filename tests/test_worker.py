@@ -282,7 +282,7 @@ def test_a_task_deferred_until_later_is_not_counted_as_waiting(client, database_
 
 
 def test_superusers_see_the_tasks_and_workers_in_the_admin(
-    client, database_tasks, django_user_model
+    client, database_tasks, db, django_user_model
 ):
     worker_row("w1", seconds_since_beat=1)
     worker_tasks.note_run.enqueue("visible")
@@ -296,7 +296,7 @@ def test_superusers_see_the_tasks_and_workers_in_the_admin(
 
 
 @pytest.mark.parametrize("actor", ["editor", "moderator"])
-def test_editors_and_moderators_do_not_see_the_tasks(client, database_tasks, request, actor):
+def test_editors_and_moderators_do_not_see_the_tasks(client, database_tasks, db, request, actor):
     client.force_login(request.getfixturevalue(actor))
     assert "Tasks Database Backend" not in client.get(reverse("admin:index")).text
     for name in ["django_tasks_database_dbtaskresult", "core_taskworker", "core_scheduledrun"]:
