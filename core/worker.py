@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
+from django.db.models.functions import Now
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
@@ -54,17 +55,18 @@ def process_is_running(pid):
     return True
 
 
-def living_worker_ids(silent_since, own_worker_id):
-    """``(alive, known)``: the ids of the workers presumed alive (beating since
-    ``silent_since``, and if on this host, with their process still running), and of all
-    workers with a row."""
-    beats = dict(TaskWorker.objects.values_list("worker_id", "last_beat_at"))
-    alive = {worker_id for worker_id, beat in beats.items() if beat >= silent_since}
-    here = TaskWorker.objects.filter(host=socket.gethostname(), worker_id__in=alive)
-    for worker in here.exclude(worker_id=own_worker_id):
-        if not process_is_running(worker.pid):
-            alive.discard(worker.worker_id)
-    return alive, set(beats)
+def living_worker_ids(silent_for, own_worker_id):
+    """``(alive, known)``: the ids of the workers presumed alive (beating within
+    ``silent_for``, by the database's clock, which all hosts share; and if on this host,
+    with their process still running), and of all workers with a row."""
+    known = set(TaskWorker.objects.values_list("worker_id", flat=True))
+    beating = TaskWorker.objects.beating_since(Now() - silent_for)
+    alive = set()
+    for worker_id, host, pid in beating.values_list("worker_id", "host", "pid"):
+        gone_from_here = host == socket.gethostname() and worker_id != own_worker_id
+        if not (gone_from_here and not process_is_running(pid)):
+            alive.add(worker_id)
+    return alive, known
 
 
 def recover_abandoned_tasks(own_worker_id, now=None):
@@ -73,13 +75,13 @@ def recover_abandoned_tasks(own_worker_id, now=None):
     ``db_worker``) is given WORKER_LOST_AFTER_SECONDS from the task's start. Safe for
     several workers at once: each row is given back only if it is still as it was read."""
     now = now or timezone.now()
-    silent_since = now - timedelta(seconds=settings.WORKER_LOST_AFTER_SECONDS)
-    alive, known = living_worker_ids(silent_since, own_worker_id)
+    silent_for = timedelta(seconds=settings.WORKER_LOST_AFTER_SECONDS)
+    alive, known = living_worker_ids(silent_for, own_worker_id)
     alive.discard(own_worker_id)
     recovered = 0
     for task in DBTaskResult.objects.running().only("id", "task_path", "worker_ids", "started_at"):
         worker_id = task.worker_ids[-1] if task.worker_ids else None
-        if worker_id in alive or (worker_id not in known and task.started_at > silent_since):
+        if worker_id in alive or (worker_id not in known and task.started_at > now - silent_for):
             continue
         given_back = DBTaskResult.objects.filter(
             pk=task.pk, status=TaskResultStatus.RUNNING, started_at=task.started_at
@@ -122,9 +124,11 @@ class Heartbeat(threading.Thread):
 
 def beat(worker_id):
     """Record that this worker is alive now."""
-    updated = TaskWorker.objects.filter(worker_id=worker_id).update(last_beat_at=timezone.now())
+    updated = TaskWorker.objects.filter(worker_id=worker_id).update(last_beat_at=Now())
     if not updated:
-        TaskWorker.objects.create(worker_id=worker_id, host=socket.gethostname(), pid=os.getpid())
+        TaskWorker.objects.create(
+            worker_id=worker_id, host=socket.gethostname(), pid=os.getpid(), last_beat_at=Now()
+        )
 
 
 def database_answers():
@@ -154,6 +158,8 @@ class SiteWorker(Worker):
                 self.step()
         finally:
             self.heartbeat.stop()
+            if self.heartbeat.ident is not None:
+                self.heartbeat.join(timeout=5)
             with contextlib.suppress(DatabaseError):
                 TaskWorker.objects.filter(worker_id=self.worker_id).delete()
             logger.info("Worker %s stopped", self.worker_id)
