@@ -38,7 +38,7 @@ from core.views import DATABASE_UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
-HOUSEKEEPING_SECONDS = 10
+HOUSEKEEPING_SECONDS = 5
 FIRST_PAUSE_SECONDS = 0.5
 LONGEST_PAUSE_SECONDS = 5
 # Rows of workers gone this long are deleted; until then the admin shows them.
