@@ -7,6 +7,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from axes.models import AccessFailureLog, AccessLog
 from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +15,12 @@ from django.utils.module_loading import import_string
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from comments.models import Comment
+from comments.tasks import prune_comments
 from core import schedule, worker
 from core.models import ScheduledRun, TaskWorker
+from core.taskhealth import task_queue_report
+from core.tasks import forget_old_sign_in_records
 from tests import worker_tasks
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -311,3 +316,36 @@ def test_a_task_of_a_worker_that_never_beat_is_given_its_time(database_tasks, db
     long_ago = timezone.now() - timedelta(seconds=settings.WORKER_LOST_AFTER_SECONDS + 1)
     DBTaskResult.objects.filter(pk=task.pk).update(started_at=long_ago)
     assert worker.recover_abandoned_tasks("alive") == 1
+
+
+def test_healthz_finds_the_queue_figures_in_two_queries(
+    database_tasks, db, django_assert_num_queries
+):
+    worker_row("w1", seconds_since_beat=1)
+    with django_assert_num_queries(2):
+        healthy, _ = task_queue_report()
+    assert healthy
+
+
+def test_the_daily_sign_in_cleanup_forgets_old_records_only(db, settings):
+    old = timezone.now() - timedelta(days=settings.AXES_KEEP_RECORDS_DAYS + 1)
+    for when in (old, timezone.now()):
+        record = {"username": "editor", "ip_address": "192.0.2.1", "user_agent": "x"}
+        log = AccessLog.objects.create(**record)
+        AccessLog.objects.filter(pk=log.pk).update(attempt_time=when)
+        failure = AccessFailureLog.objects.create(**record)
+        AccessFailureLog.objects.filter(pk=failure.pk).update(attempt_time=when)
+    message = forget_old_sign_in_records.call()
+    assert message == "Deleted 1 access logs and 1 access failures older than 30 days."
+    assert AccessLog.objects.count() == AccessFailureLog.objects.count() == 1
+
+
+def test_the_daily_comment_pruning_deletes_old_spam(make_review, settings):
+    review = make_review()
+    old = timezone.now() - timedelta(days=settings.COMMENTS_KEEP_SPAM_DAYS + 1)
+    Comment.objects.create(
+        review=review, author_name="Spammer", author_email="s@example.com", body="Buy",
+        status=Comment.Status.SPAM, submitted_at=old,
+    )  # fmt: skip
+    assert prune_comments.call().endswith("deleted 1 old spam comments.")
+    assert not Comment.objects.exists()
