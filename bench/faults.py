@@ -258,6 +258,8 @@ def database_gone(run, database_url, outage_seconds):
     restored_at = time.time()
     finished = [run.wait_for_note(f"during-outage-{n}", "finished")[0] for n in range(3)]
     statuses = {run.task_row(result).status for result in queued}
+    time.sleep(2)  # a beat or two
+    beat_age = heartbeat_age()
     outage_lines = [
         line.split(" ", 3)[3]
         for line in run.log(worker).splitlines()
@@ -266,7 +268,8 @@ def database_gone(run, database_url, outage_seconds):
     lines = [
         f"3. PostgreSQL gone for {outage_seconds:.0f} s (the worker's TCP proxy cut), 3 tasks"
         " queued meanwhile:",
-        f"   worker still running through the outage: {alive_through}",
+        f"   worker still running through the outage: {alive_through}; its heartbeat"
+        f" {beat_age:.1f} s old 2 s after the last task",
         f"   the 3 tasks finished {min(finished) - restored_at:.1f} s to"
         f" {max(finished) - restored_at:.1f} s after the database came back"
         f" ({max(finished) - cut_at:.1f} s after it went); statuses {sorted(statuses)}",
@@ -274,6 +277,14 @@ def database_gone(run, database_url, outage_seconds):
     ]
     run.stop_all()
     return lines, alive_through and statuses == {"SUCCESSFUL"}
+
+
+def heartbeat_age():
+    from django.utils import timezone
+
+    from core.models import TaskWorker
+
+    return (timezone.now() - TaskWorker.objects.freshest_beat()).total_seconds()
 
 
 def scheduled_runs():

@@ -6,7 +6,7 @@ Beside running the queued tasks as ``db_worker`` does, it
   thread of its own, so it beats while a long task runs too;
 - gives back to the queue the tasks left RUNNING by a worker that stopped beating for
   ``WORKER_LOST_AFTER_SECONDS`` (killed with ``kill -9``, its host gone), or whose process
-  is gone from this host, at start and every ``HOUSEKEEPING_SECONDS``; they run again;
+  is gone from this host, at start and every ``HOUSEKEEPING_SECONDS`` (5); they run again;
 - outlives the database: while it does not answer, the worker says so once, waits with a
   growing pause, and carries on by itself when it answers again;
 - enqueues the scheduled jobs (core/schedule.py) as they fall due.
