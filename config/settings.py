@@ -276,6 +276,9 @@ AXES_CLIENT_IP_CALLABLE = "core.visitors.client_ip"
 # Logs name the account and address tried (never the password), so someone can act on them.
 AXES_SENSITIVE_PARAMETERS = []
 AXES_VERBOSE = False
+# The sign-in records hold staff's network addresses: the daily job forget_old_sign_in_records
+# (TASKS_SCHEDULE) deletes those older than this.
+AXES_KEEP_RECORDS_DAYS = env_int("AXES_KEEP_RECORDS_DAYS", 30)
 
 # Security headers, everywhere; the HTTPS-only ones in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -455,8 +458,9 @@ LOGGING = {
 
 # Work that outlives a request (edge purges, recommendation refreshes) is a task
 # (django-tasks). In production mode the queue is a table of the site's database, run by
-# `manage.py db_worker`, which `make serve` starts beside the server; elsewhere (`make run`,
-# the tests) each task runs at once, so nothing more needs starting. TASKS_BACKEND chooses.
+# `manage.py run_worker` (core/worker.py), which `make serve` starts beside the server;
+# elsewhere (`make run`, the tests) each task runs at once, so nothing more needs starting.
+# TASKS_BACKEND chooses.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND")
@@ -467,3 +471,20 @@ TASKS = {
         )
     }
 }
+# A worker writes its heartbeat this often; one silent for WORKER_LOST_AFTER_SECONDS is taken
+# for gone, and the tasks it was running are run again by another.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_LOST_AFTER_SECONDS = env_int("WORKER_LOST_AFTER_SECONDS", 30)
+# /healthz answers 503 when a ready task has waited longer than this for a worker, or no
+# worker has beaten for as long.
+TASKS_UNHEALTHY_AFTER_SECONDS = env_int("TASKS_UNHEALTHY_AFTER_SECONDS", 300)
+# The daily jobs the workers run (core/schedule.py): each run once per due time across all
+# workers and hosts, a run missed while no worker was up as soon as one is. Times in UTC.
+TASKS_SCHEDULE = [
+    {"name": "prune_comments", "task": "comments.tasks.prune_comments", "at": "03:00"},
+    {
+        "name": "forget_old_sign_in_records",
+        "task": "core.tasks.forget_old_sign_in_records",
+        "at": "03:10",
+    },
+]
