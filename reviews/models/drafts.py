@@ -1,0 +1,82 @@
+"""A published review's pending edit: saved by an editor, not yet shown to readers."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from taggit.models import Tag
+from taggit.utils import edit_string_for_tags
+
+from ..ratings import parse_rating
+from .catalogue import Film
+from .reviews import Review
+
+# The review's own fields a draft holds. Its publication state (status, publish time) and
+# its image file stay the live review's: a draft changes what the review says.
+DRAFT_FIELDS = [
+    "film",
+    "headline",
+    "slug",
+    "byline",
+    "publication_name",
+    "publication_url",
+    "original_url",
+    "review_date",
+    "dek",
+    "tagline",
+    "body",
+    "hero_alt",
+    "hero_caption",
+    "rating",
+]
+
+
+class ReviewDraft(models.Model):
+    """The edited values of a review's fields, tags, mentioned films and pull quotes, kept
+    as the form's editor left them (JSON) until they are published or discarded."""
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, primary_key=True, related_name="draft"
+    )
+    values = models.JSONField(default=dict)
+    tags = models.JSONField(default=list)
+    mentioned_films = models.JSONField(default=list)
+    pull_quotes = models.JSONField(default=list)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-saved_at"]
+
+    def __str__(self):
+        return f"Draft of {self.review}"
+
+    def get_absolute_url(self):
+        return self.review.get_absolute_url()
+
+    def field_values(self):
+        """The drafted fields as the model holds them (a Rating, a date, a film's id)."""
+        values = dict(self.values)
+        if values.get("review_date"):
+            values["review_date"] = date.fromisoformat(values["review_date"])
+        values["rating"] = parse_rating(values.get("rating") or "")
+        return values
+
+    def apply_to(self, review):
+        """Set the drafted fields on ``review`` (not saved)."""
+        for name, value in self.field_values().items():
+            if name == "film":
+                review.film = Film.objects.get(pk=value)
+            else:
+                setattr(review, name, value)
+        return review
+
+    def form_initial(self):
+        """The drafted values as the review's admin form starts from them."""
+        return {
+            **self.field_values(),
+            "tags": edit_string_for_tags([Tag(name=name) for name in self.tags]),
+            "mentioned_films": self.mentioned_films,
+        }
