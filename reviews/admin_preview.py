@@ -44,11 +44,6 @@ class ReviewPreviewMixin:
         return [
             path("preview/", view(self.preview_view), name=named + "preview"),
             path(
-                "<path:object_id>/preview/",
-                view(self.preview_view),
-                name=named + "preview_change",
-            ),
-            path(
                 "<path:object_id>/draft/preview/",
                 view(self.draft_preview_view),
                 name=named + "draft_preview",
@@ -57,6 +52,12 @@ class ReviewPreviewMixin:
                 "<path:object_id>/draft/discard/",
                 view(require_POST(self.discard_draft_view)),
                 name=named + "draft_discard",
+            ),
+            # After the draft's: an object id may hold a slash.
+            path(
+                "<path:object_id>/preview/",
+                view(self.preview_view),
+                name=named + "preview_change",
             ),
             *super().get_urls(),
         ]
@@ -183,11 +184,12 @@ class ReviewPreviewMixin:
                 kwargs["initial"] = draft.pull_quotes
         return kwargs
 
-    def _saving_draft(self, request, change):
+    def is_saving_draft(self, request, change):
+        """Whether this save of the form keeps it as the review's draft."""
         return change and SAVE_DRAFT in request.POST
 
     def save_model(self, request, obj, form, change):
-        if not self._saving_draft(request, change):
+        if not self.is_saving_draft(request, change):
             super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
@@ -197,7 +199,7 @@ class ReviewPreviewMixin:
 
     def save_related(self, request, form, formsets, change):
         """Saving a draft stores the form instead; saving the review ends its draft."""
-        if self._saving_draft(request, change):
+        if self.is_saving_draft(request, change):
             quotes = next((f for f in formsets if f.model is PullQuote), None)
             drafts.save_draft(
                 form.instance,
@@ -211,7 +213,7 @@ class ReviewPreviewMixin:
             drafts.discard_draft(form.instance)
 
     def construct_change_message(self, request, form, formsets, add=False):
-        if self._saving_draft(request, not add):
+        if self.is_saving_draft(request, not add):
             return "Saved a draft (not published)."
         return super().construct_change_message(request, form, formsets, add)
 

@@ -5,7 +5,6 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from taggit.models import Tag
-from taggit.utils import edit_string_for_tags
 
 from ..ratings import parse_rating
 from .catalogue import Film
@@ -77,6 +76,6 @@ class ReviewDraft(models.Model):
         """The drafted values as the review's admin form starts from them."""
         return {
             **self.field_values(),
-            "tags": edit_string_for_tags([Tag(name=name) for name in self.tags]),
+            "tags": [Tag(name=name) for name in self.tags],  # as taggit's form field takes them
             "mentioned_films": self.mentioned_films,
         }
