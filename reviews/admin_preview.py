@@ -19,10 +19,14 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from . import drafts, previews
-from .models import FurtherReading, PullQuote, Review, ReviewDraft
+from .models import DRAFTED_INLINES, FurtherReading, PullQuote, Review, ReviewDraft
 
 SAVE_DRAFT = "_save_draft"
 PUBLISH_DRAFT = "_publish_draft"
+IMAGE_NOT_DRAFTED = (
+    "A draft keeps the published image: save the review to change its image, "
+    "or publish the draft first."
+)
 
 
 def formset_objects(formset):
@@ -151,62 +155,70 @@ class ReviewPreviewMixin:
         return HttpResponseRedirect(reverse(self._url_name("change"), args=[review.pk]))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        """With a draft, the form starts from the draft's values, to continue it."""
+        """With a draft, the form starts from the draft's values, to continue it; saving a
+        draft refuses a new image, which a draft does not keep."""
         form_class = super().get_form(request, obj, change=change, **kwargs)
         draft = drafts.draft_of(obj)
-        if draft is None:
+        saving_draft = self.is_saving_draft(request, change)
+        if draft is None and not saving_draft:
             return form_class
-        initial = draft.form_initial()
+        initial = draft.form_initial() if draft is not None else {}
 
         class DraftForm(form_class):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.initial.update(initial)
 
+            def clean(self):
+                cleaned_data = super().clean()
+                if saving_draft and "hero_image" in self.changed_data:
+                    self.add_error("hero_image", IMAGE_NOT_DRAFTED)
+                return cleaned_data
+
         DraftForm.__name__ = form_class.__name__
         return DraftForm
 
     def get_formsets_with_inlines(self, request, obj=None):
-        """With a draft, the pull quotes are the draft's: new rows that replace the live
-        ones when the review is saved (see ``save_formset``)."""
+        """With a draft, the drafted inlines' rows are the draft's: new rows that replace
+        the live ones when the review is saved (see ``save_formset``)."""
         draft = drafts.draft_of(obj)
         for formset_class, inline in super().get_formsets_with_inlines(request, obj):
-            if draft is not None and inline.model is PullQuote:
-                formset_class = inline.get_formset(request, obj, extra=len(draft.pull_quotes))
+            if draft is not None and inline.model in DRAFTED_INLINES:
+                rows = getattr(draft, DRAFTED_INLINES[inline.model][0])
+                formset_class = inline.get_formset(request, obj, extra=len(rows))
             yield formset_class, inline
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         draft = drafts.draft_of(obj)
-        if draft is not None and inline.model is PullQuote:
-            kwargs["queryset"] = PullQuote.objects.none()
+        if draft is not None and inline.model in DRAFTED_INLINES:
+            kwargs["queryset"] = inline.model.objects.none()
             if request.method != "POST":
-                kwargs["initial"] = draft.pull_quotes
+                kwargs["initial"] = getattr(draft, DRAFTED_INLINES[inline.model][0])
         return kwargs
 
     def is_saving_draft(self, request, change):
         """Whether this save of the form keeps it as the review's draft."""
-        return change and SAVE_DRAFT in request.POST
+        return bool(change) and SAVE_DRAFT in request.POST
 
     def save_model(self, request, obj, form, change):
         if not self.is_saving_draft(request, change):
             super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is PullQuote and drafts.draft_of(form.instance) is not None:
-            form.instance.pull_quotes.all().delete()
+        if formset.model in DRAFTED_INLINES and drafts.draft_of(form.instance) is not None:
+            formset.model.objects.filter(review=form.instance).delete()
         super().save_formset(request, form, formset, change)
 
     def save_related(self, request, form, formsets, change):
         """Saving a draft stores the form instead; saving the review ends its draft."""
         if self.is_saving_draft(request, change):
-            quotes = next((f for f in formsets if f.model is PullQuote), None)
-            drafts.save_draft(
-                form.instance,
-                form.cleaned_data,
-                drafts.pull_quote_values(quotes) if quotes is not None else [],
-                request.user,
-            )
+            inlines = {
+                DRAFTED_INLINES[formset.model][0]: drafts.inline_values(formset)
+                for formset in formsets
+                if formset.model in DRAFTED_INLINES
+            }
+            drafts.save_draft(form.instance, form.cleaned_data, inlines, request.user)
             return
         super().save_related(request, form, formsets, change)
         if change:

@@ -7,7 +7,7 @@ refreshes the pages, feeds, search index and edge once it commits.
 
 from django.db import transaction
 
-from .models import DRAFT_FIELDS, Film, PullQuote, ReviewDraft
+from .models import DRAFT_FIELDS, DRAFTED_INLINES, Film, ReviewDraft
 
 
 def draft_of(review):
@@ -17,17 +17,14 @@ def draft_of(review):
     return ReviewDraft.objects.filter(review=review).select_related("saved_by").first()
 
 
-def pull_quote_values(formset):
-    """The pull quotes a valid formset holds, as a draft keeps them."""
+def inline_values(formset):
+    """The rows a valid formset of one of DRAFTED_INLINES holds, as a draft keeps them."""
+    _, fields = DRAFTED_INLINES[formset.model]
     deleted = formset.deleted_forms
     return [
-        {
-            "text": form.cleaned_data["text"],
-            "attribution": form.cleaned_data.get("attribution", ""),
-            "position": form.cleaned_data.get("position") or 0,
-        }
+        {name: form.cleaned_data.get(name) for name in fields}
         for form in formset.forms
-        if form not in deleted and form.cleaned_data.get("text")
+        if form not in deleted and (form.instance.pk or form.has_changed())
     ]
 
 
@@ -41,15 +38,16 @@ def values_from_form(cleaned_data):
     return values
 
 
-def save_draft(review, cleaned_data, pull_quotes, user):
-    """Keep a valid form's values as the review's draft, the published review unchanged."""
+def save_draft(review, cleaned_data, inlines, user):
+    """Keep a valid form's values as the review's draft, the published review unchanged;
+    ``inlines`` are the rows of DRAFTED_INLINES by relation name (see ``inline_values``)."""
     draft, _ = ReviewDraft.objects.update_or_create(
         review=review,
         defaults={
             "values": values_from_form(cleaned_data),
             "tags": sorted(cleaned_data.get("tags", [])),
             "mentioned_films": sorted(film.pk for film in cleaned_data.get("mentioned_films", [])),
-            "pull_quotes": pull_quotes,
+            **{name: inlines.get(name, []) for name, _ in DRAFTED_INLINES.values()},
             "saved_by": user,
         },
     )
@@ -67,9 +65,10 @@ def publish_draft(review):
     review.save()
     review.tags.set(draft.tags)
     review.mentioned_films.set(Film.objects.filter(pk__in=draft.mentioned_films))
-    review.pull_quotes.all().delete()
-    for quote in draft.pull_quotes:
-        PullQuote.objects.create(review=review, **quote)
+    for name, rows in draft.inline_objects(review).items():
+        getattr(review, name).all().delete()
+        for row in rows:
+            row.save()
     draft.delete()
     return True
 

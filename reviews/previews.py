@@ -6,7 +6,7 @@ from django.utils.cache import patch_cache_control
 from taggit.models import Tag
 
 from .markdown import render_markdown
-from .models import PullQuote, give_tag_a_slug
+from .models import give_tag_a_slug
 from .views import review_page_context
 
 PREVIEW_TEMPLATE = "reviews/review_preview.html"
@@ -29,14 +29,12 @@ def tags_named(names):
     return sorted(tags, key=lambda tag: tag.name)
 
 
-def with_shown_relations(review, *, tags, pull_quotes, further_reading=None):
+def with_shown_relations(review, *, tags, pull_quotes, further_reading):
     """``review``, never to be saved, showing these tags, pull quotes and links (lists of
     unsaved objects) in place of the stored ones, its body through the site's sanitiser."""
     review.body_html, review.body_sections = render_markdown(review.body)
     if review.pk is None:
         review.pk = UNSAVED_PK
-    if further_reading is None:
-        further_reading = list(review.further_reading.all()) if review.pk else []
     # As prefetch_related leaves them: review.pull_quotes.all() and the rest read these
     # lists, not the database.
     review._prefetched_objects_cache = {
@@ -50,8 +48,7 @@ def with_shown_relations(review, *, tags, pull_quotes, further_reading=None):
 def from_draft(draft):
     """The live review with its draft's values, as readers will see it once published."""
     review = draft.apply_to(draft.review)
-    quotes = [PullQuote(review=review, **quote) for quote in draft.pull_quotes]
-    return with_shown_relations(review, tags=tags_named(draft.tags), pull_quotes=quotes)
+    return with_shown_relations(review, tags=tags_named(draft.tags), **draft.inline_objects(review))
 
 
 def render_preview(request, review, **context):

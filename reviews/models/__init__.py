@@ -23,7 +23,7 @@ from .derived import (
     is_common_tag,
     tags_with_counts,
 )
-from .drafts import DRAFT_FIELDS, ReviewDraft
+from .drafts import DRAFT_FIELDS, DRAFTED_INLINES, ReviewDraft
 from .reviews import (
     FurtherReading,
     PullQuote,
@@ -36,6 +36,7 @@ from .reviews import (
 
 __all__ = [
     "COMMON_TAG_ITEMS",
+    "DRAFTED_INLINES",
     "DRAFT_FIELDS",
     "MAIN_CAST_SHOWN",
     "Credit",

@@ -8,10 +8,11 @@ from taggit.models import Tag
 
 from ..ratings import parse_rating
 from .catalogue import Film
-from .reviews import Review
+from .reviews import FurtherReading, PullQuote, Review
 
-# The review's own fields a draft holds. Its publication state (status, publish time) and
-# its image file stay the live review's: a draft changes what the review says.
+# The review's own fields a draft holds, besides its tags, mentioned films and inlines. Its
+# publication state (status, publish time) and image file stay the live review's: a draft
+# changes what the review says.
 DRAFT_FIELDS = [
     "film",
     "headline",
@@ -30,9 +31,16 @@ DRAFT_FIELDS = [
 ]
 
 
+# The rows of the review's inlines a draft holds: each relation's name and fields.
+DRAFTED_INLINES = {
+    PullQuote: ("pull_quotes", ["text", "attribution", "position"]),
+    FurtherReading: ("further_reading", ["title", "url", "position"]),
+}
+
+
 class ReviewDraft(models.Model):
-    """The edited values of a review's fields, tags, mentioned films and pull quotes, kept
-    as the form's editor left them (JSON) until they are published or discarded."""
+    """The edited values of a review's fields, tags, mentioned films, pull quotes and
+    further reading, kept as the editor left the form (JSON) until published or discarded."""
 
     review = models.OneToOneField(
         Review, on_delete=models.CASCADE, primary_key=True, related_name="draft"
@@ -41,6 +49,7 @@ class ReviewDraft(models.Model):
     tags = models.JSONField(default=list)
     mentioned_films = models.JSONField(default=list)
     pull_quotes = models.JSONField(default=list)
+    further_reading = models.JSONField(default=list)
     saved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -71,6 +80,13 @@ class ReviewDraft(models.Model):
             else:
                 setattr(review, name, value)
         return review
+
+    def inline_objects(self, review):
+        """The drafted inline rows, unsaved, by relation name: ``{"pull_quotes": [...]}``."""
+        return {
+            name: [model(review=review, **row) for row in getattr(self, name)]
+            for model, (name, _) in DRAFTED_INLINES.items()
+        }
 
     def form_initial(self):
         """The drafted values as the review's admin form starts from them."""

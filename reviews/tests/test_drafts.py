@@ -9,7 +9,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from core import pagecache
 from reviews import drafts, keys
 from reviews.models import PullQuote, Review, ReviewDraft
-from tests.factories import management_form, review_form
+from tests.factories import image_upload, management_form, review_form
 
 LIVE_BODY = "The lighthouse keeper waits."
 DRAFT_BODY = "The lighthouse keeper sings."
@@ -45,9 +45,16 @@ def edited_form(review, **fields):
         publish_at_1=review.publish_at.strftime("%H:%M:%S"),
         body=DRAFT_BODY,
         tags="sea, song,",
-        **management_form("pull_quotes", total=1),
-        **{"pull_quotes-0-text": "A drafted quote", "pull_quotes-0-position": "0"},
-        **fields,
+        **{
+            **management_form("pull_quotes", total=1),
+            "pull_quotes-0-text": "A drafted quote",
+            "pull_quotes-0-position": "0",
+            **management_form("further_reading", total=1),
+            "further_reading-0-title": "An interview with the director",
+            "further_reading-0-url": "https://example.com/interview",
+            "further_reading-0-position": "0",
+            **fields,
+        },
     )
 
 
@@ -80,6 +87,14 @@ def test_save_draft_keeps_the_published_review_as_it_was(
     assert draft.values["body"] == DRAFT_BODY
     assert draft.tags == ["sea", "song"]
     assert draft.pull_quotes == [{"text": "A drafted quote", "attribution": "", "position": 0}]
+    assert draft.further_reading == [
+        {
+            "title": "An interview with the director",
+            "url": "https://example.com/interview",
+            "position": 0,
+        }
+    ]
+    assert not stored.further_reading.exists()
     assert pagecache.current_versions([keys.review(live_review.pk)]) == versions
 
     seen = what_readers_see(live_review)
@@ -99,7 +114,7 @@ def test_the_form_continues_the_draft_and_says_so(editor_client, live_review, ed
             "rating": None,
             "tags": ["song"],
         },
-        [{"text": "A drafted quote", "attribution": "", "position": 0}],
+        {"pull_quotes": [{"text": "A drafted quote", "attribution": "", "position": 0}]},
         editor,
     )
     response = editor_client.get(change_url(live_review))
@@ -140,6 +155,9 @@ def test_publish_draft_makes_it_what_readers_see(
     assert stored.body == DRAFT_BODY
     assert [q.text for q in stored.pull_quotes.all()] == ["A drafted quote"]
     assert sorted(stored.tags.names()) == ["sea", "song"]
+    assert [link.title for link in stored.further_reading.all()] == [
+        "An interview with the director"
+    ]
     seen = what_readers_see(live_review)
     assert DRAFT_BODY in seen["page"] and LIVE_BODY not in seen["page"]
     assert "A drafted quote" in seen["page"] and "A live quote" not in seen["page"]
@@ -159,7 +177,7 @@ def test_publish_draft_service_applies_the_stored_draft(live_review, editor, com
                 "tags": ["song"],
                 "mentioned_films": [],
             },
-            [{"text": "A drafted quote", "attribution": "", "position": 0}],
+            {"pull_quotes": [{"text": "A drafted quote", "attribution": "", "position": 0}]},
             editor,
         )
     with committed():
@@ -168,6 +186,13 @@ def test_publish_draft_service_applies_the_stored_draft(live_review, editor, com
     page = reader.get(live_review.get_absolute_url()).text
     assert "Drafted headline" in page and DRAFT_BODY in page and "A drafted quote" in page
     assert drafts.publish_draft(live_review) is False
+
+
+def test_save_draft_refuses_a_new_image(editor_client, live_review):
+    data = edited_form(live_review, _save_draft="Save draft", hero_image=image_upload())
+    response = editor_client.post(change_url(live_review), data | {"hero_alt": "A lighthouse"})
+    assertContains(response, "A draft keeps the published image")
+    assert not ReviewDraft.objects.exists()
 
 
 def test_discard_draft_returns_the_form_to_the_published_review(
@@ -204,7 +229,7 @@ def test_moderators_cannot_see_or_discard_drafts(client, moderator, live_review,
             "body": "x",
             "rating": None,
         },
-        [],
+        {},
         editor,
     )
     client.force_login(moderator)
