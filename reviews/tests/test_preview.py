@@ -8,7 +8,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from core import pagecache
 from reviews import keys
 from reviews.models import PullQuote, Review, ReviewDraft
-from tests.factories import management_form, review_form
+from tests.factories import image_upload, management_form, review_form
 from tests.inline_code import inline_code
 
 PREVIEW_NEW = reverse("admin:reviews_review_preview")
@@ -127,3 +127,27 @@ def test_the_review_form_has_a_preview_button_opening_a_new_tab(editor_client, m
         count=2,  # above and below the form
     )
     assert inline_code(response.content.decode()).found == []
+
+
+@pytest.mark.django_db
+def test_preview_shows_the_uploaded_image_not_one_chosen_but_unsaved(editor_client, make_film):
+    film = make_film()
+    editor_client.post(
+        reverse("admin:reviews_review_add"),
+        review_form(film, hero_image=image_upload(), hero_alt="The stored still"),
+    )
+    review = Review.objects.get()
+    stored_name = review.hero_image.name
+    data = review_form(
+        film, slug=review.slug, hero_alt="The stored still", hero_caption="Typed caption"
+    )
+    page = editor_client.post(preview_url(review), data)
+    assertContains(page, 'alt="The stored still"')
+    assertContains(page, "Typed caption")
+    assertNotContains(page, "shown once it is saved")
+
+    data["hero_image"] = image_upload("another.png")
+    page = editor_client.post(preview_url(review), data)
+    assertContains(page, 'alt="The stored still"')
+    assertContains(page, "The image chosen in the form is shown once it is saved.")
+    assert Review.objects.get().hero_image.name == stored_name
