@@ -11,10 +11,13 @@ from .models import DRAFT_FIELDS, DRAFTED_INLINES, Film, ReviewDraft
 
 
 def draft_of(review):
-    """The review's draft, or None."""
+    """The review's draft, or None; read once per review instance (Django keeps it)."""
     if review is None or review.pk is None:
         return None
-    return ReviewDraft.objects.filter(review=review).select_related("saved_by").first()
+    try:
+        return review.draft
+    except ReviewDraft.DoesNotExist:
+        return None
 
 
 def inline_values(formset):
@@ -57,7 +60,7 @@ def save_draft(review, cleaned_data, inlines, user):
 @transaction.atomic
 def publish_draft(review):
     """Make the review's draft its published text; False without a draft."""
-    draft = draft_of(review)
+    draft = ReviewDraft.objects.filter(review=review).first()
     if draft is None:
         return False
     draft.apply_to(review)
