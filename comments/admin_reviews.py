@@ -33,7 +33,8 @@ class ReviewAdmin(reviews_admin.ReviewAdmin):
 
     def save_model(self, request, review, form, change):
         super().save_model(request, review, form, change)
-        services.set_comments_open(review, form.cleaned_data["comments_open"])
+        if not self.is_saving_draft(request, change):  # a draft changes the text alone
+            services.set_comments_open(review, form.cleaned_data["comments_open"])
 
     @admin.display(description="Open for comments", boolean=True)
     def comments_open(self, review):

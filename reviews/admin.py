@@ -22,6 +22,7 @@ from .admin_filters import (
     ReviewStatusFilter,
     YearFilter,
 )
+from .admin_preview import ReviewPreviewMixin
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
 from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
 
@@ -138,7 +139,7 @@ class FurtherReadingInline(OrderedInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReviewPreviewMixin, admin.ModelAdmin):
     form = ReviewAdminForm
     list_display = [
         "hero_thumbnail",

@@ -1,5 +1,6 @@
 """The reviews app's models, by topic: the catalogue (films, people, credits), reviews and
-their ratings, and what is derived from them (tag counts, related films)."""
+their ratings, drafts of published reviews, and what is derived from them (tag counts,
+related films)."""
 
 from .catalogue import (
     MAIN_CAST_SHOWN,
@@ -22,6 +23,7 @@ from .derived import (
     is_common_tag,
     tags_with_counts,
 )
+from .drafts import DRAFT_FIELDS, DRAFTED_INLINES, ReviewDraft
 from .reviews import (
     FurtherReading,
     PullQuote,
@@ -34,6 +36,8 @@ from .reviews import (
 
 __all__ = [
     "COMMON_TAG_ITEMS",
+    "DRAFTED_INLINES",
+    "DRAFT_FIELDS",
     "MAIN_CAST_SHOWN",
     "Credit",
     "Film",
@@ -44,6 +48,7 @@ __all__ = [
     "Recommendation",
     "RelatedFilm",
     "Review",
+    "ReviewDraft",
     "ReviewQuerySet",
     "TagUsage",
     "add_review_summaries",
