@@ -22,6 +22,7 @@ from .admin_filters import (
     ReviewStatusFilter,
     YearFilter,
 )
+from .admin_revisions import VersionedAdmin
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
 from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
 
@@ -67,7 +68,7 @@ class RelatedFilmInline(OrderedInline):
 
 
 @admin.register(Film)
-class FilmAdmin(admin.ModelAdmin):
+class FilmAdmin(VersionedAdmin):
     form = FilmAdminForm
     list_display = ["poster_thumbnail", "title", "year", "review_count", "rating_summary"]
     list_display_links = ["poster_thumbnail", "title"]
@@ -138,7 +139,7 @@ class FurtherReadingInline(OrderedInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(VersionedAdmin):
     form = ReviewAdminForm
     list_display = [
         "hero_thumbnail",

@@ -1,6 +1,7 @@
 """The reviews app's models, by topic: the catalogue (films, people, credits), reviews and
 their ratings, and what is derived from them (tag counts, related films)."""
 
+from .addresses import FormerFilmSlug, FormerReviewSlug
 from .catalogue import (
     MAIN_CAST_SHOWN,
     Credit,
@@ -38,6 +39,8 @@ __all__ = [
     "Credit",
     "Film",
     "FilmQuerySet",
+    "FormerFilmSlug",
+    "FormerReviewSlug",
     "FurtherReading",
     "Person",
     "PullQuote",

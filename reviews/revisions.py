@@ -1,0 +1,32 @@
+"""Which records keep versions (django-reversion), and what each version carries with it.
+
+A review's version holds its pull quotes, further-reading links and tags; a film's, its
+credits, related films and tags: restoring a version brings them back as they were, and
+removes rows added since. People and tags themselves are followed by no one, so that a
+restore never deletes a person or a tag other records use. Registered by
+``ReviewsConfig.ready()``.
+"""
+
+import reversion
+from taggit.models import TaggedItem
+
+from .models import Credit, Film, FurtherReading, PullQuote, RelatedFilm, Review
+
+# What a scheduled clean-up must keep: a deleted review can be recovered for this long
+# (``manage.py deleterevisions reviews --days=30``).
+KEEP_DAYS = 30
+
+FOLLOWED = {
+    Review: ["pull_quotes", "further_reading", "tagged_items"],
+    Film: ["credits", "related_links", "tagged_items"],
+}
+CHILDREN = [PullQuote, FurtherReading, Credit, RelatedFilm, TaggedItem]
+
+
+def register():
+    for model, follow in FOLLOWED.items():
+        if not reversion.is_registered(model):
+            reversion.register(model, follow=follow)
+    for model in CHILDREN:
+        if not reversion.is_registered(model):
+            reversion.register(model)
