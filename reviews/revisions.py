@@ -24,9 +24,9 @@ CHILDREN = [PullQuote, FurtherReading, Credit, RelatedFilm, TaggedItem]
 
 
 def register():
-    for model, follow in FOLLOWED.items():
-        if not reversion.is_registered(model):
-            reversion.register(model, follow=follow)
-    for model in CHILDREN:
-        if not reversion.is_registered(model):
-            reversion.register(model)
+    # The admin registers what it finds first (its autodiscovery runs before this app is
+    # ready), following its inlines only: this registration, with the tags, replaces it.
+    for model in [*FOLLOWED, *CHILDREN]:
+        if reversion.is_registered(model):
+            reversion.unregister(model)
+        reversion.register(model, follow=FOLLOWED.get(model, ()))
