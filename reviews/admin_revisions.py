@@ -34,8 +34,10 @@ class VersionedAdmin(CompareVersionAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # Only the actions (a POST) save: the list itself needs no revision, nor the
-        # transaction that comes with one.
-        if request.method == "POST":
+        # transaction that comes with one. Nor does deleting: each record keeps its own
+        # last version first, which an enclosing revision would save only after the
+        # deletion, and so not at all.
+        if request.method == "POST" and request.POST.get("action") != "delete_selected":
             return super().changelist_view(request, extra_context)
         context = {"has_change_permission": self.has_change_permission(request)}
         return admin.ModelAdmin.changelist_view(self, request, {**context, **(extra_context or {})})
