@@ -157,6 +157,22 @@ def test_an_editor_compares_two_versions_and_sees_the_body_changed(editor_client
     assertContains(response, "The fi<del>rst draf</del><ins>nal cu</ins>t of the text.")
     assertContains(response, "Late light, again")
     assert "body_html" not in response.text
+    assert "<h3>film" not in response.text  # unchanged
+
+
+def test_the_compare_page_shows_tags_and_pull_quotes_changed(editor_client, review):
+    edit(editor_client, review)
+    review.pull_quotes.update(text="A loud marvel.")
+    edit(editor_client, review, tags="noir, western")
+    newer, older = versions_of(review)
+
+    response = editor_client.get(
+        admin_url(review, "compare"), {"version_id1": older.pk, "version_id2": newer.pk}
+    )
+
+    assertContains(response, "<ins>+ noir, western</ins>", html=True)
+    assertContains(response, "<del>A quiet marvel.</del>", html=True)
+    assertContains(response, "<ins>A loud marvel.</ins>", html=True)
     assert inline_scripts(response) == []
 
 
