@@ -12,9 +12,12 @@ from taggit.models import TaggedItem
 
 from .models import Credit, Film, FurtherReading, PullQuote, RelatedFilm, Review
 
-# What a scheduled clean-up must keep: a deleted review can be recovered for this long
-# (``manage.py deleterevisions reviews --days=30``).
+# What the scheduled clean-up keeps: every version younger than KEEP_DAYS, so that a
+# deleted review can be recovered for that long at least, and the KEEP_VERSIONS newest of
+# each review and film however old:
+# ``manage.py deleterevisions reviews --days=30 --keep=20``.
 KEEP_DAYS = 30
+KEEP_VERSIONS = 20
 
 FOLLOWED = {
     Review: ["pull_quotes", "further_reading", "tagged_items"],

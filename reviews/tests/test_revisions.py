@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import reversion
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -11,7 +12,7 @@ from pytest_django.asserts import assertContains
 from reversion.models import Revision, Version
 
 from core import pagecache
-from reviews import services
+from reviews import revisions, services
 from reviews.models import Credit, FurtherReading, Person, PullQuote, RelatedFilm, Review
 from tests.factories import film_form, review_form
 from tests.inline_code import inline_code
@@ -356,21 +357,61 @@ def test_the_review_list_links_to_the_deleted_reviews(editor_client, review):
     assertContains(response, reverse("admin:reviews_review_recoverlist"))
 
 
-def test_the_clean_up_keeps_deleted_reviews_recoverable_for_thirty_days(editor_client, make_review):
-    recent, old = make_review(headline="Deleted lately"), make_review(headline="Deleted long ago")
-    for review in (recent, old):
-        editor_client.post(admin_url(review, "delete"), {"post": "yes"})
-    now = timezone.now()
-    Revision.objects.filter(version__object_id=str(recent.pk)).update(
-        date_created=now - timedelta(days=29)
-    )
-    Revision.objects.filter(version__object_id=str(old.pk)).update(
-        date_created=now - timedelta(days=31)
+def age(obj, days):
+    """Make every revision of ``obj`` this many days old."""
+    Revision.objects.filter(version__object_id=str(obj.pk)).update(
+        date_created=timezone.now() - timedelta(days=days)
     )
 
-    call_command("deleterevisions", "reviews", days=30, verbosity=0)
 
+def save_versions(review, count):
+    for n in range(count):
+        with reversion.create_revision():
+            review.body = f"Edit {n}."
+            review.save()
+
+
+def clean_up():
+    """The scheduled clean-up, as README says to run it."""
+    call_command(
+        "deleterevisions",
+        "reviews",
+        days=revisions.KEEP_DAYS,
+        keep=revisions.KEEP_VERSIONS,
+        verbosity=0,
+    )
+
+
+def test_the_clean_up_keeps_every_version_younger_than_thirty_days(editor_client, make_review):
+    review = make_review(headline="Much edited")
+    save_versions(review, revisions.KEEP_VERSIONS + 3)
+    age(review, 29)
+    deleted = make_review(headline="Deleted lately")
+    editor_client.post(admin_url(deleted, "delete"), {"post": "yes"})
+    age(deleted, 29)
+
+    clean_up()
+
+    assert len(versions_of(review)) == revisions.KEEP_VERSIONS + 3
     assert [v.object_repr for v in Version.objects.get_deleted(Review)] == ["Deleted lately"]
+
+
+def test_the_clean_up_keeps_the_newest_versions_of_each_review_however_old(
+    editor_client, make_review
+):
+    review = make_review(headline="Much edited")
+    save_versions(review, revisions.KEEP_VERSIONS + 3)
+    age(review, 400)
+    deleted = make_review(headline="Deleted long ago")
+    editor_client.post(admin_url(deleted, "delete"), {"post": "yes"})
+    age(deleted, 400)
+
+    clean_up()
+
+    kept = versions_of(review)
+    assert len(kept) == revisions.KEEP_VERSIONS
+    assert kept[0].field_dict["body"] == f"Edit {revisions.KEEP_VERSIONS + 2}."
+    assert [v.object_repr for v in Version.objects.get_deleted(Review)] == ["Deleted long ago"]
 
 
 # Who may see the history
