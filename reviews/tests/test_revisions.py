@@ -322,6 +322,7 @@ def test_a_deleted_review_is_recovered_with_its_quotes_links_and_tags(editor_cli
     assertContains(form, "The first draft of the text.")
     assertContains(form, 'value="noir"')
     assertContains(form, "A quiet marvel.")
+    assert inline_scripts(form) == [] and inline_scripts(recover_list) == []
     response = editor_client.post(
         reverse("admin:reviews_review_recover", args=[deleted.pk]), as_it_was
     )
