@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # Versions of reviews and films, and the admin's compare, restore and recover pages.
+    "reversion",
+    "reversion_compare",
     "core",
     "reviews",
     "comments",

@@ -23,6 +23,7 @@ from .admin_filters import (
     YearFilter,
 )
 from .admin_preview import ReviewPreviewMixin
+from .admin_revisions import VersionedAdmin
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
 from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
 
@@ -68,7 +69,7 @@ class RelatedFilmInline(OrderedInline):
 
 
 @admin.register(Film)
-class FilmAdmin(admin.ModelAdmin):
+class FilmAdmin(VersionedAdmin):
     form = FilmAdminForm
     list_display = ["poster_thumbnail", "title", "year", "review_count", "rating_summary"]
     list_display_links = ["poster_thumbnail", "title"]
@@ -139,7 +140,7 @@ class FurtherReadingInline(OrderedInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReviewPreviewMixin, admin.ModelAdmin):
+class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
     form = ReviewAdminForm
     list_display = [
         "hero_thumbnail",

@@ -2,6 +2,7 @@
 their ratings, drafts of published reviews, and what is derived from them (tag counts,
 related films)."""
 
+from .addresses import FormerFilmSlug, FormerReviewSlug
 from .catalogue import (
     MAIN_CAST_SHOWN,
     Credit,
@@ -42,6 +43,8 @@ __all__ = [
     "Credit",
     "Film",
     "FilmQuerySet",
+    "FormerFilmSlug",
+    "FormerReviewSlug",
     "FurtherReading",
     "Person",
     "PullQuote",

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0010_remove_comment_fields'),
+        ('reviews', '0011_former_slugs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
