@@ -22,6 +22,7 @@ from .derived import (
     is_common_tag,
     tags_with_counts,
 )
+from .imports import ImportedItem
 from .reviews import (
     FurtherReading,
     PullQuote,
@@ -39,6 +40,7 @@ __all__ = [
     "Film",
     "FilmQuerySet",
     "FurtherReading",
+    "ImportedItem",
     "Person",
     "PullQuote",
     "Recommendation",
