@@ -1,6 +1,8 @@
 """Small WordPress exports (WXR) written for the tests, in any of the versions 1.0-1.2."""
 
+import email.utils
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import escape
 
 
@@ -46,13 +48,19 @@ class P:
     guid: str = ""
 
 
+def rfc822(date):
+    if date.startswith("0000"):
+        return "Mon, 30 Nov -0001 00:00:00 +0000"  # as WordPress writes an undated draft
+    return email.utils.format_datetime(datetime.fromisoformat(date).replace(tzinfo=UTC))
+
+
 def item_xml(post):
     guid = post.guid or f"http://blog.example.com/?p={post.id}"
     parts = [
         "<item>",
         f"<title>{escape(post.title)}</title>",
         f"<link>http://blog.example.com/{post.slug or post.id}/</link>",
-        "<pubDate>Tue, 01 Feb 2011 09:00:00 +0000</pubDate>",
+        f"<pubDate>{rfc822(post.date)}</pubDate>",
         f"<dc:creator>{cdata(post.creator)}</dc:creator>",
         f'<guid isPermaLink="false">{escape(guid)}</guid>',
         "<description></description>",

@@ -99,7 +99,8 @@ class Node:
 
     def has_block(self):
         return any(
-            not isinstance(c, str) and (c.tag not in INLINE or c.has_block()) for c in self.children
+            not isinstance(c, str) and c.tag not in DROPPED and (c.tag not in INLINE or c.has_block())
+            for c in self.children
         )
 
 
@@ -111,7 +112,7 @@ class TreeParser(HTMLParser):
         self.root = self.current = Node("root")
 
     def handle_starttag(self, tag, attrs):
-        if tag not in INLINE:
+        if tag not in INLINE and tag not in DROPPED:
             self.close_open("p")
         if tag == "li":
             self.close_open("li", stop={"ul", "ol"})
@@ -180,6 +181,8 @@ class Converter:
     def blocks(self, children):
         blocks, run = [], []
         for child in children:
+            if not isinstance(child, str) and child.tag in DROPPED:
+                continue
             if isinstance(child, str) or (child.tag in INLINE and not child.has_block()):
                 run.append(child)
                 continue
@@ -321,6 +324,8 @@ class Converter:
         def serialise(item):
             if isinstance(item, str):
                 return html.escape(" ".join(item.split()) and item.replace("\n", " "))
+            if item.tag in DROPPED:
+                return ""
             inner = "".join(serialise(child) for child in item.children)
             if item.tag not in TABLE_TAGS:
                 return inner

@@ -271,7 +271,8 @@ def wp_date(gmt, local="", rfc822=""):
     """A WordPress date as an aware UTC datetime: the GMT field, else the RFC 822 date,
     else the local time read as UTC; None when there is none (drafts have 0000-00-00)."""
     for value in (gmt, rfc822, local):
-        if not value or value.startswith("0000"):
+        # WordPress writes an undated draft as 0000-00-00, or in RSS as "30 Nov -0001".
+        if not value or value.startswith("0000") or "-0001" in value:
             continue
         try:
             if value is rfc822:
