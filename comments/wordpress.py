@@ -115,11 +115,10 @@ def clean_web_address(value, max_length=200):
 def import_comments(export, reviews, report):
     """Each post's comments on the review it became, threaded as they were. Comments of a
     skipped post are counted, not attached elsewhere."""
-    source = export.source
     known = dict(
-        ImportedItem.objects.filter(source=source, kind=ImportedItem.Kind.COMMENT).values_list(
-            "wp_id", "object_id"
-        )
+        ImportedItem.objects.filter(
+            source=export.source, kind=ImportedItem.Kind.COMMENT
+        ).values_list("wp_id", "object_id")
     )
     for item in export.items:
         if not item.comments:
@@ -128,40 +127,49 @@ def import_comments(export, reviews, report):
         if review is None:
             report.count("comments on skipped posts", len(item.comments))
             continue
-        author = export.author_of(item)
-        by_id = {c.id: c for c in item.comments}
-        made = {}  # wp comment id → Comment pk here, or None when it was skipped
-
-        def place(wp_comment):
-            if wp_comment.id in made:
-                return made[wp_comment.id]
-            made[wp_comment.id] = None  # a loop of parents ends here
-            if wp_comment.id in known:
-                report.count("comments already imported")
-                made[wp_comment.id] = known[wp_comment.id]
-                return made[wp_comment.id]
-            if wp_comment.type in LINKBACKS:
-                report.count(f"skipped: {wp_comment.type}s")
-                return None
-            status = COMMENT_STATUSES.get(wp_comment.approved)
-            if status is None:
-                report.count("skipped: comments in the trash")
-                return None
-            parent_id = None
-            if parent := by_id.get(wp_comment.parent_id):
-                parent_id = place(parent)
-            made[wp_comment.id] = create_comment(wp_comment, review, parent_id, status, author)
-            ImportedItem.objects.create(
-                source=source,
-                kind=ImportedItem.Kind.COMMENT,
-                wp_id=wp_comment.id,
-                object_id=made[wp_comment.id],
-            )
-            report.count(f"comments created ({status.label.lower()})")
-            return made[wp_comment.id]
-
+        thread = Thread(export.source, review, export.author_of(item), item.comments, known, report)
         for wp_comment in item.comments:
-            place(wp_comment)
+            thread.place(wp_comment)
+
+
+class Thread:
+    """One post's comments, each made after its parent."""
+
+    def __init__(self, source, review, post_author, comments, known, report):
+        self.source = source
+        self.review = review
+        self.post_author = post_author
+        self.by_id = {c.id: c for c in comments}
+        self.known = known
+        self.report = report
+        self.made = {}  # wp comment id → Comment pk here, or None when it was skipped
+
+    def place(self, wp_comment):
+        """The pk of the comment made (or found) for ``wp_comment``; None if skipped."""
+        if wp_comment.id in self.made:
+            return self.made[wp_comment.id]
+        self.made[wp_comment.id] = None  # a loop of parents ends here
+        if wp_comment.id in self.known:
+            self.report.count("comments already imported")
+            self.made[wp_comment.id] = self.known[wp_comment.id]
+            return self.made[wp_comment.id]
+        if wp_comment.type in LINKBACKS:
+            self.report.count(f"skipped: {wp_comment.type}s")
+            return None
+        status = COMMENT_STATUSES.get(wp_comment.approved)
+        if status is None:
+            self.report.count("skipped: comments in the trash")
+            return None
+        parent_id = None
+        if parent := self.by_id.get(wp_comment.parent_id):
+            parent_id = self.place(parent)
+        pk = create_comment(wp_comment, self.review, parent_id, status, self.post_author)
+        self.made[wp_comment.id] = pk
+        ImportedItem.objects.create(
+            source=self.source, kind=ImportedItem.Kind.COMMENT, wp_id=wp_comment.id, object_id=pk
+        )
+        self.report.count(f"comments created ({status.label.lower()})")
+        return pk
 
 
 def create_comment(wp_comment, review, parent_id, status, post_author):
@@ -193,6 +201,11 @@ def cdata(text):
     return "<![CDATA[" + str(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def escape_text(text):
+    """Plain text (a comment, a headline) as the HTML WordPress takes it to be."""
+    return html.escape(text, quote=False)
+
+
 def wp_datetime(moment):
     return timezone.localtime(moment, UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
@@ -221,7 +234,9 @@ def export_wordpress(out, site_url=None):
         'xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:wp="http://wordpress.org/export/1.2/">\n<channel>\n'
     )
-    write(f"<title>{html.escape(settings.SITE_NAME)}</title>\n<link>{html.escape(site_url)}</link>\n")
+    write(
+        f"<title>{html.escape(settings.SITE_NAME)}</title>\n<link>{html.escape(site_url)}</link>\n"
+    )
     write("<language>en</language>\n<wp:wxr_version>1.2</wp:wxr_version>\n")
     write(f"<wp:base_site_url>{html.escape(site_url)}</wp:base_site_url>\n")
     write(f"<wp:base_blog_url>{html.escape(site_url)}</wp:base_blog_url>\n")
@@ -243,12 +258,15 @@ def write_item(write, review, site_url):
     link = site_url + review.get_absolute_url()
     film = f"{review.film.title} ({review.film.year})"
     write("<item>\n")
-    write(f"<title>{cdata(review.headline)}</title>\n<link>{html.escape(link)}</link>\n")
+    title = escape_text(review.headline)
+    write(f"<title>{cdata(title)}</title>\n<link>{html.escape(link)}</link>\n")
     write(f"<pubDate>{review.publish_at.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>\n")
-    write(f"<dc:creator>{cdata(author_login(review.byline) if review.byline else '')}</dc:creator>\n")
+    write(
+        f"<dc:creator>{cdata(author_login(review.byline) if review.byline else '')}</dc:creator>\n"
+    )
     write(f'<guid isPermaLink="false">{html.escape(link)}</guid>\n<description></description>\n')
     write(f"<content:encoded>{cdata(review.body_html)}</content:encoded>\n")
-    write(f"<excerpt:encoded>{cdata(review.dek)}</excerpt:encoded>\n")
+    write(f"<excerpt:encoded>{cdata(escape_text(review.dek))}</excerpt:encoded>\n")
     write(f"<wp:post_id>{review.pk}</wp:post_id>\n")
     write(f"<wp:post_date>{cdata(wp_datetime(review.publish_at))}</wp:post_date>\n")
     write(f"<wp:post_date_gmt>{cdata(wp_datetime(review.publish_at))}</wp:post_date_gmt>\n")
@@ -259,26 +277,31 @@ def write_item(write, review, site_url):
     write("<wp:is_sticky>0</wp:is_sticky>\n")
     write(f'<category domain="category" nicename="{slugify(film)}">{cdata(film)}</category>\n')
     for tag in review.tags.all():
-        write(f'<category domain="post_tag" nicename="{html.escape(tag.slug)}">{cdata(tag.name)}</category>\n')
+        nicename = html.escape(tag.slug)
+        write(f'<category domain="post_tag" nicename="{nicename}">{cdata(tag.name)}</category>\n')
     if review.rating:
         write(
             f"<wp:postmeta><wp:meta_key>rating</wp:meta_key>"
             f"<wp:meta_value>{cdata(review.rating.short)}</wp:meta_value></wp:postmeta>\n"
         )
-    comments = list(review.comments.approved().order_by("submitted_at", "pk"))
+    comments = list(
+        review.comments.approved().select_related("user").order_by("submitted_at", "pk")
+    )
     approved = {c.pk for c in comments}
     for comment in comments:
         parent = comment.parent_id if comment.parent_id in approved else 0
+        # An unknown name stays unknown (WordPress shows "Anonymous" itself).
+        name = comment.display_name if comment.author_name or comment.is_staff_reply else ""
         write(
             "<wp:comment>"
             f"<wp:comment_id>{comment.pk}</wp:comment_id>"
-            f"<wp:comment_author>{cdata(comment.display_name)}</wp:comment_author>"
+            f"<wp:comment_author>{cdata(name)}</wp:comment_author>"
             f"<wp:comment_author_email>{cdata(comment.author_email)}</wp:comment_author_email>"
             f"<wp:comment_author_url>{html.escape(comment.author_url)}</wp:comment_author_url>"
             "<wp:comment_author_IP></wp:comment_author_IP>"
             f"<wp:comment_date>{cdata(wp_datetime(comment.submitted_at))}</wp:comment_date>"
             f"<wp:comment_date_gmt>{cdata(wp_datetime(comment.submitted_at))}</wp:comment_date_gmt>"
-            f"<wp:comment_content>{cdata(html.escape(comment.body, quote=False))}</wp:comment_content>"
+            f"<wp:comment_content>{cdata(escape_text(comment.body))}</wp:comment_content>"
             "<wp:comment_approved>1</wp:comment_approved><wp:comment_type>comment</wp:comment_type>"
             f"<wp:comment_parent>{parent}</wp:comment_parent>"
             f"<wp:comment_user_id>{1 if comment.is_review_author else 0}</wp:comment_user_id>"

@@ -55,6 +55,7 @@ def rfc822(date):
 
 
 def item_xml(post):
+    gmt = post.date if post.status != "draft" else "0000-00-00 00:00:00"
     guid = post.guid or f"http://blog.example.com/?p={post.id}"
     parts = [
         "<item>",
@@ -68,7 +69,7 @@ def item_xml(post):
         f"<excerpt:encoded>{cdata(post.excerpt)}</excerpt:encoded>",
         f"<wp:post_id>{post.id}</wp:post_id>",
         f"<wp:post_date>{post.date}</wp:post_date>",
-        f"<wp:post_date_gmt>{post.date if post.status != 'draft' else '0000-00-00 00:00:00'}</wp:post_date_gmt>",
+        f"<wp:post_date_gmt>{gmt}</wp:post_date_gmt>",
         f"<wp:post_name>{escape(post.slug)}</wp:post_name>",
         f"<wp:status>{post.status}</wp:status>",
         f"<wp:post_parent>{post.parent}</wp:post_parent>",

@@ -4,37 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0010_remove_comment_fields'),
+        ("reviews", "0010_remove_comment_fields"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='review',
-            name='film_to_confirm',
-            field=models.BooleanField(default=False, help_text='Imported: check the film and rating proposed for it, then untick.', verbose_name='film to confirm'),
+            model_name="review",
+            name="film_to_confirm",
+            field=models.BooleanField(
+                default=False,
+                help_text="Imported: check the film and rating proposed for it, then untick.",
+                verbose_name="film to confirm",
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='import_proposal',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='What the import proposed, and why.'),
+            model_name="review",
+            name="import_proposal",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                editable=False,
+                help_text="What the import proposed, and why.",
+            ),
         ),
         migrations.CreateModel(
-            name='ImportedItem',
+            name="ImportedItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(help_text="The blog's address.", max_length=300)),
-                ('kind', models.CharField(choices=[('post', 'Post'), ('comment', 'Comment'), ('media', 'Image')], max_length=10)),
-                ('wp_id', models.BigIntegerField(verbose_name='WordPress id')),
-                ('guid', models.CharField(blank=True, max_length=500, verbose_name='GUID')),
-                ('object_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('stored_name', models.CharField(blank=True, help_text='For images.', max_length=300)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(help_text="The blog's address.", max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("post", "Post"), ("comment", "Comment"), ("media", "Image")],
+                        max_length=10,
+                    ),
+                ),
+                ("wp_id", models.BigIntegerField(verbose_name="WordPress id")),
+                ("guid", models.CharField(blank=True, max_length=500, verbose_name="GUID")),
+                ("object_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "stored_name",
+                    models.CharField(blank=True, help_text="For images.", max_length=300),
+                ),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['source', 'kind', 'wp_id'],
-                'constraints': [models.UniqueConstraint(fields=('source', 'kind', 'wp_id'), name='imported_item_once_per_source')],
+                "ordering": ["source", "kind", "wp_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source", "kind", "wp_id"), name="imported_item_once_per_source"
+                    )
+                ],
             },
         ),
     ]

@@ -7,8 +7,10 @@ from reviews.wordpress.convert import to_markdown
 def test_blocks_become_headings_paragraphs_quotes_and_lists():
     content = """<!-- wp:heading --><h2>A World Almost Like Our Own</h2><!-- /wp:heading -->
 <!-- wp:paragraph --><p>Some <strong>bold</strong>, <em>leaning</em> and a
-<a href="https://www.rogerebert.com/reviews/never-let-me-go-2010">link</a>.</p><!-- /wp:paragraph -->
-<!-- wp:quote --><blockquote class="wp-block-quote"><p>We didn't have the Gallery</p></blockquote><!-- /wp:quote -->
+<a href="https://www.rogerebert.com/reviews/never-let-me-go-2010">link</a>.</p>
+<!-- /wp:paragraph -->
+<!-- wp:quote --><blockquote class="wp-block-quote"><p>We didn't have the Gallery</p>
+</blockquote><!-- /wp:quote -->
 <!-- wp:list --><ul><li>Kathy</li><li>Tommy<ul><li>Ruth</li></ul></li></ul><!-- /wp:list -->
 <!-- wp:list {"ordered":true} --><ol><li>First</li><li>Second</li></ol><!-- /wp:list -->"""
     assert to_markdown(content) == (
@@ -70,8 +72,8 @@ def test_tables_stay_html_with_only_allowed_markup():
 
 def test_script_frames_and_javascript_links_never_reach_the_page():
     content = (
-        "<p>Hi<script>alert(1)</script> <a href=\"javascript:alert(2)\">click</a> "
-        "&lt;script&gt;alert(3)&lt;/script&gt;</p><iframe src=\"javascript:alert(4)\"></iframe>"
+        '<p>Hi<script>alert(1)</script> <a href="javascript:alert(2)">click</a> '
+        '&lt;script&gt;alert(3)&lt;/script&gt;</p><iframe src="javascript:alert(4)"></iframe>'
         '<img src="x" onerror="alert(5)"><style>body{}</style>'
     )
     markdown = to_markdown(content, image_src=lambda src: "")

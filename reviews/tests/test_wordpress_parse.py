@@ -16,9 +16,16 @@ def read(data):
 def test_each_version_gives_posts_their_fields_and_comments(version):
     export = read(
         wxr(
-            P(7, "Review: Never Let Me Go (2010)", content="<p>Body</p>", slug="nlmg",
-              excerpt="A dek", categories=["Reviews"], tags=["Carey Mulligan"],
-              comments=[C(3, "Lovely", parent=0), C(4, "Thanks", parent=3, user_id=1)]),
+            P(
+                7,
+                "Review: Never Let Me Go (2010)",
+                content="<p>Body</p>",
+                slug="nlmg",
+                excerpt="A dek",
+                categories=["Reviews"],
+                tags=["Carey Mulligan"],
+                comments=[C(3, "Lovely", parent=0), C(4, "Thanks", parent=3, user_id=1)],
+            ),
             version=version,
         )
     )
@@ -27,13 +34,18 @@ def test_each_version_gives_posts_their_fields_and_comments(version):
     assert export.authors["melissa"].display_name == "Melissa"
     [post] = export.items
     assert (post.id, post.title, post.slug, post.status, post.post_type) == (
-        7, "Review: Never Let Me Go (2010)", "nlmg", "publish", "post"
+        7,
+        "Review: Never Let Me Go (2010)",
+        "nlmg",
+        "publish",
+        "post",
     )
     assert (post.content, post.excerpt, post.creator) == ("<p>Body</p>", "A dek", "melissa")
     assert (post.categories, post.tags) == (["Reviews"], ["Carey Mulligan"])
     assert post.date.isoformat() == "2011-02-01T09:00:00+00:00"
     assert [(c.id, c.parent_id, c.content) for c in post.comments] == [
-        (3, 0, "Lovely"), (4, 3, "Thanks")
+        (3, 0, "Lovely"),
+        (4, 3, "Thanks"),
     ]
 
 

@@ -35,7 +35,11 @@ def test_each_status_becomes_the_review_status_it_means():
     )
     statuses = dict(Review.objects.values_list("slug", "status"))
     assert statuses == {
-        "a": "published", "b": "scheduled", "c": "draft", "d": "draft", "e": "draft"
+        "a": "published",
+        "b": "scheduled",
+        "c": "draft",
+        "d": "draft",
+        "e": "draft",
     }
     assert Review.objects.get(slug="a").publish_at.isoformat() == "2011-02-01T09:00:00+00:00"
     assert Review.objects.get(slug="b").publish_at.isoformat() == "2031-05-01T08:00:00+00:00"
@@ -44,14 +48,23 @@ def test_each_status_becomes_the_review_status_it_means():
 def test_a_post_keeps_its_title_slug_excerpt_byline_and_labels():
     run(
         wxr(
-            P(1, "Review: Never Let Me Go (2010)", slug="never-let-me-go",
-              excerpt="<p>Clones, <em>quietly</em>.</p>", categories=["Reviews", "Uncategorized"],
-              tags=["Carey Mulligan"], content="<h2>Hailsham</h2><p>Long story short: 3/4 stars</p>")
+            P(
+                1,
+                "Review: Never Let Me Go (2010)",
+                slug="never-let-me-go",
+                excerpt="<p>Clones, <em>quietly</em>.</p>",
+                categories=["Reviews", "Uncategorized"],
+                tags=["Carey Mulligan"],
+                content="<h2>Hailsham</h2><p>Long story short: 3/4 stars</p>",
+            )
         )
     )
     review = Review.objects.get()
     assert (review.headline, review.slug, review.dek, review.byline) == (
-        "Review: Never Let Me Go (2010)", "never-let-me-go", "Clones, quietly.", "Melissa"
+        "Review: Never Let Me Go (2010)",
+        "never-let-me-go",
+        "Clones, quietly.",
+        "Melissa",
     )
     assert sorted(review.tags.names()) == ["Carey Mulligan", "Reviews"]
     assert review.body == "## Hailsham\n\nLong story short: 3/4 stars\n"
@@ -72,7 +85,9 @@ def test_a_post_with_no_confident_film_waits_as_a_draft_and_is_reported():
     report = run(wxr(P(1, "Some thoughts on a Sunday")))
     review = Review.objects.get()
     assert (review.status, review.film_to_confirm) == ("draft", True)
-    assert report.unmatched == ["“Some thoughts on a Sunday” (WordPress post 1): no year in the title"]
+    assert report.unmatched == [
+        "“Some thoughts on a Sunday” (WordPress post 1): no year in the title"
+    ]
 
 
 def test_publish_unmatched_publishes_it_anyway():
@@ -119,7 +134,10 @@ def test_importing_again_changes_nothing():
 def test_a_post_is_known_by_its_guid_when_the_blog_has_moved():
     run(wxr(P(1, "Review: Atonement (2007)", guid="http://old.example.com/?p=1")))
     report = run(
-        wxr(P(1, "Review: Atonement (2007)", guid="http://old.example.com/?p=1"), blog="https://new.example.com")
+        wxr(
+            P(1, "Review: Atonement (2007)", guid="http://old.example.com/?p=1"),
+            blog="https://new.example.com",
+        )
     )
     assert Review.objects.count() == 1
     assert report.counts["reviews already imported"] == 1
@@ -135,7 +153,8 @@ def test_images_come_from_the_media_folder_re_encoded(tmp_path, settings):
     folder = tmp_path / "uploads" / "2011" / "02"
     folder.mkdir(parents=True)
     (folder / "kathy.jpg").write_bytes(jpeg_bytes())
-    content = '<p><img src="http://blog.example.com/wp-content/uploads/2011/02/kathy.jpg" alt="Kathy"></p>'
+    src = "http://blog.example.com/wp-content/uploads/2011/02/kathy.jpg"
+    content = f'<p><img src="{src}" alt="Kathy"></p>'
     report = run(wxr(P(1, "Review: Never Let Me Go (2010)", content=content)), tmp_path / "uploads")
     body = Review.objects.get().body
     assert body == f"![Kathy]({settings.MEDIA_URL}wordpress/2011/02/kathy.jpg)\n"
@@ -156,9 +175,12 @@ def test_a_missing_or_refused_image_is_reported_and_keeps_only_a_web_address(tmp
         "![None](http://blog.example.com/wp-content/uploads/none.jpg)\n"
     )
     assert report.missing_media == [
-        "http://blog.example.com/wp-content/uploads/none.jpg", "file:///etc/passwd"
+        "http://blog.example.com/wp-content/uploads/none.jpg",
+        "file:///etc/passwd",
     ]
-    assert report.refused_media[0].startswith("http://blog.example.com/wp-content/uploads/fake.jpg: ")
+    assert report.refused_media[0].startswith(
+        "http://blog.example.com/wp-content/uploads/fake.jpg: "
+    )
 
 
 def test_a_path_outside_the_media_folder_is_never_read(tmp_path):

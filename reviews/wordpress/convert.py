@@ -11,15 +11,92 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-        "source", "track", "wbr"}
-DROPPED = {"script", "style", "noscript", "template", "svg", "math", "form", "button", "input",
-           "select", "textarea", "head", "title", "meta", "link", "object", "canvas"}
-INLINE = {"a", "abbr", "b", "big", "br", "cite", "code", "del", "em", "font", "i", "img", "ins",
-          "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
-          "time", "tt", "u", "var", "wbr", "label"}
-TABLE_TAGS = {"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "a", "strong",
-              "em", "b", "i", "br", "code", "sup", "sub"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
+DROPPED = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "form",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "object",
+    "canvas",
+}
+INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "big",
+    "br",
+    "cite",
+    "code",
+    "del",
+    "em",
+    "font",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "tt",
+    "u",
+    "var",
+    "wbr",
+    "label",
+}
+TABLE_TAGS = {
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "a",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "br",
+    "code",
+    "sup",
+    "sub",
+}
 HEADING_LEVEL = {"h1": 2, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 5}
 LINK_SCHEMES = {"http", "https", "mailto", ""}
 
@@ -29,7 +106,9 @@ LINE_BREAK = "\x00B"
 CAPTION = re.compile(r"\[(?:wp_)?caption([^\]]*)\](.*?)\[/(?:wp_)?caption\]", re.S | re.I)
 GALLERY = re.compile(r"\[gallery([^\]]*)\]", re.I)
 EMBED = re.compile(r"\[embed[^\]]*\](.*?)\[/embed\]", re.S | re.I)
-MEDIA = re.compile(r"\[(?:video|audio|youtube|vimeo)[= ]([^\]]*)\](?:.*?\[/(?:video|audio)\])?", re.S | re.I)
+MEDIA = re.compile(
+    r"\[(?:video|audio|youtube|vimeo)[= ]([^\]]*)\](?:.*?\[/(?:video|audio)\])?", re.S | re.I
+)
 SHORTCODE_ATTRIBUTE = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
 FIRST_URL = re.compile(r"https?://[^\s\"'\]<>]+")
 IMAGE_TAG = re.compile(r"<img\b[^>]*>", re.I)
@@ -99,7 +178,9 @@ class Node:
 
     def has_block(self):
         return any(
-            not isinstance(c, str) and c.tag not in DROPPED and (c.tag not in INLINE or c.has_block())
+            not isinstance(c, str)
+            and c.tag not in DROPPED
+            and (c.tag not in INLINE or c.has_block())
             for c in self.children
         )
 
@@ -156,8 +237,14 @@ LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)]|[-=]+\s*$)", re.M)
 
 
 def escape_line_starts(paragraph):
-    return LINE_START.sub(lambda m: m[1] + "\\" + m[2] if m[2][0] not in "0123456789"
-                          else m[1] + m[2][:-1] + "\\" + m[2][-1], paragraph)
+    return LINE_START.sub(
+        lambda m: (
+            m[1] + "\\" + m[2]
+            if m[2][0] not in "0123456789"
+            else m[1] + m[2][:-1] + "\\" + m[2][-1]
+        ),
+        paragraph,
+    )
 
 
 def safe_link(href):
@@ -249,7 +336,9 @@ class Converter:
             indent = " " * len(marker)
             lines = inner.split("\n")
             items.append(
-                "\n".join([marker + lines[0]] + [indent + line if line else "" for line in lines[1:]])
+                "\n".join(
+                    [marker + lines[0]] + [indent + line if line else "" for line in lines[1:]]
+                )
             )
         return "\n".join(items)
 

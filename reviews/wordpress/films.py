@@ -17,12 +17,11 @@ REVIEW_WORDS = re.compile(
 LETTER_GRADES = ["F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+"]
 LABELLED_GRADE = re.compile(r"\b(?:grade|rating|verdict)\s*[:：-]\s*([A-DF][+-]?)(?![\w+-])", re.I)
 LABELLED_RATING = re.compile(
-    r"\b(?:rating|grade|verdict|score|stars)\s*[:：-]\s*(\d{1,3}(?:[.,]5)?|\d?½)\s*(?:/|out of)\s*(\d{1,3})",
+    r"\b(?:rating|grade|verdict|score|stars)\s*[:：-]\s*"
+    r"(\d{1,3}(?:[.,]5)?|\d?½)\s*(?:/|out of)\s*(\d{1,3})",
     re.I,
 )
-STARS_WRITTEN = re.compile(
-    r"(\d(?:[.,]5)?|\d?½)\s*(?:/|out of)\s*([45]|10)\s*stars?\b", re.I
-)
+STARS_WRITTEN = re.compile(r"(\d(?:[.,]5)?|\d?½)\s*(?:/|out of)\s*([45]|10)\s*stars?\b", re.I)
 STAR_SYMBOLS = re.compile(r"(★+)(½|☆|✩|✰)*")
 FRACTION = re.compile(r"(?<![\d/.])(\d{1,3}(?:[.,]5)?|\d?½)\s*(?:/|out of)\s*(4|5|10|100)(?![\d/])")
 
@@ -60,11 +59,15 @@ def propose_film(post_title, tags=(), categories=(), find_film=None):
     year_match = YEAR.search(post_title)
     year = int(year_match[1]) if year_match else None
     if year is None:
-        year = next((int(label) for label in labels if re.fullmatch(r"(18|19|20)\d\d", label)), None)
+        year = next(
+            (int(label) for label in labels if re.fullmatch(r"(18|19|20)\d\d", label)), None
+        )
     title, was_quoted = clean_title(YEAR.sub("", post_title))
     # A tag or category such as "Never Let Me Go (2010)" names the film outright.
     labelled = [
-        (YEAR.sub("", label).strip(), int(YEAR.search(label)[1])) for label in labels if YEAR.search(label)
+        (YEAR.sub("", label).strip(), int(YEAR.search(label)[1]))
+        for label in labels
+        if YEAR.search(label)
     ]
     if find_film:
         candidates = [(title, year), *labelled, *((label, year) for label in labels)]

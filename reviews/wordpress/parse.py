@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLPullParser
 
-from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
-from defusedxml import ExternalReferenceForbidden, NotSupportedError
+from defusedxml import (
+    DefusedXmlException,
+    DTDForbidden,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+    NotSupportedError,
+)
 from defusedxml.ElementTree import DefusedXMLParser
 
 WP_NAMESPACE = re.compile(r"^http://wordpress\.org/export/(1\.\d+)/$")

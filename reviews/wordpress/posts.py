@@ -1,7 +1,6 @@
 """WordPress posts as reviews: the film and rating proposed, the body in Markdown."""
 
 import html
-
 from urllib.parse import unquote
 
 from django.db.models import Q
@@ -133,7 +132,9 @@ class PostImporter:
             self.report.count("films matched")
         status = STATUSES[item.status]
         if not proposal.confident:
-            self.report.unmatched.append(f"“{headline}” (WordPress post {item.id}): {proposal.reason}")
+            self.report.unmatched.append(
+                f"“{headline}” (WordPress post {item.id}): {proposal.reason}"
+            )
             if not self.publish_unmatched:
                 status = Review.Status.DRAFT
         review = Review(
@@ -161,7 +162,9 @@ class PostImporter:
         review.rating = rating
         review.save()
         names = {label[:TAG_LENGTH] for label in [*item.categories, *item.tags]}
-        names = {name for name in names if name.strip() and name.lower() not in UNCATEGORISED}
+        # A category that only names the film ("Never Let Me Go (2010)") is not a tag.
+        not_tags = UNCATEGORISED | {str(film).lower()}
+        names = {name for name in names if name.strip() and name.lower() not in not_tags}
         if names:
             review.tags.add(*names)
         ImportedItem.objects.create(
@@ -188,5 +191,3 @@ class PostImporter:
 def import_posts(export, report, media, publish_unmatched=False):
     """Make reviews of the export's posts (see PostImporter); ``{wp id: review}``."""
     return PostImporter(export, report, media, publish_unmatched).run()
-
-

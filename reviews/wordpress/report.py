@@ -26,7 +26,10 @@ class Report:
         sections = [
             ("Slugs already taken here, given another", self.collisions),
             ("Posts whose film could not be told (imported as drafts to confirm)", self.unmatched),
-            ("Images not found (the body keeps an http(s) address, else drops it)", self.missing_media),
+            (
+                "Images not found (the body keeps an http(s) address, else drops it)",
+                self.missing_media,
+            ),
             ("Images refused", self.refused_media),
         ]
         for title, entries in sections:

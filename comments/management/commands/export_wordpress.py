@@ -12,7 +12,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("-o", "--output", help="The file to write; standard output if not given.")
+        parser.add_argument(
+            "-o", "--output", help="The file to write; standard output if not given."
+        )
 
     def handle(self, *args, **options):
         if options["output"]:

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The WXR file WordPress exported.")
-        parser.add_argument("--dry-run", action="store_true", help="Write nothing; print the report.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Write nothing; print the report."
+        )
         parser.add_argument(
             "--media-dir", help="A copy of the blog's wp-content/uploads, to bring its images in."
         )
