@@ -230,3 +230,20 @@ def test_hostile_posts_and_comments_cannot_run_script(client):
     assert f"Name {HOSTILE}" in tree.text
     assert Comment.objects.get().body == 'Comment ">'
     assert review.body == 'Body ">\n\nx\n'
+
+
+def test_entities_in_names_and_tags_differing_only_in_case_are_read_as_written():
+    run(
+        wxr(
+            post(
+                comments=[C(1, "Hi", author="Ping 1 &laquo; What&#8217;s a tellyworth?")],
+                tags=["comments", "Comments", "Tags"],
+            )
+        )
+    )
+    assert Comment.objects.get().author_name == "Ping 1 « What’s a tellyworth?"
+    # Tags are case-insensitive here (TAGGIT_CASE_INSENSITIVE): one tag for both spellings.
+    assert sorted(name.lower() for name in Review.objects.get().tags.names()) == [
+        "comments",
+        "tags",
+    ]

@@ -101,3 +101,16 @@ def test_an_xml_bomb_is_refused_before_it_expands():
 def test_an_external_entity_is_refused_and_never_read():
     with pytest.raises(WXRError, match=r"Line 3: .*external entity.*file:///etc/passwd"):
         read(EXTERNAL)
+
+
+def test_the_https_namespaces_of_wordpress_com_exports_are_read():
+    # WordPress.com writes its namespaces with https (the Theme Unit Test data does).
+    data = wxr(P(1, "Edge Case: Many Tags", tags=["8BIT", "content περιεχόμενο"]))
+    data = data.replace(b'"http://wordpress.org/export/', b'"https://wordpress.org/export/')
+    export = read(data)
+    [post] = export.items
+    assert (export.version, post.title, post.tags) == (
+        "1.2",
+        "Edge Case: Many Tags",
+        ["8BIT", "content περιεχόμενο"],
+    )

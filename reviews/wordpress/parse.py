@@ -20,8 +20,8 @@ from defusedxml import (
 )
 from defusedxml.ElementTree import DefusedXMLParser
 
-WP_NAMESPACE = re.compile(r"^http://wordpress\.org/export/(1\.\d+)/$")
-EXCERPT_NAMESPACE = re.compile(r"^http://wordpress\.org/export/1\.\d+/excerpt/$")
+WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/(1\.\d+)/$")
+EXCERPT_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.\d+/excerpt/$")
 PREFIXES = {
     "http://purl.org/rss/1.0/modules/content/": "content",
     "http://purl.org/dc/elements/1.1/": "dc",
