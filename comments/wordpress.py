@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -221,7 +222,16 @@ def export_wordpress(out, site_url=None):
     reviews = (
         Review.objects.published()
         .select_related("film")
-        .prefetch_related("tags")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.approved()
+                .select_related("user")
+                .order_by("submitted_at", "pk"),
+                to_attr="approved_comments",
+            ),
+        )
         .order_by("publish_at", "pk")
     )
     bylines = sorted({r.byline for r in reviews if r.byline})
@@ -284,9 +294,7 @@ def write_item(write, review, site_url):
             f"<wp:postmeta><wp:meta_key>rating</wp:meta_key>"
             f"<wp:meta_value>{cdata(review.rating.short)}</wp:meta_value></wp:postmeta>\n"
         )
-    comments = list(
-        review.comments.approved().select_related("user").order_by("submitted_at", "pk")
-    )
+    comments = review.approved_comments
     approved = {c.pk for c in comments}
     for comment in comments:
         parent = comment.parent_id if comment.parent_id in approved else 0

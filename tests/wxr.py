@@ -46,6 +46,7 @@ class P:
     attachment_url: str = ""
     parent: int = 0
     guid: str = ""
+    meta: dict = field(default_factory=dict)
 
 
 def rfc822(date):
@@ -81,6 +82,11 @@ def item_xml(post):
         parts.append(f'<category domain="category" nicename="x">{cdata(name)}</category>')
     for name in post.tags:
         parts.append(f'<category domain="post_tag" nicename="x">{cdata(name)}</category>')
+    for key, value in post.meta.items():
+        parts.append(
+            f"<wp:postmeta><wp:meta_key>{key}</wp:meta_key>"
+            f"<wp:meta_value>{cdata(value)}</wp:meta_value></wp:postmeta>"
+        )
     for c in post.comments:
         parts.append(
             "<wp:comment>"

@@ -148,3 +148,14 @@ def test_the_command_writes_the_file(tmp_path, make_review):
     out = io.StringIO()
     call_command("export_wordpress", stdout=out)
     assert out.getvalue() == path.read_text()
+
+
+def test_the_export_reads_the_same_few_queries_however_many_reviews(
+    make_review, django_assert_max_num_queries
+):
+    for n in range(6):
+        review = make_review(headline=f"Review {n}", byline=f"Critic {n % 2}")
+        review.tags.add(f"tag {n}")
+        Comment.objects.create(review=review, body="Hi", status="approved")
+    with django_assert_max_num_queries(4):
+        exported()

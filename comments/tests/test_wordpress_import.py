@@ -11,6 +11,7 @@ from comments.models import Comment
 from comments.services import address_hash
 from comments.wordpress import ImportOptions, comment_text, import_wordpress
 from reviews.models import Film, ImportedItem, Review
+from tests.factories import image_bytes
 from tests.page_tree import parse_html
 from tests.wxr import C, P, wxr
 
@@ -247,3 +248,40 @@ def test_entities_in_names_and_tags_differing_only_in_case_are_read_as_written()
         "comments",
         "tags",
     ]
+
+
+def test_the_command_takes_the_media_folder_and_publishes_unmatched_posts(tmp_path, settings):
+    media = tmp_path / "uploads"
+    media.mkdir()
+    (media / "kathy.png").write_bytes(image_bytes())
+    src = "http://blog.example.com/wp-content/uploads/kathy.png"
+    path = tmp_path / "blog.xml"
+    path.write_bytes(wxr(P(1, "Some thoughts", content=f'<img src="{src}" alt="Kathy">')))
+    out = io.StringIO()
+    call_command(
+        "import_wordpress",
+        str(path),
+        "--media-dir",
+        str(media),
+        "--publish-unmatched",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    review = Review.objects.get()
+    assert (review.status, review.body) == (
+        "published",
+        f"![Kathy]({settings.MEDIA_URL}wordpress/kathy.png)\n",
+    )
+    assert "images imported: 1" in out.getvalue()
+
+
+def test_images_stored_by_an_import_that_fails_are_deleted(tmp_path, settings, monkeypatch):
+    media = tmp_path / "uploads"
+    media.mkdir()
+    (media / "kathy.png").write_bytes(image_bytes())
+    content = '<img src="http://blog.example.com/wp-content/uploads/kathy.png" alt="Kathy">'
+    monkeypatch.setattr("comments.wordpress.import_comments", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        run(wxr(post(content=content)), media_dir=media)
+    assert not (settings.MEDIA_ROOT / "wordpress" / "kathy.png").exists()
+    assert not Review.objects.exists()

@@ -162,6 +162,27 @@ def test_images_come_from_the_media_folder_re_encoded(tmp_path, settings):
     assert report.counts["images imported"] == 1
 
 
+def test_the_featured_image_becomes_the_hero_image(tmp_path, settings):
+    (tmp_path / "2011").mkdir()
+    (tmp_path / "2011" / "still.jpg").write_bytes(jpeg_bytes())
+    run(
+        wxr(
+            P(1, "Review: Never Let Me Go (2010)", meta={"_thumbnail_id": "9"}),
+            P(
+                9,
+                "Kathy and Tommy",
+                type="attachment",
+                status="inherit",
+                attachment_url="http://blog.example.com/wp-content/uploads/2011/still.jpg",
+            ),
+        ),
+        tmp_path,
+    )
+    review = Review.objects.get()
+    assert review.hero_image.name == "wordpress/2011/still.jpg"
+    assert (review.hero_alt, review.hero_width, review.hero_height) == ("Kathy and Tommy", 40, 30)
+
+
 def test_a_missing_or_refused_image_is_reported_and_keeps_only_a_web_address(tmp_path):
     (tmp_path / "fake.jpg").write_text("<script>alert(1)</script>")
     content = (

@@ -34,6 +34,7 @@ class MediaImporter:
         self.dry_run = dry_run
         self.stored = []
         self.seen = {}
+        self.stored_names = {}  # src → name in storage, for a featured image
 
     def __call__(self, src):
         if src not in self.seen:
@@ -70,6 +71,7 @@ class MediaImporter:
             return default_storage.url(name)
         stored = default_storage.save(name, ContentFile(data))
         self.stored.append(stored)
+        self.stored_names[src] = stored
         return default_storage.url(stored)
 
     def discard(self):

@@ -160,6 +160,7 @@ class PostImporter:
         if status == Review.Status.SCHEDULED and review.publish_at is None:
             review.status = Review.Status.DRAFT
         review.rating = rating
+        self.add_featured_image(review, item)
         review.save()
         names = {label[:TAG_LENGTH] for label in [*item.categories, *item.tags]}
         # A category that only names the film ("Never Let Me Go (2010)") is not a tag.
@@ -178,6 +179,20 @@ class PostImporter:
         if rating:
             self.report.count("ratings proposed")
         return review
+
+    def add_featured_image(self, review, item):
+        """The post's featured image as the review's hero image, when it was brought in."""
+        thumbnail_id = item.meta.get("_thumbnail_id", "")
+        attachment = self.attachments.get(int(thumbnail_id)) if thumbnail_id.isdigit() else None
+        if attachment is None:
+            return
+        src = attachment.attachment_url or attachment.guid
+        self.media(src)
+        if name := self.media.stored_names.get(src):
+            review.hero_image.name = name
+            alt = html.unescape(attachment.excerpt or attachment.title or review.headline)
+            review.hero_alt = " ".join(alt.split())[:300]
+            self.report.count("featured images as hero images")
 
     def slug_for(self, item, headline):
         wanted = slugify(unquote(item.slug)) or slugify(headline) or f"post-{item.id}"
