@@ -2,6 +2,7 @@
 which imports into an empty site as the same reviews and threads."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -159,3 +160,21 @@ def test_the_export_reads_the_same_few_queries_however_many_reviews(
         Comment.objects.create(review=review, body="Hi", status="approved")
     with django_assert_max_num_queries(4):
         exported()
+
+
+def test_melissas_rating_is_read_from_her_words_when_the_export_does_not_give_it():
+    call_command("seed", stdout=io.StringIO())
+    # As her blog exports it: no rating field, the rating in her closing words (seed 001).
+    data = re.sub(
+        r"<wp:postmeta><wp:meta_key>rating</wp:meta_key>.*?</wp:postmeta>", "", exported()
+    )
+    items = data.split("<item>")
+    [melissa_item] = [i for i in items if "never-let-me-go-melissa" in i]
+    closing = "<p>Long story short: 3/4 stars.</p>]]></content:encoded>"
+    items[items.index(melissa_item)] = melissa_item.replace("]]></content:encoded>", closing, 1)
+    empty_the_site()
+    report = import_wordpress(io.BytesIO("<item>".join(items).encode()))
+    melissa = Review.objects.get(slug="never-let-me-go-melissa")
+    assert str(melissa.rating) == "3 out of 4 stars"
+    assert melissa.import_proposal["rating_written"] == "3/4 stars"
+    assert report.counts["ratings proposed"] == 1
