@@ -46,6 +46,7 @@ class P:
     attachment_url: str = ""
     parent: int = 0
     guid: str = ""
+    password: str = ""
     meta: dict = field(default_factory=dict)
 
 
@@ -75,6 +76,7 @@ def item_xml(post):
         f"<wp:status>{post.status}</wp:status>",
         f"<wp:post_parent>{post.parent}</wp:post_parent>",
         f"<wp:post_type>{post.type}</wp:post_type>",
+        f"<wp:post_password>{escape(post.password)}</wp:post_password>",
     ]
     if post.attachment_url:
         parts.append(f"<wp:attachment_url>{escape(post.attachment_url)}</wp:attachment_url>")

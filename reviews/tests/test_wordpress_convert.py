@@ -18,7 +18,7 @@ def test_blocks_become_headings_paragraphs_quotes_and_lists():
         "Some **bold**, *leaning* and a "
         "[link](https://www.rogerebert.com/reviews/never-let-me-go-2010).\n\n"
         "> We didn't have the Gallery\n\n"
-        "- Kathy\n- Tommy\n\n  - Ruth\n\n"
+        "- Kathy\n- Tommy\n  - Ruth\n\n"
         "1. First\n2. Second\n"
     )
 

@@ -45,6 +45,12 @@ def test_each_status_becomes_the_review_status_it_means():
     assert Review.objects.get(slug="b").publish_at.isoformat() == "2031-05-01T08:00:00+00:00"
 
 
+def test_a_password_protected_post_waits_as_a_draft():
+    report = run(wxr(P(1, "Review: Never Let Me Go (2010)", password="friends")))
+    assert Review.objects.get().status == "draft"
+    assert report.counts["password-protected posts kept as drafts"] == 1
+
+
 def test_a_post_keeps_its_title_slug_excerpt_byline_and_labels():
     run(
         wxr(

@@ -332,7 +332,10 @@ class Converter:
             marker = f"{number}. " if node.tag == "ol" else "- "
             number += 1
             blocks = self.blocks(child.children) or [""]
-            inner = "\n\n".join(blocks)
+            # A list inside an item follows its words directly, so the list stays tight.
+            inner = blocks[0]
+            for block in blocks[1:]:
+                inner += ("\n" if re.match(r"(- |\d+\. )", block) else "\n\n") + block
             indent = " " * len(marker)
             lines = inner.split("\n")
             items.append(

@@ -75,6 +75,7 @@ class Item:
     date: datetime | None = None
     parent_id: int = 0
     attachment_url: str = ""
+    password: str = ""
     categories: list = field(default_factory=list)
     tags: list = field(default_factory=list)
     comments: list = field(default_factory=list)
@@ -322,6 +323,7 @@ def read_item(element):
     item.status = values.get("wp:status", "")
     item.parent_id = as_int(values.get("wp:post_parent"))
     item.attachment_url = values.get("wp:attachment_url", "")
+    item.password = values.get("wp:post_password", "")
     item.date = wp_date(
         values.get("wp:post_date_gmt"), values.get("wp:post_date"), values.get("pubDate")
     )

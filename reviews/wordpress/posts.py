@@ -131,7 +131,11 @@ class PostImporter:
         else:
             self.report.count("films matched")
         status = STATUSES[item.status]
-        if not proposal.confident:
+        if item.password:
+            # Only readers with the password saw it there; here it waits for an editor.
+            status = Review.Status.DRAFT
+            self.report.count("password-protected posts kept as drafts")
+        elif not proposal.confident:
             self.report.unmatched.append(
                 f"“{headline}” (WordPress post {item.id}): {proposal.reason}"
             )
