@@ -15,6 +15,7 @@ from core.pagination import CappedPaginator
 from . import services
 from .admin_filters import (
     DecadeFilter,
+    ImportedFilter,
     PublishedYearFilter,
     RatingScaleFilter,
     RecentFilmFilter,
@@ -160,6 +161,7 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
         RatingScaleFilter,
         RecentFilmFilter,
         RecentTagFilter,
+        ImportedFilter,
     ]
     # Newest first (Review.Meta.ordering) from the review_publish_order index; counts stop
     # at 10,000 (settings.PAGINATOR_COUNT_CAP) and so do the pages.
@@ -167,7 +169,7 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
     show_full_result_count = False
     autocomplete_fields = ["film", "mentioned_films"]
     prepopulated_fields = {"slug": ("headline",)}
-    readonly_fields = ["hero_preview"]
+    readonly_fields = ["hero_preview", "import_proposal_display"]
     fieldsets = [
         (None, {"fields": ["film", "headline", "slug"]}),
         (
@@ -191,6 +193,30 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
     actions = ["publish_now", "unpublish"]
     save_on_top = True
     view_on_site = True
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.import_proposal:
+            imported = ("Imported", {"fields": ["import_proposal_display", "film_to_confirm"]})
+            return [imported, *fieldsets]
+        return fieldsets
+
+    @admin.display(description="The import proposed")
+    def import_proposal_display(self, review):
+        proposal = review.import_proposal or {}
+        film = proposal.get("film") or {}
+        year = film.get("year") or "year unknown"
+        rating = proposal.get("rating") or "no rating found"
+        written = proposal.get("rating_written")
+        return format_html(
+            "Film: {} ({}), {}; {} film. Rating: {}{}.",
+            film.get("title", ""),
+            year,
+            film.get("reason", ""),
+            proposal.get("film_is", ""),
+            rating,
+            f" (written “{written}”)" if written else "",
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":

@@ -25,6 +25,7 @@ from .derived import (
     tags_with_counts,
 )
 from .drafts import DRAFT_FIELDS, DRAFTED_INLINES, ReviewDraft
+from .imports import ImportedItem
 from .reviews import (
     FurtherReading,
     PullQuote,
@@ -46,6 +47,7 @@ __all__ = [
     "FormerFilmSlug",
     "FormerReviewSlug",
     "FurtherReading",
+    "ImportedItem",
     "Person",
     "PullQuote",
     "Recommendation",
