@@ -102,9 +102,7 @@ def moderate(comments, status, moderator, request=None):
     Returns the comments that changed (those that had another status), with their reviews.
     """
     with transaction.atomic():
-        changing = list(
-            comments.exclude(status=status).select_related("review", "parent", "user")
-        )
+        changing = list(comments.exclude(status=status).select_related("review", "parent", "user"))
         if not changing:
             return []
         now = timezone.now()

@@ -70,7 +70,12 @@ class EmailAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):
         selected = queryset.count()
         queued = mail.send_again(queryset)
-        parts = [ngettext("%d email queued to be sent again.", "%d emails queued to be sent again.", queued) % queued]
+        parts = [
+            ngettext(
+                "%d email queued to be sent again.", "%d emails queued to be sent again.", queued
+            )
+            % queued
+        ]
         if selected > queued:
             skipped = selected - queued
             parts.append(

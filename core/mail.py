@@ -111,12 +111,18 @@ def claim(emails):
     now = timezone.now()
     with transaction.atomic():
         # Ignored on SQLite, where no other transaction writes meanwhile.
-        taken = list(emails.due(now).order_by("pk").select_for_update(skip_locked=True)[:BATCH_SIZE])
+        taken = list(
+            emails.due(now).order_by("pk").select_for_update(skip_locked=True)[:BATCH_SIZE]
+        )
         Email.objects.filter(pk__in=[email.pk for email in taken]).update(
             status=Email.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
         )
     for email in taken:
-        email.status, email.attempts, email.claimed_at = Email.Status.SENDING, email.attempts + 1, now
+        email.status, email.attempts, email.claimed_at = (
+            Email.Status.SENDING,
+            email.attempts + 1,
+            now,
+        )
     return taken
 
 
