@@ -22,6 +22,7 @@ from .models import Comment, Discussion, discussion_of
 logger = logging.getLogger(__name__)
 
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+REVIEW_TEXT = ["body", "body_html", "body_sections", "dek"]
 
 
 def address_hash(ip_address):
