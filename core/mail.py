@@ -88,7 +88,8 @@ def deliver_due():
 
 def send_again(emails):
     """Put these failed (or waiting) emails back to be sent now, with their attempts counted
-    from nought; returns how many."""
+    from nought; returns how many. One a stopped worker left being sent counts as failed."""
+    give_up_on_stale_claims(emails)
     ids = list(
         emails.filter(status__in=[Email.Status.FAILED, Email.Status.WAITING]).values_list(
             "pk", flat=True

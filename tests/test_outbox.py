@@ -298,3 +298,22 @@ def test_an_email_sent_already_is_not_sent_again_from_the_admin(
 
     assert "1 was sent already or is being sent." in response.text
     assert len(mailoutbox) == 1
+
+
+def test_an_email_a_stopped_worker_left_being_sent_can_be_sent_again(
+    superuser_client, committed, mailoutbox, django_capture_on_commit_callbacks
+):
+    committed([an_email()])
+    mailoutbox.clear()
+    long_ago = timezone.now() - timedelta(seconds=mail.CLAIM_SECONDS + 1)
+    Email.objects.update(status=Email.Status.SENDING, claimed_at=long_ago, sent_at=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(
+            OUTBOX,
+            {"action": "send_again", "_selected_action": [Email.objects.get().pk]},
+            follow=True,
+        )
+
+    assert "1 email queued to be sent again." in response.text
+    assert [message.to for message in mailoutbox] == [["reader@example.com"]]
