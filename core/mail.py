@@ -46,7 +46,11 @@ WORKER_STOPPED = (
 def send(emails):
     """Record these unsaved emails in the outbox, in the open transaction, and have them
     delivered once it commits; an email whose key is recorded already is left as it is."""
-    ids = Email.objects.record(emails)
+    deliver_after_commit(Email.objects.record(emails))
+
+
+def deliver_after_commit(ids):
+    """Have these emails delivered, by one task for the whole transaction, once it commits."""
     if ids:
         batch = deliveries.current()
         batch.ids.update(ids)
@@ -98,10 +102,7 @@ def send_again(emails):
     Email.objects.filter(pk__in=ids).update(
         status=Email.Status.WAITING, attempts=0, last_error="", next_attempt_at=timezone.now()
     )
-    if ids:
-        batch = deliveries.current()
-        batch.ids.update(ids)
-        deliveries.run_after_commit(batch)
+    deliver_after_commit(ids)
     return len(ids)
 
 
