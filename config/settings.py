@@ -420,6 +420,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviews@localhost")
+# Every email goes through the outbox (core/mail.py): tried this many times, the pause
+# doubling from 10 s to at most an hour (about 1.4 hours in all), then marked failed.
+EMAIL_MOST_ATTEMPTS = env_int("EMAIL_MOST_ATTEMPTS", 10)
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 TAGGIT_CASE_INSENSITIVE = True
