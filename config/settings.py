@@ -493,4 +493,8 @@ TASKS_SCHEDULE = [
         "task": "core.tasks.forget_old_sign_in_records",
         "at": "03:10",
     },
+    {"name": "forget_old_revisions", "task": "reviews.tasks.forget_old_revisions", "at": "03:20"},
+    # A safety net: emails are sent as they are recorded, and a refused one queues itself
+    # again; this sends whatever is due and was left behind (a worker stopped meanwhile).
+    {"name": "deliver_due_emails", "task": "core.mail.deliver_due", "every_minutes": 10},
 ]

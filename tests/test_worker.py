@@ -239,7 +239,19 @@ def test_the_sites_schedule_names_tasks_that_exist(settings):
     assert names == {
         "prune_comments": "prune_comments",
         "forget_old_sign_in_records": "forget_old_sign_in_records",
+        "forget_old_revisions": "forget_old_revisions",
+        "deliver_due_emails": "deliver_due",
     }
+
+
+def test_a_job_every_ten_minutes_is_due_at_each_tenth_minute_of_the_day():
+    job = {"every_minutes": 10}
+    moment = datetime(2026, 5, 4, 9, 37, 12, tzinfo=UTC)
+
+    assert schedule.latest_due_time_of(job, moment) == datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
+    assert schedule.latest_due_time_of({"at": "03:00"}, moment) == datetime(
+        2026, 5, 4, 3, 0, tzinfo=UTC
+    )
 
 
 def test_healthz_says_tasks_run_at_once_without_a_worker(client, db):

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 import reversion
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +13,7 @@ from reversion.models import Revision, Version
 from core import pagecache
 from reviews import revisions, services
 from reviews.models import Credit, FurtherReading, Person, PullQuote, RelatedFilm, Review
+from reviews.tasks import forget_old_revisions
 from tests.factories import film_form, review_form
 from tests.inline_code import inline_code
 
@@ -373,14 +373,8 @@ def save_versions(review, count):
 
 
 def clean_up():
-    """The scheduled clean-up, as README says to run it."""
-    call_command(
-        "deleterevisions",
-        "reviews",
-        days=revisions.KEEP_DAYS,
-        keep=revisions.KEEP_VERSIONS,
-        verbosity=0,
-    )
+    """The scheduled clean-up, as the workers run it (settings.TASKS_SCHEDULE)."""
+    forget_old_revisions.enqueue()
 
 
 def test_the_clean_up_keeps_every_version_younger_than_thirty_days(editor_client, make_review):
