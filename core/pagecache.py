@@ -74,8 +74,10 @@ SITE_KEY = "site"
 # New at every invalidation, after the keys invalidated: read before a page's versions, it
 # tells whether anything at all changed since that page was found current.
 CHANGES_KEY = "changes"
-# The request's cache key, left in its WSGI environ for core/fastpath.py.
+# Left in the request's WSGI environ for core/fastpath.py: the page's cache key, and on a
+# hit the names of the headers the page cache gave it.
 PAGE_KEY_ENVIRON = "core.pagecache.key"
+HIT_HEADERS_ENVIRON = "core.pagecache.hit-headers"
 # Every page at the edge carries this key: invalidating SITE_KEY purges them all.
 EDGE_ALL_KEY = "all"
 
@@ -152,7 +154,12 @@ def esi_include(name):
 
 def edge_processes_esi(request):
     """Whether an edge cache in front (Varnish, a CDN) puts fragments in for each reader."""
-    return "ESI/1.0" in request.headers.get("Surrogate-Capability", "")
+    return capable_of_esi(request.headers.get("Surrogate-Capability", ""))
+
+
+def capable_of_esi(surrogate_capability):
+    """Whether a request's Surrogate-Capability header says the edge processes ESI."""
+    return "ESI/1.0" in surrogate_capability
 
 
 def depend_on(*keys):
@@ -449,10 +456,11 @@ def serve(request, stored, parts, response=None):
     esi = len(parts) > 1 and edge_processes_esi(request)
     body = fill_per_reader(request, parts, esi=esi)
     if response is None:
-        response = HttpResponse(body, content_type=stored["content_type"])
-        response["X-Page-Cache"] = "hit"
-    else:
-        response.content = body
+        headers = hit_headers(stored, parts, esi)
+        request.META[HIT_HEADERS_ENVIRON] = [name for name, _ in headers]
+        response = HttpResponse(body, headers=dict(headers))
+        return get_conditional_response(request, etag=stored["etag"], response=response) or response
+    response.content = body
     seconds_left = int(stored["expires_at"] - time.time())
     if len(parts) > 1 and not esi or seconds_left < 1:
         response = private(response)
@@ -464,14 +472,36 @@ def serve(request, stored, parts, response=None):
     return get_conditional_response(request, etag=stored["etag"], response=response) or response
 
 
+def hit_headers(stored, parts, esi):
+    """The page cache's own headers for a stored page served again, as (name, value) pairs:
+    on Django's path (``serve``) and before it (core/fastpath.py) alike."""
+    headers = [("Content-Type", stored["content_type"]), ("X-Page-Cache", "hit")]
+    seconds_left = int(stored["expires_at"] - time.time())
+    if len(parts) > 1 and not esi or seconds_left < 1:
+        headers += [("Cache-Control", "private, no-cache"), ("Vary", "Cookie")]
+    else:
+        headers += shared_headers(seconds_left, stored["versions"])
+        if esi:
+            headers.append(("Surrogate-Control", 'content="ESI/1.0"'))
+    return [*headers, ("ETag", stored["etag"])]
+
+
 def shared(response, seconds, versions):
+    for name, value in shared_headers(seconds, versions):
+        response[name] = value
+    return response
+
+
+def shared_headers(seconds, versions):
     """Headers for a page every anonymous reader is given: browsers revalidate it each time,
     shared caches keep it ``seconds`` at most, and may drop it sooner by its keys."""
-    response["Cache-Control"] = f"public, max-age=0, must-revalidate, s-maxage={seconds}"
     keys = [key for key in versions if key != SITE_KEY] + [EDGE_ALL_KEY]
-    response["xkey"] = response["Surrogate-Key"] = " ".join(keys)
-    response["Cache-Tag"] = ",".join(keys)
-    return response
+    return [
+        ("Cache-Control", f"public, max-age=0, must-revalidate, s-maxage={seconds}"),
+        ("xkey", " ".join(keys)),
+        ("Surrogate-Key", " ".join(keys)),
+        ("Cache-Tag", ",".join(keys)),
+    ]
 
 
 def private(response):

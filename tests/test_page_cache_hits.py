@@ -11,6 +11,7 @@ from django.core import signals, signing
 from django.core.cache import cache
 from django.db import close_old_connections
 
+from comments import forms
 from comments.forms import TIMESTAMP_SALT
 from config.wsgi import django_application
 from core import fastpath, pagecache
@@ -246,7 +247,8 @@ def test_readers_django_must_see_are_left_to_django(site, django, review, method
     assert django.asked == asked + 1
 
 
-def test_a_hit_before_django_still_refuses_a_host_not_allowed(site, django, review):
+def test_a_host_not_allowed_is_still_refused(site, django, review):
+    """Addresses are remembered with their host: only Django's path sees a new one."""
     url = review.get_absolute_url()
     get(site, url)
     get(site, url)
@@ -254,7 +256,7 @@ def test_a_hit_before_django_still_refuses_a_host_not_allowed(site, django, revi
 
     answer = get(site, url, headers={"Host": "evil.example"})
 
-    assert django.asked == asked
+    assert django.asked == asked + 1
     assert answer.status.startswith("400")
     assert "First light" not in answer.text
 
@@ -278,6 +280,27 @@ def test_the_site_answers_hits_this_way():
     assert isinstance(application.application, fastpath.PageCacheHits)
 
 
-def test_every_middleware_a_hit_runs_has_no_view_hooks():
-    """A middleware added to the settings either runs on hits too, or is named skipped."""
-    fastpath.HitHandler()  # raises ImproperlyConfigured otherwise
+def test_what_a_hit_owes_each_middleware_is_said(settings):
+    """A middleware added to the settings must first say what a hit owes it."""
+    assert fastpath.PageCacheHits(django_application).enabled
+    assert set(settings.MIDDLEWARE) <= set(fastpath.ON_A_HIT)
+
+
+def test_a_middleware_nobody_said_anything_of_turns_hits_before_django_off(
+    settings, django, review
+):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.unknown.Middleware"]
+    site = fastpath.PageCacheHits(django)
+    url = review.get_absolute_url()
+
+    for _ in range(3):
+        get(site, url)
+
+    assert django.asked == 3
+
+
+def test_the_time_of_issue_each_hit_makes_is_the_forms_own_hidden_field(monkeypatch):
+    monkeypatch.setattr(forms, "signed_timestamp", lambda: "1733090000.5:abc-_")
+    widget = forms.CommentForm.base_fields["issued"].widget
+
+    assert forms.issued_field() == widget.render("issued", "1733090000.5:abc-_")
