@@ -501,9 +501,8 @@ def measure_pages(server, pages, args):
     first = measure(server, "/ping", args.clients, args.seconds)
     rows = {name: measure(server, path, args.clients, args.seconds) for name, path in pages.items()}
     last = measure(server, "/ping", args.clients, args.seconds)
-    baseline = {
-        key: (first[key] + last[key]) / 2 for key in ("rps", "p50", "p99", "cpu_ms", "requests")
-    }
+    averaged = ("rps", "p50", "p99", "cpu_ms", "requests", "generator_cpu_ms")
+    baseline = {key: (first[key] + last[key]) / 2 for key in averaged}
     baseline["failed"] = dict(Counter(first["failed"]) + Counter(last["failed"]))
     for row in rows.values():
         row["ratio"] = row["rps"] / baseline["rps"]
@@ -625,7 +624,19 @@ def measure_hits(archive, pages, args):
         row["baseline_cpu_ms"] = baseline["cpu_ms"]
         for verdict, met in hit_verdicts(row):
             print(f"      {verdict}" + ("" if met else ": MISSED"), flush=True)
+        print(f"      {generator_note(row, baseline)}", flush=True)
+        if limit_note(row):
+            print(f"      {limit_note(row)}", flush=True)
     return rows
+
+
+def generator_note(row, baseline):
+    """The generator's own CPU per request: reading a large page costs it more than /ping."""
+    return (
+        f"the load generator spent {row['generator_cpu_ms']:.3f} ms/req "
+        f"({baseline['generator_cpu_ms']:.3f} on /ping), busy {row['generator_busy']:.0%}; "
+        f"the CPUs were {row['machine_busy']:.0%} busy"
+    )
 
 
 def hit_lines(rows, misses):
@@ -644,11 +655,13 @@ def hit_lines(rows, misses):
                 notes.append(verdict + ("" if met else ": MISSED"))
                 if not met:
                     misses.append(f"{name}: {verdict}")
+            notes += [generator_note(row, rows["baseline (/ping)"]), limit_note(row)]
         if row["failed"]:
             notes.append(f"not 200: {failures(row)}")
         lines.append(
             f"| {name} | {figure(row['rps'])} | {ratio} | {figure(row['p50'])} | "
-            f"{figure(row['p99'])} | {figure(row['cpu_ms'], 3)} | {cpu} | {'; '.join(notes)} |"
+            f"{figure(row['p99'])} | {figure(row['cpu_ms'], 3)} | {cpu} | "
+            f"{'; '.join(note for note in notes if note)} |"
         )
     return [*lines, ""]
 
