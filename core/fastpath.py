@@ -95,8 +95,12 @@ ON_A_HIT = {
 }
 # Headers of a hit on Django's path that are not remembered: made again for each answer.
 NOT_REMEMBERED = {"content-length", "vary", "cache-control"}
-CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE")
-CONDITIONS += ("HTTP_IF_UNMODIFIED_SINCE",)
+CONDITIONS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 # Addresses remembered in each process, with the page-cache key each is served from.
 MAX_ADDRESSES = 10_000
 
@@ -119,6 +123,8 @@ class Addresses:
     def put(self, address, key, headers):
         headers = tuple(headers)
         with self.lock:
+            if len(self.header_sets) > self.size:
+                self.header_sets.clear()  # a view's own headers may differ by address
             headers = self.header_sets.setdefault(headers, headers)
             self.entries[address] = Remembered(key, headers)
             self.entries.move_to_end(address)
@@ -189,7 +195,7 @@ class PageCacheHits:
                 own
                 and status.startswith("200")
                 and "set-cookie" not in names
-                and (all(value.strip().lower() == "cookie" for value in vary))
+                and all(value.strip().lower() == "cookie" for value in vary)
             ):
                 added = [
                     (name, value)

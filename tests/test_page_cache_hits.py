@@ -304,3 +304,12 @@ def test_the_time_of_issue_each_hit_makes_is_the_forms_own_hidden_field(monkeypa
     widget = forms.CommentForm.base_fields["issued"].widget
 
     assert forms.issued_field() == widget.render("issued", "1733090000.5:abc-_")
+
+
+def test_each_process_remembers_only_so_many_addresses():
+    addresses = fastpath.Addresses(size=2)
+    for n in range(3):
+        addresses.put(("host", f"/{n}/"), f"page:{n}", [("X-Frame-Options", "DENY")])
+
+    assert addresses.get(("host", "/0/")) is None
+    assert addresses.get(("host", "/2/")).key == "page:2"
