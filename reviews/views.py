@@ -14,6 +14,7 @@ from core.pagecache import depend_on, expires_at
 from core.pagination import ListingPaginator
 
 from . import keys
+from .fragments import related_films_html
 from .models import (
     Credit,
     Film,
@@ -24,7 +25,6 @@ from .models import (
     is_common_tag,
     tags_with_counts,
 )
-from .recommendations import blended_related
 from .search import normalise_query, search_reviews
 
 
@@ -73,13 +73,11 @@ def review_page_context(review):
     other_reviews = list(
         review.film.reviews.published().exclude(pk=review.pk)[: OTHER_REVIEWS_SHOWN + 1]
     )
-    related_films = blended_related(review.film)
-    shows_films(related.film for related in related_films)
     return {
         "review": review,
         "other_reviews": other_reviews[:OTHER_REVIEWS_SHOWN],
         "more_reviews_of_the_film": len(other_reviews) > OTHER_REVIEWS_SHOWN,
-        "related_films": related_films,
+        "related_films_html": related_films_html(review.film),
     }
 
 
@@ -143,13 +141,11 @@ class FilmDetailView(RedirectsFormerSlugs, DetailView):
         depend_on(keys.tags(), *keys.all_about_film(self.object.pk))
         expires_at(self.object.reviews.next_publication_time)
         average, count = self.object.rating_summary()
-        related_films = blended_related(self.object)
-        shows_films(related.film for related in related_films)
         return super().get_context_data(
             reviews=self.object.reviews.published(),
             rating_average=average,
             rating_count=count,
-            related_films=related_films,
+            related_films_html=related_films_html(self.object),
             **kwargs,
         )
 
