@@ -1,0 +1,27 @@
+"""A task queue that keeps what is enqueued, as the database backend does, for tests that
+look at what waits before a worker runs it (the tests otherwise run tasks at once)."""
+
+from django_tasks import default_task_backend
+
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+class TaskQueue:
+    """``settings.TASKS = DUMMY_TASKS`` first. ``run()`` does every task waiting, and those
+    they enqueue, as a worker would (run_after aside), and returns how many it ran."""
+
+    def waiting(self, task=None):
+        return [
+            result
+            for result in default_task_backend.results
+            if not result.is_finished and (task is None or result.task.func is task.func)
+        ]
+
+    def run(self):
+        ran = 0
+        while waiting := self.waiting():
+            for result in waiting:
+                default_task_backend.results.remove(result)
+                result.task.call(*result.args, **result.kwargs)
+                ran += 1
+        return ran
