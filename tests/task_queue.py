@@ -17,6 +17,13 @@ class TaskQueue:
             if not result.is_finished and (task is None or result.task.func is task.func)
         ]
 
+    def run_first(self):
+        """Do the first task waiting, whatever its time; returns it."""
+        result = self.waiting()[0]
+        default_task_backend.results.remove(result)
+        result.task.call(*result.args, **result.kwargs)
+        return result
+
     def run(self):
         ran = 0
         while waiting := self.waiting():
