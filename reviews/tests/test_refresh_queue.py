@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
 
 from reviews import changes, recommendations
 from reviews.models import WaitingRefresh
@@ -131,3 +133,13 @@ def test_films_held_by_a_sweep_that_died_are_taken_over(settings, queue, refresh
 
     assert refreshes == [{7}]
     assert list(WaitingRefresh.objects.values_list("film_id", "claimed_by")) == [(8, "died")]
+
+
+def test_superusers_see_the_films_waiting_and_who_holds_them(admin_client, db):
+    WaitingRefresh.objects.note([41])
+    WaitingRefresh.objects.claim("web-1:123:abc")
+
+    response = admin_client.get(reverse("admin:reviews_waitingrefresh_changelist"))
+
+    assertContains(response, "web-1:123:abc")
+    assertNotContains(response, "Add waiting refresh")
