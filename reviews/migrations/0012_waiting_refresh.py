@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0010_remove_comment_fields'),
+        ('reviews', '0011_review_drafts'),
     ]
 
     operations = [
