@@ -280,6 +280,7 @@ def burst(rng, film_count, refresh_cpu):
 def run_queued_sweeps():
     """Run every sweep the burst queued, as a worker would once its time has come; returns
     how many there were."""
+    from django_tasks.base import TaskContext
     from django_tasks_db.models import DBTaskResult
 
     from reviews import changes
@@ -287,7 +288,7 @@ def run_queued_sweeps():
     queued = DBTaskResult.objects.filter(task_path=changes.refresh_waiting_films.module_path)
     sweeps = list(queued)
     for result in sweeps:
-        result.task.call(*result.task_result.args, **result.task_result.kwargs)
+        result.task.call(TaskContext(task_result=result.task_result))
     queued.delete()
     return len(sweeps)
 

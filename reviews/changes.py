@@ -9,9 +9,6 @@ A transaction that rolls back takes its batch with it. Connected by
 """
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -180,11 +177,14 @@ def schedule_refresh():
         refresh_waiting_films.enqueue()
 
 
-@task()
-def refresh_waiting_films():
+@task(takes_context=True)
+def refresh_waiting_films(context):
     """Refresh every film waiting, in one ``recommendations.refresh``, and mark stale the
-    pages whose lists changed. A film noted again meanwhile waits for the next sweep."""
-    sweep = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    pages whose lists changed. A film noted again meanwhile waits for the next sweep.
+
+    The sweep holds its films by its task's id: run again after its worker was killed, it
+    takes back the films it held."""
+    sweep = f"task {context.task_result.id}"
     film_ids = WaitingRefresh.objects.claim(sweep)
     if not film_ids:
         return

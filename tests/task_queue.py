@@ -2,6 +2,7 @@
 look at what waits before a worker runs it (the tests otherwise run tasks at once)."""
 
 from django_tasks import default_task_backend
+from django_tasks.base import TaskContext
 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
@@ -21,7 +22,7 @@ class TaskQueue:
         """Do the first task waiting, whatever its time; returns it."""
         result = self.waiting()[0]
         default_task_backend.results.remove(result)
-        result.task.call(*result.args, **result.kwargs)
+        call(result)
         return result
 
     def run(self):
@@ -29,6 +30,13 @@ class TaskQueue:
         while waiting := self.waiting():
             for result in waiting:
                 default_task_backend.results.remove(result)
-                result.task.call(*result.args, **result.kwargs)
+                call(result)
                 ran += 1
         return ran
+
+
+def call(result):
+    """Run the task of this result, as a worker does."""
+    if result.task.takes_context:
+        return result.task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+    return result.task.call(*result.args, **result.kwargs)

@@ -151,14 +151,15 @@ class WaitingRefreshQuerySet(models.QuerySet):
         return self.filter(Q(claimed_by="") | Q(claimed_at__lt=stale))
 
     def claim(self, sweep):
-        """Mark every claimable film as the sweep's; returns their ids. No two sweeps ever
+        """Mark every claimable film as the sweep's, with those it held already (it ran
+        before and its worker died); returns their ids. No two sweeps ever
         hold the same film: the update checks again that each row is claimable as it
         writes it (PostgreSQL re-reads a row another sweep updated meanwhile; SQLite
         writes one at a time), and rows another sweep has locked are skipped."""
         with transaction.atomic():
-            free = self.claimable().select_for_update(skip_locked=True)
-            pks = list(free.values_list("pk", flat=True))
-            self.claimable().filter(pk__in=pks).update(
+            free = self.claimable() | self.filter(claimed_by=sweep)
+            pks = list(free.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            (self.claimable() | self.filter(claimed_by=sweep)).filter(pk__in=pks).update(
                 claimed_by=sweep, claimed_at=timezone.now(), noted_since_claim=False
             )
         return set(self.filter(claimed_by=sweep).values_list("film_id", flat=True))

@@ -129,10 +129,23 @@ def test_films_held_by_a_sweep_that_died_are_taken_over(settings, queue, refresh
     long_ago = timezone.now() - timedelta(seconds=settings.RECOMMENDATIONS_CLAIM_SECONDS + 1)
     WaitingRefresh.objects.filter(film_id=7).update(claimed_at=long_ago)
 
-    changes.refresh_waiting_films.call()
+    changes.refresh_waiting_films.enqueue()
+    queue.run()
 
     assert refreshes == [{7}]
     assert list(WaitingRefresh.objects.values_list("film_id", "claimed_by")) == [(8, "died")]
+
+
+def test_a_sweep_run_again_after_its_worker_was_killed_takes_back_its_films(queue, refreshes, db):
+    WaitingRefresh.objects.note([5])
+    changes.refresh_waiting_films.enqueue()
+    (sweep,) = queue.waiting()
+    WaitingRefresh.objects.claim(f"task {sweep.id}")  # the first run got this far
+
+    queue.run_first()  # the worker's housekeeping runs the task again
+
+    assert refreshes == [{5}]
+    assert not WaitingRefresh.objects.exists()
 
 
 def test_superusers_see_the_films_waiting_and_who_holds_them(admin_client, db):
