@@ -152,10 +152,12 @@ class WaitingRefreshQuerySet(models.QuerySet):
 
     def claim(self, sweep):
         """Mark every claimable film as the sweep's, with those it held already (it ran
-        before and its worker died); returns their ids. No two sweeps ever
-        hold the same film: the update checks again that each row is claimable as it
-        writes it (PostgreSQL re-reads a row another sweep updated meanwhile; SQLite
-        writes one at a time), and rows another sweep has locked are skipped."""
+        before and its worker died); returns their ids.
+
+        No two sweeps ever hold the same film: rows another sweep has locked are skipped,
+        and the update checks again that each row is still free as it writes it
+        (PostgreSQL re-reads a row another sweep updated meanwhile; SQLite writes one
+        transaction at a time)."""
         with transaction.atomic():
             free = self.claimable() | self.filter(claimed_by=sweep)
             pks = list(free.select_for_update(skip_locked=True).values_list("pk", flat=True))
