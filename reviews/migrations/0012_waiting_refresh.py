@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('noted_since_claim', models.BooleanField(default=True)),
             ],
             options={
+                'verbose_name_plural': 'waiting refreshes',
                 'ordering': ['noted_at'],
                 'indexes': [models.Index(fields=['claimed_by'], name='waiting_refresh_claim')],
             },

@@ -195,6 +195,7 @@ class WaitingRefresh(models.Model):
     class Meta:
         ordering = ["noted_at"]
         indexes = [models.Index(fields=["claimed_by"], name="waiting_refresh_claim")]
+        verbose_name_plural = "waiting refreshes"
 
     def __str__(self):
         return f"Film {self.film_id}, noted {self.noted_at:%Y-%m-%d %H:%M:%S}"
