@@ -375,6 +375,12 @@ RECOMMENDATION_WEIGHTS = {}
 RELATED_FILMS_SHOWN = 8
 # How many computed recommendations are stored per film, ranked.
 RECOMMENDATIONS_STORED = 20
+# Changes to the catalogue within this many seconds make one refresh of the films they
+# touch (reviews.changes), where a worker runs the tasks.
+RECOMMENDATIONS_REFRESH_WINDOW_SECONDS = env_int("RECOMMENDATIONS_REFRESH_WINDOW_SECONDS", 5)
+# A sweep that has held films this long without finishing is taken to have died: the next
+# sweep refreshes them. Well over the longest refresh (seconds at 10,000 films).
+RECOMMENDATIONS_CLAIM_SECONDS = 600
 
 
 def email_url_settings(url):

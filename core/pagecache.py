@@ -35,7 +35,9 @@ before Django's middleware runs (``kept_page_if_nothing_changed``, core/fastpath
 When the shared cache fails (core/resilience.py makes it behave as an empty cache), no
 page is served from a cache: a version that cannot be read is never current. An
 invalidation that could not be written is kept in this process and written before this
-process serves any page from the cache again. Every page also depends on the site's own
+process serves any page from the cache again; it is also queued as a task
+(``write_versions``), tried again with a growing pause until the cache takes it, so the
+keys outlive this process. Every page also depends on the site's own
 version (``SITE_KEY``), which a process gives a new value once the cache answers again
 after it saw it fail: pages stored before an outage are then not trusted, even if the
 process that lost an invalidation is gone.
@@ -46,10 +48,12 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import logging
 import re
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
@@ -59,6 +63,7 @@ from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django_tasks import task
 
 from core import edge
 
@@ -80,6 +85,8 @@ PAGE_KEY_ENVIRON = "core.pagecache.key"
 HIT_HEADERS_ENVIRON = "core.pagecache.hit-headers"
 # Every page at the edge carries this key: invalidating SITE_KEY purges them all.
 EDGE_ALL_KEY = "all"
+
+logger = logging.getLogger(__name__)
 
 _rendering = contextvars.ContextVar("page_dependencies", default=None)
 _per_reader_makers = {}
@@ -231,12 +238,44 @@ def invalidate(*keys):
     """Give these keys new versions: every stored page showing them becomes stale.
 
     If the cache fails, the keys are written as soon as it answers again, before this
-    process serves any page from the cache. The edge caches drop those pages too
+    process serves any page from the cache, and a task (``write_versions``) writes them
+    too, should this process end first. The edge caches drop those pages too
     (core/edge.py)."""
     if keys:
         unwritten.add(*keys)
-        unwritten.write()
+        if not unwritten.write():
+            write_versions.enqueue(sorted({*keys, SITE_KEY}))
         edge.purge(keys)
+
+
+# Pauses between tries, doubling: about 30 s, then once a minute while the cache fails.
+FIRST_PAUSE_SECONDS = 0.5
+LONGEST_PAUSE_SECONDS = 60
+
+
+@task()
+def write_versions(keys, attempt=1):
+    """Give these keys new versions in the shared cache; queued again, with a growing
+    pause, until the cache takes them. With the site's own version among them, every page
+    stored before the outage is rendered again."""
+    failed = cache.set_many({VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}, None)
+    if not failed:
+        if attempt > 1:
+            logger.info(
+                "The shared cache took %d keys' new versions, at try %d", len(keys), attempt
+            )
+        return
+    if attempt == 1:
+        logger.warning(
+            "The shared cache did not take %d keys' new versions; trying again until it does",
+            len(keys),
+        )
+    if not write_versions.get_backend().supports_defer:
+        logger.error("Could not give %s new versions in the shared cache", keys)
+        return
+    pause = min(FIRST_PAUSE_SECONDS * 2 ** (attempt - 1), LONGEST_PAUSE_SECONDS)
+    later = timezone.now() + timedelta(seconds=pause)
+    write_versions.using(run_after=later).enqueue(keys, attempt + 1)
 
 
 def one_write_transaction():

@@ -26,7 +26,16 @@ from .admin_filters import (
 from .admin_preview import ReviewPreviewMixin
 from .admin_revisions import VersionedAdmin
 from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
-from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
+from .models import (
+    Credit,
+    Film,
+    FurtherReading,
+    Person,
+    PullQuote,
+    RelatedFilm,
+    Review,
+    WaitingRefresh,
+)
 
 
 def thumbnail(field_file, renditions, alt=""):
@@ -296,3 +305,21 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
     def _report(self, request, done, already, changed, unchanged):
         message = f"{done} {already}" if unchanged else done
         self.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
+
+
+@admin.register(WaitingRefresh)
+class WaitingRefreshAdmin(admin.ModelAdmin):
+    """The films whose related films wait for the next sweep (reviews.changes), and the
+    sweep that holds each one: for superusers to watch, never to edit."""
+
+    list_display = ["film_id", "noted_at", "claimed_by", "claimed_at", "noted_since_claim"]
+    list_filter = ["noted_since_claim"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

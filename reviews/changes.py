@@ -10,9 +10,12 @@ A transaction that rolls back takes its batch with it. Connected by
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 from django_tasks import task
 from taggit.models import Tag, TaggedItem
 
@@ -20,7 +23,16 @@ from core import pagecache
 from core.batches import Batch, PerTransaction
 
 from . import keys, recommendations, search
-from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review, count_tag_usage
+from .models import (
+    Credit,
+    Film,
+    Person,
+    Recommendation,
+    RelatedFilm,
+    Review,
+    WaitingRefresh,
+    count_tag_usage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,23 +145,56 @@ def recount_tags(touched):
 
 
 def reindex_search(touched):
-    """Reindex the reviews that changed and every review of a film that changed."""
-    of_films = Review.objects.filter(film__in=touched.films).values_list("pk", flat=True)
-    search.reindex(touched.reviews | set(of_films))
-
-
-def refresh_recommendations(touched):
-    """Rescore the films touched, as a task: a worker does it, outside the request."""
-    films = touched.films | touched.reviewed_films
-    if films:
-        refresh_films.enqueue(sorted(films))
+    """Reindex the reviews that changed, at once, and every review of a film that changed,
+    by a task: a film's reviews may be a thousand, 1.5 s of work on PostgreSQL."""
+    of_films = Review.objects.filter(pk__in=touched.reviews, film__in=touched.films)
+    search.reindex(touched.reviews - set(of_films.values_list("pk", flat=True)))
+    if touched.films:
+        reindex_reviews_of.enqueue(sorted(touched.films))
 
 
 @task()
-def refresh_films(film_ids):
+def reindex_reviews_of(film_ids):
+    """Reindex every review of these films, as they are when the task runs."""
+    search.reindex(Review.objects.filter(film__in=film_ids).values_list("pk", flat=True))
+
+
+def refresh_recommendations(touched):
+    """Note the films touched for a refresh of their recommendations, made by a task a
+    little later: changes to them until then are refreshed with them, once."""
+    if WaitingRefresh.objects.note(touched.films | touched.reviewed_films):
+        schedule_refresh()
+
+
+def schedule_refresh():
+    """Have ``refresh_waiting_films`` run in RECOMMENDATIONS_REFRESH_WINDOW_SECONDS, or at
+    once where tasks run at once."""
+    if refresh_waiting_films.get_backend().supports_defer:
+        seconds = settings.RECOMMENDATIONS_REFRESH_WINDOW_SECONDS
+        later = timezone.now() + timedelta(seconds=seconds)
+        refresh_waiting_films.using(run_after=later).enqueue()
+    else:
+        refresh_waiting_films.enqueue()
+
+
+@task(takes_context=True)
+def refresh_waiting_films(context):
+    """Refresh every film waiting, in one ``recommendations.refresh``, and mark stale the
+    pages whose lists changed. A film noted again meanwhile waits for the next sweep.
+
+    The sweep holds its films by its task's id: run again after its worker was killed, it
+    takes back the films it held."""
+    sweep = f"task {context.task_result.id}"
+    film_ids = WaitingRefresh.objects.claim(sweep)
+    if not film_ids:
+        return
+    # If the refresh fails, the films stay claimed until the claim is old enough for
+    # another sweep to take them over.
     refreshed = recommendations.refresh(film_ids)
     pagecache.invalidate(*(keys.film_details(pk) for pk in refreshed))
     logger.info("Refreshed the recommendations of %d films.", len(refreshed))
+    if WaitingRefresh.objects.finish(sweep):
+        schedule_refresh()
 
 
 def invalidate_pages(touched):
