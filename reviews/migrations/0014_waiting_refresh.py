@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0011_review_drafts'),
+        ('reviews', '0013_wordpress_imports'),
     ]
 
     operations = [
