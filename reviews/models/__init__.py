@@ -13,6 +13,7 @@ from .catalogue import (
     save_with_image,
     shown_credits,
 )
+from .critics import Critic, CriticLink
 from .derived import (
     COMMON_TAG_ITEMS,
     Recommendation,
@@ -36,6 +37,8 @@ __all__ = [
     "COMMON_TAG_ITEMS",
     "MAIN_CAST_SHOWN",
     "Credit",
+    "Critic",
+    "CriticLink",
     "Film",
     "FilmQuerySet",
     "FurtherReading",
