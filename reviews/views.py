@@ -140,7 +140,7 @@ class FilmDetailView(DetailView):
         related_films = blended_related(self.object)
         shows_films(related.film for related in related_films)
         return super().get_context_data(
-            reviews=self.object.reviews.published(),
+            reviews=self.object.reviews.published().select_related("critic"),
             rating_average=average,
             rating_count=count,
             related_films=related_films,
