@@ -273,7 +273,9 @@ class CommentAdmin(admin.ModelAdmin):
                 f"gives it: “{staff_name(request.user)}”."
             )
         else:
-            form.base_fields["body"].help_text = (
+            form.base_fields[
+                "body"
+            ].help_text = (
                 f"Signed “{staff_name(request.user)}”, and marked as the review's author's."
             )
         return form

@@ -77,9 +77,9 @@ def review_page_context(review):
     expires_at(review.film.reviews.next_publication_time)
     # The newest few; the film's page lists them all. One more is read to know if it does.
     other_reviews = list(
-        review.film.reviews.published().exclude(pk=review.pk).select_related("critic")[
-            : OTHER_REVIEWS_SHOWN + 1
-        ]
+        review.film.reviews.published()
+        .exclude(pk=review.pk)
+        .select_related("critic")[: OTHER_REVIEWS_SHOWN + 1]
     )
     related_films = blended_related(review.film)
     shows_films(related.film for related in related_films)

@@ -29,9 +29,7 @@ def catalogue(make_film, make_review):
             n = built["n"] = built["n"] + 1
             critic = melissa if n % 2 else Critic.objects.create(name=f"Critic {n}", slug=f"c-{n}")
             critic.links.create(title="Website", url=f"https://example.com/{n}")
-            review = make_review(
-                film=film, critic=critic, rating_value=Decimal("3"), rating_best=4
-            )
+            review = make_review(film=film, critic=critic, rating_value=Decimal("3"), rating_best=4)
             review.tags.add("dystopia", f"theme {n}")
             other = make_film(title=f"Related {n}")
             other.tags.add("dystopia")

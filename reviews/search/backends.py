@@ -74,7 +74,9 @@ def build_documents(review_ids, apps=global_apps):
 
     documents = []
     for row in reviews:
-        pk, film_id, film_title, headline, critic, byline, publication, tagline, dek, body_html = row
+        pk, film_id, film_title, headline, critic, byline, publication, tagline, dek, body_html = (
+            row
+        )
         body = html.unescape(strip_tags(body_html))
         review_tags = (
             tags[content_types.get("film"), film_id] + tags[content_types.get("review"), pk]
