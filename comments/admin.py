@@ -267,17 +267,17 @@ class CommentAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, form=ReplyForm, **kwargs)
         form.reply_to = self.reply_parent(request)
         form.base_fields["body"].label = "Your reply"
+        # The admin shows help text as HTML; a name is an editor's or a superuser's text.
+        name = staff_name(request.user)
         if "author_name" in form.base_fields:
-            form.base_fields["author_name"].help_text = (
-                f"Optional. Left empty, the reply is signed with your name as your account "
-                f"gives it: “{staff_name(request.user)}”."
+            form.base_fields["author_name"].help_text = format_html(
+                "Optional. Left empty, the reply is signed with your name as your account "
+                "gives it: “{}”.",
+                name,
             )
         else:
-            form.base_fields[
-                "body"
-            ].help_text = (
-                f"Signed “{staff_name(request.user)}”, and marked as the review's author's."
-            )
+            signed = format_html("Signed “{}”, and marked as the review's author's.", name)
+            form.base_fields["body"].help_text = signed
         return form
 
     def reply_parent(self, request):
