@@ -1,15 +1,18 @@
 """Who may do what: every cell of the table is tried for real, through HTTP.
 
-=========== =========== ===================== ============ ======== ============ ================= ===============
-actor       view drafts view pending comments edit reviews moderate change users reply to comments reply as author
-=========== =========== ===================== ============ ======== ============ ================= ===============
-anonymous   no          no                    no           no       no           no                no
-commenter   no          no (only their own)   no           no       no           no                no
-moderator   no          yes                   no           yes      no           yes               no
-editor      yes         no                    yes          no       no           no                no
-critic      no          no                    no           no       no           no (own reviews)  yes
-superuser   yes         yes                   yes          yes      yes          yes               no
-=========== =========== ===================== ============ ======== ============ ================= ===============
+In short (the README spells the columns out: view drafts, view pending comments, edit
+reviews, moderate, change users, reply to comments, reply as author):
+
+========= ====== =================== ==== ======== ===== ================ ======
+actor     drafts pending comments    edit moderate users reply            author
+========= ====== =================== ==== ======== ===== ================ ======
+anonymous no     no                  no   no       no    no               no
+commenter no     no (only their own) no   no       no    no               no
+moderator no     yes                 no   yes      no    yes              no
+editor    yes    no                  yes  no       no    no               no
+critic    no     no                  no   no       no    no (own reviews) yes
+superuser yes    yes                 yes  yes      yes   yes              no
+========= ====== =================== ==== ======== ===== ================ ======
 
 - A *commenter* is a reader's browser that has just posted a comment: it sees its own
   pending comment on the review page, and nobody else's.
