@@ -2,11 +2,13 @@
 it, JSON-LD that names them, and the editors' admin for them. Free-text bylines (imported
 reviews, unknown authors) are shown as they always were."""
 
+import importlib
 import json
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains
@@ -331,3 +333,22 @@ def test_review_form_finds_critics_by_name(editor_client, critic):
     )
 
     assert [r["text"] for r in response.json()["results"]] == ["Pauline Kael"]
+
+
+# A database seeded before critics had records
+
+
+def test_a_database_seeded_before_critics_gets_melissa_as_the_seed_does(make_review):
+    migration = importlib.import_module("reviews.migrations.0013_seeded_melissa_is_a_critic")
+    hers = make_review(slug="never-let-me-go-melissa", byline="Melissa")
+    other = make_review(byline="Melissa")
+
+    migration.make_melissa_a_critic(apps, None)
+    migration.make_melissa_a_critic(apps, None)
+
+    [critic] = Critic.objects.all()
+    assert (critic.name, critic.slug, critic.bio) == ("Melissa", "melissa", "")
+    hers.refresh_from_db()
+    other.refresh_from_db()
+    assert (hers.critic, other.critic) == (critic, None)
+    assert hers.byline == "Melissa"
