@@ -7,12 +7,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
@@ -23,7 +23,7 @@ from reviews.models import Review
 from . import services
 from .admin_filters import WaitingOnReviewFilter
 from .admin_reviews import ReviewAdmin
-from .models import Comment, QueuePosition, staff_name
+from .models import Comment, Flag, QueuePosition, staff_name
 
 EXCERPT_LENGTH = 120
 CONTEXT_LENGTH = 80
@@ -91,8 +91,9 @@ class CommentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["approve", "reject", "mark_spam"]
     fieldsets = [
-        (None, {"fields": ["review_on_site", "in_reply_to", "body"]}),
+        (None, {"fields": ["review_on_site", "in_reply_to", "body", "has_spoilers"]}),
         ("Commenter", {"fields": ["author_name", "author_email", "author_url", "notify"]}),
+        ("In its thread", {"fields": ["thread_in_context", "reader_flags"]}),
         (
             "Moderation",
             {"fields": ["status", "held_reason", "decided_by", "moderated_at", "is_review_author"]},
@@ -100,6 +101,8 @@ class CommentAdmin(admin.ModelAdmin):
         ("Record", {"fields": ["submitted_at", "ip_hash", "is_staff_reply", "written_by"]}),
     ]
     readonly_fields = [
+        "thread_in_context",
+        "reader_flags",
         "review_on_site",
         "in_reply_to",
         "notify",
@@ -252,6 +255,40 @@ class CommentAdmin(admin.ModelAdmin):
             # Rendered from escaped text on save, as on the public page.
             mark_safe(parent.body_html),
         )
+
+    @admin.display(description="Thread")
+    def thread_in_context(self, comment):
+        """The comments it answers, from the first, then it, then its replies: what a
+        moderator needs to judge a comment held by a rule or flagged by readers."""
+        ancestors, parent = [], comment.parent
+        while parent is not None:
+            ancestors.insert(0, parent)
+            parent = parent.parent
+        replies = list(comment.replies.order_by("submitted_at", "id"))
+        return format_html(
+            '<ol class="moderation-thread">{}</ol>',
+            format_html_join(
+                "",
+                '<li class="{}"><strong>{}</strong> ({}): {}</li>',
+                (
+                    (
+                        "is-this-comment" if shown == comment else "",
+                        shown.display_name,
+                        shown.get_status_display(),
+                        excerpt(shown.body, CONTEXT_LENGTH * 3),
+                    )
+                    for shown in [*ancestors, comment, *replies]
+                ),
+            ),
+        )
+
+    @admin.display(description="Readers' flags")
+    def reader_flags(self, comment):
+        counts = comment.flags.order_by().values_list("reason").annotate(n=Count("pk"))
+        labels = dict(Flag.Reason.choices)
+        if not counts:
+            return "None"
+        return ", ".join(f"{labels.get(reason, reason)}: {n}" for reason, n in counts)
 
     def get_fieldsets(self, request, obj=None):
         if moderates(request.user):

@@ -8,7 +8,7 @@ from django.core.validators import MaxLengthValidator
 
 from core.weblinks import WEB_ADDRESS_MESSAGE
 
-from .models import Comment
+from .models import Comment, Flag
 
 TIMESTAMP_SALT = "comments.form-timestamp"
 # The signed time of issue is made for each reader, also in cached pages (core/pagecache.py):
@@ -45,16 +45,18 @@ class CommentForm(forms.ModelForm):
 
     class Meta:
         model = Comment
-        fields = ["author_name", "author_email", "author_url", "body", "notify"]
+        fields = ["author_name", "author_email", "author_url", "body", "has_spoilers", "notify"]
         labels = {
             "author_name": "Name",
             "author_email": "Email",
             "body": "Comment",
+            "has_spoilers": "My comment gives away the plot (it is shown folded)",
             "notify": "Email me when my comment is approved and when someone replies to it",
         }
         help_texts = {
             "author_email": "Never published.",
             "author_name": "",
+            "has_spoilers": "",
             "notify": "",
         }
         widgets = {
@@ -144,3 +146,12 @@ class CommentForm(forms.ModelForm):
         data = self.data.copy()
         data["issued"] = signed_timestamp()
         self.data = data
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="What is wrong with this comment?",
+        choices=Flag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what is wrong with the comment."},
+    )

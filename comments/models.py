@@ -113,6 +113,7 @@ class Comment(models.Model):
         TOO_FAST = "too_fast", "Sent inhumanly fast"
         BLOCKED_WORD = "blocked_word", "Contains a blocked word"
         HONEYPOT = "honeypot", "Filled in the hidden field"
+        FLAGGED = "flagged", "Flagged by readers"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -135,6 +136,11 @@ class Comment(models.Model):
     )
     held_reason = models.CharField(
         "why held", max_length=20, choices=Reason.choices, blank=True, default=Reason.NONE
+    )
+    has_spoilers = models.BooleanField(
+        "contains spoilers",
+        default=False,
+        help_text="Shown folded under a label until the reader opens it.",
     )
     notify = models.BooleanField(
         default=False, help_text="Email the commenter on approval and on approved replies."
@@ -224,3 +230,30 @@ def staff_name(user):
 def is_critic_of(user, review):
     """Whether ``user`` is the account of the review's critic: their replies are the author's."""
     return review.critic_id is not None and review.critic.user_id == user.pk
+
+
+class Flag(models.Model):
+    """A reader's report that a published comment should not be there; one per browser."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Abusive or hateful"
+        SPOILER = "spoiler", "An unmarked spoiler"
+        OFF_TOPIC = "off_topic", "Off topic"
+        OTHER = "other", "Something else"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    flagger = models.CharField(
+        max_length=64, editable=False, help_text="A keyed hash of the flagging browser's token."
+    )
+    flagged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["flagged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "flagger"], name="flag_once_per_browser")
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} on comment {self.comment_id}"

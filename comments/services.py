@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from core import pagecache
@@ -100,12 +101,20 @@ def moderate(comments, status, moderator, request=None):
 
     Returns the comments that changed (those that had another status), with their reviews.
     """
-    changing = list(comments.exclude(status=status).select_related("review", "parent"))
+    # A comment readers flagged while it stayed shown is decided even when it keeps its status.
+    undecided = ~Q(status=status) | Q(held_reason=Comment.Reason.FLAGGED)
+    changing = list(comments.filter(undecided).select_related("review", "parent"))
     if not changing:
         return []
     now = timezone.now()
     Comment.objects.filter(pk__in=[c.pk for c in changing]).update(
-        status=status, moderated_by=moderator, moderated_at=now
+        status=status,
+        moderated_by=moderator,
+        moderated_at=now,
+        held_reason=Case(
+            When(held_reason=Comment.Reason.FLAGGED, then=Value(Comment.Reason.NONE)),
+            default=F("held_reason"),
+        ),
     )
     # An update sends no signals: the one place bulk status changes are recounted.
     recount_after_commit({c.review_id for c in changing})

@@ -1,7 +1,11 @@
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -11,7 +15,8 @@ from core.visitors import client_ip
 from reviews.models import Review
 from reviews.views import review_page_context
 
-from .forms import CommentForm
+from .flags import flag_comment
+from .forms import CommentForm, FlagForm
 from .models import Comment
 from .services import address_hash, comments_are_open, rate_limited, submit_comment
 
@@ -66,3 +71,41 @@ def post_comment(request, review_id):
             return redirect(f"{review.get_absolute_url()}#comments")
     form.refresh_timestamp()
     return review_page_with_form(request, review, form)
+
+
+FLAGGER_COOKIE = "flagger"
+
+
+@never_cache
+def flag(request, comment_id):
+    """A reader tells the moderators what is wrong with a published comment, once per
+    browser (a random token in a cookie tells browsers apart; nothing else is kept)."""
+    comment = get_object_or_404(
+        Comment.objects.approved()
+        .filter(review__in=Review.objects.published())
+        .select_related("review"),
+        pk=comment_id,
+    )
+    form = FlagForm(request.POST if request.method == "POST" else None)
+    context = {"comment": comment, "form": form}
+    if request.method != "POST" or not form.is_valid():
+        return TemplateResponse(
+            request, "comments/flag.html", context, status=400 if form.errors else 200
+        )
+    if rate_limited(address_hash(f"flags:{client_ip(request)}")):
+        form.add_error(
+            None, "You have flagged several comments in a short time. Please wait a few minutes."
+        )
+        return TemplateResponse(request, "comments/flag.html", context, status=429)
+    token = request.COOKIES.get(FLAGGER_COOKIE) or secrets.token_urlsafe(24)
+    context["recorded"] = flag_comment(comment, form.cleaned_data["reason"], token)
+    response = TemplateResponse(request, "comments/flagged.html", context)
+    response.set_cookie(
+        FLAGGER_COOKIE,
+        token,
+        max_age=int(timedelta(days=365).total_seconds()),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

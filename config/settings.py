@@ -349,6 +349,10 @@ COMMENTS_MAX_FORM_AGE = env_int("COMMENTS_MAX_FORM_AGE", 2 * 24 * 60 * 60)  # ol
 COMMENTS_RATE_LIMIT = env_int("COMMENTS_RATE_LIMIT", 5)  # comments per address per window
 COMMENTS_RATE_WINDOW = env_int("COMMENTS_RATE_WINDOW", 10 * 60)  # seconds
 COMMENTS_MAX_LENGTH = env_int("COMMENTS_MAX_LENGTH", 5000)
+# Readers' flags: this many (from different browsers) return a published comment to the
+# moderators; hidden from readers meanwhile unless COMMENTS_FLAGGED_STAY_SHOWN.
+COMMENTS_FLAGS_TO_REVIEW = env_int("COMMENTS_FLAGS_TO_REVIEW", 3)
+COMMENTS_FLAGGED_STAY_SHOWN = env_bool("COMMENTS_FLAGGED_STAY_SHOWN", default=False)
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
 # What `manage.py prune_comments` forgets: address hashes and spam older than these.
 COMMENTS_KEEP_ADDRESS_DAYS = env_int("COMMENTS_KEEP_ADDRESS_DAYS", 30)

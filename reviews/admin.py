@@ -54,14 +54,24 @@ class CreditInline(admin.TabularInline):
     extra = 0
 
 
-class RelatedFilmInline(admin.TabularInline):
+class OrderedInline(admin.TabularInline):
+    """An inline whose rows are moved up and down rather than numbered by hand."""
+
+    classes = ["ordered-inline"]
+    ordering = ["position", "id"]
+    extra = 0
+
+    class Media:
+        js = ["js/ordered_inlines.js"]
+        css = {"all": ["css/ordered_inlines.css"]}
+
+
+class RelatedFilmInline(OrderedInline):
     model = RelatedFilm
     form = RelatedFilmInlineForm
     fk_name = "film"
     fields = ["related", "position"]
     autocomplete_fields = ["related"]
-    ordering = ["position", "id"]
-    extra = 0
     verbose_name = "related film"
     verbose_name_plural = "related films (recommended after this one, in order)"
 
@@ -127,11 +137,9 @@ class PersonAdmin(admin.ModelAdmin):
         return person.film_count
 
 
-class CriticLinkInline(admin.TabularInline):
+class CriticLinkInline(OrderedInline):
     model = CriticLink
     fields = ["title", "url", "position"]
-    ordering = ["position", "id"]
-    extra = 0
     verbose_name = "link"
     verbose_name_plural = "links (website, newsletter, profiles), in order"
 
@@ -185,18 +193,14 @@ class CriticAdmin(admin.ModelAdmin):
         return critic.review_count
 
 
-class PullQuoteInline(admin.TabularInline):
+class PullQuoteInline(OrderedInline):
     model = PullQuote
     fields = ["text", "attribution", "position"]
-    ordering = ["position", "id"]
-    extra = 0
 
 
-class FurtherReadingInline(admin.TabularInline):
+class FurtherReadingInline(OrderedInline):
     model = FurtherReading
     fields = ["title", "url", "position"]
-    ordering = ["position", "id"]
-    extra = 0
 
 
 @admin.register(Review)

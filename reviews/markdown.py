@@ -9,8 +9,24 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
+from mdit_py_plugins.container import container_plugin
+
+SPOILER = "spoiler"
+
+
+def render_spoiler(self, tokens, index, options, env):
+    """``::: spoiler`` (optionally ``::: spoiler What it gives away``) to ``:::``: a passage
+    folded under a label, opened with a click and no script."""
+    token = tokens[index]
+    if token.nesting != 1:
+        return "</details>\n"
+    about = token.info.strip()[len(SPOILER) :].strip()
+    label = f"Spoiler: {about}" if about else "Spoiler"
+    return f'<details class="spoiler"><summary>{escape(label)}</summary>\n'
+
 
 _markdown = MarkdownIt("commonmark", {"typographer": False}).enable("table").enable("strikethrough")
+container_plugin(_markdown, SPOILER, render=render_spoiler)
 
 ALLOWED_TAGS = {
     "a",
@@ -20,6 +36,7 @@ ALLOWED_TAGS = {
     "cite",
     "code",
     "del",
+    "details",
     "em",
     "figcaption",
     "figure",
@@ -37,6 +54,7 @@ ALLOWED_TAGS = {
     "pre",
     "strong",
     "sub",
+    "summary",
     "sup",
     "table",
     "tbody",
@@ -47,6 +65,7 @@ ALLOWED_TAGS = {
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
+    "details": {"class"},
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
     "h2": {"id"},
@@ -56,6 +75,10 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
 }
 
+
+# A folded passage as render_markdown writes it (innermost first, for nested ones).
+FOLDED = re.compile(r"<details\b[^>]*>(?:(?!<details\b).)*?</details>", re.DOTALL)
+SPOILER_FENCE = re.compile(r"^ {0,3}(:{3,})\s*(\S*)")
 
 # Links may be to web pages, email addresses or this site; images only from this site.
 LINK_SCHEMES = {"http", "https", "mailto"}
@@ -155,3 +178,26 @@ def render_markdown(text):
         link_rel="noopener",
     )
     return foreign_images_as_text(html), sections
+
+
+def without_folded(html):
+    """The HTML without its folded passages (spoilers), for snippets and summaries."""
+    while True:
+        html, removed = FOLDED.subn("", html)
+        if not removed:
+            return html
+
+
+def without_spoilers(text):
+    """The Markdown without its ``::: spoiler`` blocks, for summaries of the text."""
+    kept, open_fences = [], []
+    for line in (text or "").splitlines():
+        fence = SPOILER_FENCE.match(line)
+        colons, name = (len(fence.group(1)), fence.group(2)) if fence else (0, "")
+        if fence and name.startswith(SPOILER):
+            open_fences.append(colons)
+        elif fence and not name and open_fences and colons >= open_fences[-1]:
+            open_fences.pop()
+        elif not open_fences:
+            kept.append(line)
+    return "\n".join(kept)

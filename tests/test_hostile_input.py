@@ -334,6 +334,24 @@ def test_every_naughty_string_searched_for_gets_a_results_page_that_echoes_it_in
     assert found > len(STRINGS) // 4  # the searches reached the index
 
 
+def test_every_naughty_string_as_a_flags_reason_is_refused_on_the_reason_and_flags_nothing(
+    browser, make_review
+):
+    from comments.models import Comment, Flag
+
+    review = make_review()
+    comment = Comment.objects.create(review=review, body="Hm.", status=Comment.Status.APPROVED)
+    address = reverse("comments:flag", args=[comment.pk])
+    for sent in STRINGS:
+        response = browser.post(address, {"reason": sent})
+        if NUL in sent:
+            refused_as_bad_request(response)
+            continue
+        assert response.status_code == 400, sent
+        assert read_page(response).find(class_="field__error").text, sent
+    assert not Flag.objects.exists()
+
+
 def test_every_naughty_string_as_a_page_number_is_a_page_or_not_found_never_an_error(
     browser, searchable
 ):

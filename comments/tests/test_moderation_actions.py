@@ -265,6 +265,7 @@ def test_change_form_shows_the_record_read_only(moderator_client, moderator, rev
     form = response.context["adminform"].form
     assert set(form.fields) == {
         "body",
+        "has_spoilers",
         "author_name",
         "author_email",
         "author_url",

@@ -3,7 +3,7 @@
 from functools import partial
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from taggit.managers import TaggableManager
@@ -224,8 +224,27 @@ def group_by_role(credits):
     return [(label, members) for label, members in groups if members]
 
 
-class RelatedFilm(models.Model):
+class InOrder(models.Model):
+    """A row of a list an editor puts in order (``position``, then the order added) under
+    its ``list_owner``. A row added without a position goes after the others."""
+
+    list_owner = None  # the name of the foreign key the list belongs to
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.position:
+            owner = {self.list_owner: getattr(self, f"{self.list_owner}_id")}
+            last = type(self).objects.filter(**owner).aggregate(last=Max("position"))["last"]
+            self.position = (last or 0) + 1
+        super().save(*args, **kwargs)
+
+
+class RelatedFilm(InOrder):
     """A film an editor recommends after another, in the editor's order."""
+
+    list_owner = "film"
 
     film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="related_links")
     related = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+")

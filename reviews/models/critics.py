@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ..fields import WebAddressField
 from ..images import picture, validate_image_file
-from .catalogue import save_with_image
+from .catalogue import InOrder, save_with_image
 
 
 class Critic(models.Model):
@@ -58,8 +58,10 @@ class Critic(models.Model):
         return picture(self.photo, self.photo_width, self.photo_height, self.photo_renditions)
 
 
-class CriticLink(models.Model):
+class CriticLink(InOrder):
     """One of a critic's places on the web: their site, their newsletter, a profile."""
+
+    list_owner = "critic"
 
     critic = models.ForeignKey(Critic, on_delete=models.CASCADE, related_name="links")
     title = models.CharField(max_length=200, help_text="What the link is, e.g. “Website”.")

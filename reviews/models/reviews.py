@@ -15,9 +15,9 @@ from taggit.models import TaggedItem
 
 from ..fields import WebAddressField
 from ..images import picture, validate_image_file
-from ..markdown import render_markdown
+from ..markdown import render_markdown, without_spoilers
 from ..ratings import HALF_STAR, WHOLE_STAR, Rating
-from .catalogue import Film, headline_credits, save_with_image
+from .catalogue import Film, InOrder, headline_credits, save_with_image
 from .critics import Critic
 
 
@@ -356,17 +356,19 @@ class Review(models.Model):
 
     @property
     def excerpt(self):
-        """The dek, or else the start of the body's first paragraph."""
+        """The dek, or else the start of the body's first paragraph outside its spoilers."""
         if self.dek:
             return self.dek
-        for paragraph in self.body.split("\n\n"):
+        for paragraph in without_spoilers(self.body).split("\n\n"):
             paragraph = paragraph.strip()
             if paragraph and not paragraph.startswith(("#", ">", "!", "-", "*")):
                 return paragraph
         return ""
 
 
-class PullQuote(models.Model):
+class PullQuote(InOrder):
+    list_owner = "review"
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="pull_quotes")
     text = models.TextField()
     attribution = models.CharField(max_length=200, blank=True)
@@ -379,8 +381,10 @@ class PullQuote(models.Model):
         return self.text[:80]
 
 
-class FurtherReading(models.Model):
+class FurtherReading(InOrder):
     """A link after a review; the address may be unknown when only its title survives."""
+
+    list_owner = "review"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="further_reading")
     title = models.CharField(max_length=300)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.html import strip_tags
 
+from ..markdown import without_folded
 from .query import (
     BATCH_SIZE,
     MAX_CANDIDATES,
@@ -77,7 +78,8 @@ def build_documents(review_ids, apps=global_apps):
         pk, film_id, film_title, headline, critic, byline, publication, tagline, dek, body_html = (
             row
         )
-        body = html.unescape(strip_tags(body_html))
+        # A spoiler is neither matched nor shown in a snippet: it gives away the film.
+        body = html.unescape(strip_tags(without_folded(body_html)))
         review_tags = (
             tags[content_types.get("film"), film_id] + tags[content_types.get("review"), pk]
         )

@@ -529,6 +529,32 @@ def test_editor_creates_a_film_with_credits_and_a_related_film(editor_client, ma
     assert (film.poster_width, film.poster_height) == (64, 48)
 
 
+def test_related_films_added_without_positions_keep_the_order_they_were_added_in(
+    editor_client, make_film
+):
+    film = make_film(title="Tokyo Story", year=1953, slug="tokyo-story")
+    first, second, third = (
+        make_film(title=t) for t in ["Late Spring", "Early Summer", "Floating Weeds"]
+    )
+    RelatedFilm.objects.create(film=film, related=first)
+    data = film_form(title="Tokyo Story", year="1953", slug="tokyo-story")
+    data.update(
+        {
+            **management_form("related_links", total=2),
+            "related_links-0-related": str(second.pk),
+            "related_links-0-position": "0",
+            "related_links-1-related": str(third.pk),
+            "related_links-1-position": "0",
+        }
+    )
+
+    editor_client.post(change_url(film), data)
+
+    assert [link.related for link in film.related_links.all()] == [first, second, third]
+    positions = RelatedFilm.objects.filter(film=film).values_list("position", flat=True)
+    assert sorted(positions) == [1, 2, 3]
+
+
 def test_a_film_recommended_after_itself_is_refused_on_the_related_film(editor_client, make_film):
     film = make_film(title="Stalker", year=1979, slug="stalker")
     data = film_form(title="Stalker", year="1979", slug="stalker")

@@ -27,8 +27,8 @@ def critic(db):
     critic = Critic.objects.create(
         name="Pauline Kael", slug="pauline-kael", bio="Wrote for The New Yorker.\n\nLoved trash."
     )
-    critic.links.create(title="Archive", url="https://example.com/kael", position=1)
-    critic.links.create(title="Website", url="https://kael.example.com/", position=0)
+    critic.links.create(title="Archive", url="https://example.com/kael", position=2)
+    critic.links.create(title="Website", url="https://kael.example.com/", position=1)
     return critic
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 CRITIC = ("critic", "critic-browser-pass")
 CRITIC_PERMISSIONS = importlib.import_module(
-    "comments.migrations.0007_critics_group"
+    "comments.migrations.0009_critics_group"
 ).CRITIC_PERMISSIONS
 QUESTION = "Hi Melissa! I saw this a few years back"
 

@@ -173,3 +173,39 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_typed_is_lost(page):
     page.get_by_label("Hero image:", exact=True).set_input_files(image_file())
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.locator(".messagelist")).to_contain_text(f"“{HEADLINE}” was added successfully")
+
+
+def test_an_editor_reorders_related_films_with_buttons_rather_than_numbers(page):
+    from reviews.models import Film
+
+    film = Film.objects.get(slug="never-let-me-go-2010")
+    before = [link.related.title for link in film.related_links.all()]
+    sign_in(page, EDITOR)
+    page.goto(f"/admin/reviews/film/{film.pk}/change/")
+    rows = page.locator("#related_links-group tbody tr.form-row:not(.empty-form)")
+    expect(rows).to_have_count(len(before))
+
+    rows.nth(1).get_by_role("button", name="Move up").click()
+    rows.nth(len(before) - 1).get_by_role("button", name="Move down").click()  # stays last
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    after = [link.related.title for link in film.related_links.all()]
+    assert after == [before[1], before[0], *before[2:]]
+
+
+def test_the_pull_quote_rows_fit_a_1280_pixel_window(page):
+    sign_in(page, EDITOR)
+    page.goto("/admin/reviews/review/")
+    page.get_by_role("link", name="Never Let Me Go").first.click()
+    group = page.locator("#pull_quotes-group")
+    group.scroll_into_view_if_needed()
+    page.get_by_role("button", name="Add another Pull quote").click()
+
+    overflow = group.evaluate("g => g.scrollWidth - g.clientWidth")
+    page_overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+    assert (overflow, page_overflow) == (0, 0)
+    new_position = page.locator(
+        "#pull_quotes-group tbody tr.form-row:not(.empty-form) td.field-position input"
+    )
+    assert new_position.last.input_value() == str(new_position.count())

@@ -88,3 +88,39 @@ def test_the_moderation_queue_fits_a_1280_pixel_window_with_the_sidebars_open(pa
     assert widths[0] <= widths[1], widths
     row = page.locator("#result_list tbody tr").filter(has_text="Bartholomew")
     expect(row.locator("td.field-reply_link")).to_be_in_viewport()
+
+
+def test_a_moderator_clears_fifty_comments_from_the_keyboard(page):
+    from comments.models import Comment
+    from reviews.models import Review
+
+    review = Review.objects.get(slug=REVIEW.strip("/").split("/")[-1])
+    Comment.objects.filter(status=Comment.Status.PENDING).delete()
+    for n in range(50):
+        Comment.objects.create(
+            review=review, author_name=f"Reader {n}", author_email=f"r{n}@example.com",
+            body=f"Waiting comment number {n:02d}.", status=Comment.Status.PENDING,
+        )  # fmt: skip
+    sign_in(page, MODERATOR)
+    page.goto("/admin/comments/comment/?status__exact=pending")
+    current = page.locator("#result_list tbody tr.is-current")
+    expect(current).to_have_count(1)
+
+    page.keyboard.press("j")
+    page.keyboard.press("k")  # back on the first row
+    first = current.inner_text()
+    with page.expect_navigation():
+        page.keyboard.press("s")
+    expect(page.locator(".messagelist")).to_contain_text("spam")
+    assert current.inner_text() != first
+    with page.expect_navigation():
+        page.keyboard.press("r")
+    for _ in range(48):
+        with page.expect_navigation():
+            page.keyboard.press("a")
+
+    expect(page.locator(".messagelist")).to_contain_text("Approved 1 comment")
+    counts = {s: Comment.objects.filter(status=s).count() for s in Comment.Status.values}
+    assert counts[Comment.Status.PENDING] == 0
+    assert counts[Comment.Status.SPAM] == 1 and counts[Comment.Status.REJECTED] == 1
+    assert Comment.objects.filter(status=Comment.Status.APPROVED, review=review).count() >= 48

@@ -93,3 +93,19 @@ def test_no_rating_makes_a_page_wider_than_a_small_phone(new_page, value, best):
         assert width <= 320, f"{path} is {width} px wide with a rating of {value}/{best}"
     stars = page.locator(".star").count()
     assert stars == (best if best <= 5 else 0)
+
+
+def test_a_reader_unfolds_and_folds_a_spoiler(page):
+    from reviews.models import Review
+
+    review = Review.objects.get(slug=REVIEW.strip("/").split("/")[-1])
+    review.body += "\n\n::: spoiler The ending\nTommy's rage in the field, at last.\n:::\n"
+    review.save()
+    page.goto(REVIEW)
+    secret = page.get_by_text("Tommy's rage in the field, at last.")
+    expect(secret).to_be_hidden()
+
+    page.get_by_text("Spoiler: The ending").click()
+    expect(secret).to_be_visible()
+    page.get_by_text("Spoiler: The ending").click()
+    expect(secret).to_be_hidden()
