@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django_tasks import default_task_backend
 
 from tests.factories import create_film, create_review, create_staff_user
 
@@ -52,3 +53,32 @@ def moderator(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def task_queue(settings):
+    """A task queue that keeps what is enqueued, as the database's does; ``run()`` does
+    every task waiting, as a worker would, including those queued while it runs, and
+    returns how many it ran."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+    class Queue:
+        def waiting(self):
+            return [result for result in default_task_backend.results if not result.is_finished]
+
+        def run_next(self):
+            """Do the first task waiting."""
+            result = self.waiting()[0]
+            default_task_backend.results.remove(result)
+            result.task.call(*result.args, **result.kwargs)
+
+        def run(self):
+            ran = 0
+            while waiting := self.waiting():
+                for result in waiting:
+                    default_task_backend.results.remove(result)
+                    result.task.call(*result.args, **result.kwargs)
+                    ran += 1
+            return ran
+
+    return Queue()

@@ -2,11 +2,12 @@
 
 from django import forms
 from django.contrib import admin
+from django.urls import path
 
 from reviews import admin as reviews_admin
 from reviews.forms import ReviewAdminForm
 
-from . import services
+from . import admin_wordpress, services
 from .models import discussion_of
 
 
@@ -31,9 +32,23 @@ class ReviewAdmin(reviews_admin.ReviewAdmin):
     list_filter = [*reviews_admin.ReviewAdmin.list_filter, "discussion__is_open"]
     fieldsets = [*reviews_admin.ReviewAdmin.fieldsets, ("Comments", {"fields": ["comments_open"]})]
 
+    change_list_template = "admin/comments/review_change_list.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        importing = self.admin_site.admin_view(self.import_wordpress_view)
+        return [
+            path("import-wordpress/", importing, name=f"{info[0]}_{info[1]}_import_wordpress"),
+            *super().get_urls(),
+        ]
+
+    def import_wordpress_view(self, request):
+        return admin_wordpress.import_view(self, request)
+
     def save_model(self, request, review, form, change):
         super().save_model(request, review, form, change)
-        services.set_comments_open(review, form.cleaned_data["comments_open"])
+        if not self.is_saving_draft(request, change):  # a draft changes the text alone
+            services.set_comments_open(review, form.cleaned_data["comments_open"])
 
     @admin.display(description="Open for comments", boolean=True)
     def comments_open(self, review):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from reviews.fields import WebAddressField
@@ -205,7 +206,8 @@ class Comment(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return f"{self.review.get_absolute_url()}#comment-{self.pk}"
+        """The comment's own address, which opens the page of the thread that holds it."""
+        return reverse("comments:comment", args=[self.pk])
 
     @property
     def display_name(self):

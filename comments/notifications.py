@@ -1,27 +1,19 @@
-"""Emails about comments. A failure to send is logged and never loses the comment."""
+"""Emails about comments, recorded in the site's outbox (core.mail) in the transaction that
+decides them and sent by a task once it commits: the request never waits for the mail
+server. Each email has a key saying what it is, so none is recorded, or sent, twice.
+A failure to record one is logged and never loses the comment."""
 
-import functools
 import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import get_connection, send_mail
+from django.db import transaction
 from django.urls import reverse
 
+from core import mail
+from core.models import Email
+
 logger = logging.getLogger(__name__)
-
-
-def never_raises(send):
-    @functools.wraps(send)
-    def wrapper(comment, *args, **kwargs):
-        try:
-            send(comment, *args, **kwargs)
-        except Exception:
-            logger.exception(
-                "Could not send the %s email for comment %s", send.__name__, comment.pk
-            )
-
-    return wrapper
 
 
 def site_url(request=None):
@@ -45,49 +37,60 @@ def moderator_addresses():
     )
 
 
-@never_raises
+def record(emails, about):
+    """Put these emails in the outbox; if that fails, log it and let the comment stand."""
+    try:
+        with transaction.atomic():
+            mail.send(emails)
+    except Exception:
+        logger.exception("Could not record the emails about %s", about)
+
+
 def comment_waiting(comment, site=None):
     """Tell the moderators a comment waits for them; links start with ``site``."""
-    recipients = moderator_addresses()
-    if not recipients:
-        return
-    queue = reverse("admin:comments_comment_changelist") + "?status__exact=pending"
-    send_mail(
-        f"A comment waits for moderation: {comment.review.headline}",
-        f"{comment.display_name} wrote on “{comment.review.headline}”:\n\n"
-        f"{comment.body[:1000]}\n\nModerate it: {absolute(queue, site)}\n",
-        None,
-        recipients,
-    )
+    record(waiting_emails(comment, site), f"comment {comment.pk}")
+
+
+def comment_approved(comment, site=None):
+    """Tell the commenter (if they asked) and the person it answers (if they asked)."""
+    record(approval_emails(comment, site), f"comment {comment.pk}")
 
 
 def comments_approved(comments, site=None):
-    """Tell the commenters of many approved comments, over one connection to the mail
-    server rather than one per email."""
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception:
-        logger.exception("Could not reach the mail server for %d approved comments", len(comments))
-        return
-    try:
-        for comment in comments:
-            comment_approved(comment, connection, site)
-    finally:
-        connection.close()
+    """Tell the commenters of many approved comments, in one write to the outbox."""
+    emails = [email for comment in comments for email in approval_emails(comment, site)]
+    record(emails, f"{len(comments)} approved comments")
 
 
-@never_raises
-def comment_approved(comment, connection=None, site=None):
-    """Tell the commenter (if they asked) and the person it answers (if they asked)."""
+def waiting_emails(comment, site=None):
+    recipients = moderator_addresses()
+    if not recipients:
+        return []
+    queue = reverse("admin:comments_comment_changelist") + "?status__exact=pending"
+    return [
+        Email(
+            key=f"comment-waiting:{comment.pk}",
+            to=recipients,
+            subject=f"A comment waits for moderation: {comment.review.headline}",
+            body=f"{comment.display_name} wrote on “{comment.review.headline}”:\n\n"
+            f"{comment.body[:1000]}\n\nModerate it: {absolute(queue, site)}\n",
+        )
+    ]
+
+
+def approval_emails(comment, site=None):
+    """The emails an approved comment calls for (read ``review`` and ``parent`` with it)."""
+    emails = []
     link = absolute(comment.get_absolute_url(), site)
     if comment.notify and comment.author_email and not comment.is_staff_reply:
-        send_mail(
-            f"Your comment on “{comment.review.headline}” is published",
-            f"Thank you, {comment.display_name}. Your comment is now on the page:\n\n{link}\n",
-            None,
-            [comment.author_email],
-            connection=connection,
+        emails.append(
+            Email(
+                key=f"comment-published:{comment.pk}",
+                to=[comment.author_email],
+                subject=f"Your comment on “{comment.review.headline}” is published",
+                body=f"Thank you, {comment.display_name}. "
+                f"Your comment is now on the page:\n\n{link}\n",
+            )
         )
     parent = comment.parent
     if (
@@ -97,10 +100,13 @@ def comment_approved(comment, connection=None, site=None):
         and parent.status == parent.Status.APPROVED
         and parent.author_email.lower() != (comment.author_email or "").lower()
     ):
-        send_mail(
-            f"A reply to your comment on “{comment.review.headline}”",
-            f"{comment.display_name} replied to your comment:\n\n{comment.body[:1000]}\n\n{link}\n",
-            None,
-            [parent.author_email],
-            connection=connection,
+        emails.append(
+            Email(
+                key=f"reply:{comment.pk}:{parent.pk}",
+                to=[parent.author_email],
+                subject=f"A reply to your comment on “{comment.review.headline}”",
+                body=f"{comment.display_name} replied to your comment:\n\n"
+                f"{comment.body[:1000]}\n\n{link}\n",
+            )
         )
+    return emails

@@ -23,6 +23,7 @@ from .models import Comment, Discussion, discussion_of, is_critic_of
 logger = logging.getLogger(__name__)
 
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+REVIEW_TEXT = ["body", "body_html", "body_sections", "dek"]
 
 
 def address_hash(ip_address):
@@ -86,47 +87,48 @@ def submit_comment(form, ip_address, request=None):
     comment.status, comment.held_reason = screen(
         comment, form.cleaned_data["issued"], bool(form.cleaned_data.get("nickname"))
     )
-    comment.save()
     site = notifications.site_url(request)
-    if comment.status == Comment.Status.PENDING:
-        transaction.on_commit(lambda: notifications.comment_waiting(comment, site))
-    elif comment.status == Comment.Status.APPROVED:
-        transaction.on_commit(lambda: notifications.comment_approved(comment, site=site))
+    with transaction.atomic():
+        comment.save()
+        if comment.status == Comment.Status.PENDING:
+            notifications.comment_waiting(comment, site)
+        elif comment.status == Comment.Status.APPROVED:
+            notifications.comment_approved(comment, site)
     return comment
 
 
 def moderate(comments, status, moderator, request=None):
     """Set the status of several comments at once, record who decided, and notify (emails
-    link to the site as ``request`` reached it).
+    link to the site as ``request`` reached it; they are sent after the request).
 
     Returns the comments that changed (those that had another status), with their reviews.
     """
     # A comment readers flagged while it stayed shown is decided even when it keeps its status.
     undecided = ~Q(status=status) | Q(held_reason=Comment.Reason.FLAGGED)
-    changing = list(comments.filter(undecided).select_related("review", "parent"))
-    if not changing:
-        return []
-    now = timezone.now()
-    Comment.objects.filter(pk__in=[c.pk for c in changing]).update(
-        status=status,
-        moderated_by=moderator,
-        moderated_at=now,
-        held_reason=Case(
-            When(held_reason=Comment.Reason.FLAGGED, then=Value(Comment.Reason.NONE)),
-            default=F("held_reason"),
-        ),
-    )
-    # An update sends no signals: the one place bulk status changes are recounted.
-    recount_after_commit({c.review_id for c in changing})
-    if status == Comment.Status.APPROVED:
-        changed = {c.pk for c in changing}
-        for comment in changing:
-            comment.status = status
-            # A parent approved in the same batch was read before it changed.
-            if comment.parent_id in changed:
-                comment.parent.status = status
-        site = notifications.site_url(request)
-        transaction.on_commit(lambda: notifications.comments_approved(changing, site))
+    with transaction.atomic():
+        changing = list(comments.filter(undecided).select_related("review", "parent", "user"))
+        if not changing:
+            return []
+        now = timezone.now()
+        Comment.objects.filter(pk__in=[c.pk for c in changing]).update(
+            status=status,
+            moderated_by=moderator,
+            moderated_at=now,
+            held_reason=Case(
+                When(held_reason=Comment.Reason.FLAGGED, then=Value(Comment.Reason.NONE)),
+                default=F("held_reason"),
+            ),
+        )
+        # An update sends no signals: the one place bulk status changes are recounted.
+        recount_after_commit({c.review_id for c in changing})
+        if status == Comment.Status.APPROVED:
+            changed = {c.pk for c in changing}
+            for comment in changing:
+                comment.status = status
+                # A parent approved in the same batch was read before it changed.
+                if comment.parent_id in changed:
+                    comment.parent.status = status
+            notifications.comments_approved(changing, notifications.site_url(request))
     return changing
 
 
@@ -204,7 +206,7 @@ def reply_as_staff(comment, user, request=None):
     # Left empty unless the reply is signed otherwise: it then shows the writer's name as
     # their account gives it, also after they change it.
     comment.author_email = comment.author_email or user.email
-    comment.save()
-    site = notifications.site_url(request)
-    transaction.on_commit(lambda: notifications.comment_approved(comment, site=site))
+    with transaction.atomic():
+        comment.save()
+        notifications.comment_approved(comment, notifications.site_url(request))
     return comment

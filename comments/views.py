@@ -19,6 +19,7 @@ from .flags import flag_comment
 from .forms import CommentForm, FlagForm
 from .models import Comment
 from .services import address_hash, comments_are_open, rate_limited, submit_comment
+from .threads import OLDEST, ThreadPage, page_holding
 
 PENDING_SESSION_KEY = "pending_comment_ids"
 
@@ -62,11 +63,11 @@ def post_comment(request, review_id):
             comment = submit_comment(form, ip_address, request)
             if comment.status == Comment.Status.APPROVED:
                 messages.success(request, "Thank you: your comment is published.")
-                return redirect(comment.get_absolute_url())
+                return redirect(address_on_its_page(request, comment))
             if comment.status == Comment.Status.PENDING:
                 remember_pending(request, comment)
                 messages.info(request, "Your comment is awaiting moderation.")
-                return redirect(comment.get_absolute_url())
+                return redirect(address_on_its_page(request, comment))
             messages.info(request, "Your comment is awaiting moderation.")
             return redirect(f"{review.get_absolute_url()}#comments")
     form.refresh_timestamp()
@@ -109,3 +110,24 @@ def flag(request, comment_id):
         samesite="Lax",
     )
     return response
+
+
+def comment(request, comment_id):
+    """A comment's own address: the review's page of threads that holds it, scrolled to it."""
+    shown = Comment.objects.filter(review__in=Review.objects.published())
+    wanted = get_object_or_404(
+        shown.visible_to(request.session.get(PENDING_SESSION_KEY, [])).select_related("review"),
+        pk=comment_id,
+    )
+    return redirect(address_on_its_page(request, wanted))
+
+
+def address_on_its_page(request, comment):
+    """The address of the review's page of threads holding the comment, as this visitor
+    sees the threads (with their own pending comments), scrolled to it."""
+    thread = Comment.objects.filter(review=comment.review_id).visible_to(
+        request.session.get(PENDING_SESSION_KEY, [])
+    )
+    number = page_holding(list(thread.only("pk", "parent_id")), comment.pk)
+    page = ThreadPage([], number, number, OLDEST)
+    return f"{comment.review.get_absolute_url()}{page.address(number)}#comment-{comment.pk}"

@@ -12,9 +12,10 @@ Django's logging. Under granian a request's body is read whole before a thread r
 in its threads, and needs a buffering proxy in front (nginx) against slow clients.
 granian also reads its own GRANIAN_* variables (`granian --help`).
 
-Beside the server runs the task worker (`manage.py db_worker`), which does the work queued
-in the database (edge purges, recommendation refreshes), unless TASKS_BACKEND says tasks run
-at once; with Varnish (EDGE=1) it runs behind Varnish. All are stopped together.
+Beside the server runs the task worker (`manage.py run_worker`, core/worker.py), which does
+the work queued in the database (edge purges, recommendation refreshes, the daily jobs),
+unless TASKS_BACKEND says tasks run at once; with Varnish (EDGE=1) it runs behind Varnish.
+All are stopped together.
 """
 
 import os
@@ -185,9 +186,10 @@ def worker_wanted():
 
 
 def worker_command():
-    """The task worker: runs every queue's tasks, and stops cleanly on SIGTERM."""
+    """The task worker: runs every queue's tasks and the schedule, and stops cleanly on SIGTERM
+    once its task is done."""
     manage = str(BASE_DIR / "manage.py")
-    return [sys.executable, manage, "db_worker", "--queue-name", "*", "--no-reload"]
+    return [sys.executable, manage, "run_worker", "--queue-name", "*"]
 
 
 def processes(server, host, port):

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # Versions of reviews and films, and the admin's compare, restore and recover pages.
+    "reversion",
+    "reversion_compare",
     "core",
     "reviews",
     "comments",
@@ -276,6 +279,9 @@ AXES_CLIENT_IP_CALLABLE = "core.visitors.client_ip"
 # Logs name the account and address tried (never the password), so someone can act on them.
 AXES_SENSITIVE_PARAMETERS = []
 AXES_VERBOSE = False
+# The sign-in records hold staff's network addresses: the daily job forget_old_sign_in_records
+# (TASKS_SCHEDULE) deletes those older than this.
+AXES_KEEP_RECORDS_DAYS = env_int("AXES_KEEP_RECORDS_DAYS", 30)
 
 # Security headers, everywhere; the HTTPS-only ones in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -339,6 +345,8 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 
 # Readers' comments. By default every comment waits for a moderator.
 COMMENTS_THREAD_DEPTH = env_int("COMMENTS_THREAD_DEPTH", 3)
+# A review's comments come in pages of this many threads (a comment with its replies).
+COMMENTS_THREADS_PER_PAGE = env_int("COMMENTS_THREADS_PER_PAGE", 50)
 # Let someone with an earlier approved comment skip the queue. Off: emails are not verified.
 COMMENTS_APPROVE_RETURNING = env_bool("COMMENTS_APPROVE_RETURNING", default=False)
 COMMENTS_HOLD_LINKS = env_int("COMMENTS_HOLD_LINKS", 2)  # hold a comment with this many links
@@ -412,6 +420,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviews@localhost")
+# Every email goes through the outbox (core/mail.py): tried this many times, the pause
+# doubling from 10 s to at most an hour (about 1.4 hours in all), then marked failed.
+EMAIL_MOST_ATTEMPTS = env_int("EMAIL_MOST_ATTEMPTS", 10)
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 TAGGIT_CASE_INSENSITIVE = True
@@ -461,8 +472,9 @@ LOGGING = {
 
 # Work that outlives a request (edge purges, recommendation refreshes) is a task
 # (django-tasks). In production mode the queue is a table of the site's database, run by
-# `manage.py db_worker`, which `make serve` starts beside the server; elsewhere (`make run`,
-# the tests) each task runs at once, so nothing more needs starting. TASKS_BACKEND chooses.
+# `manage.py run_worker` (core/worker.py), which `make serve` starts beside the server;
+# elsewhere (`make run`, the tests) each task runs at once, so nothing more needs starting.
+# TASKS_BACKEND chooses.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND")
@@ -473,3 +485,24 @@ TASKS = {
         )
     }
 }
+# A worker writes its heartbeat this often; one silent for WORKER_LOST_AFTER_SECONDS is taken
+# for gone, and the tasks it was running are run again by another.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_LOST_AFTER_SECONDS = env_int("WORKER_LOST_AFTER_SECONDS", 30)
+# /healthz answers 503 when a ready task has waited longer than this for a worker, or no
+# worker has beaten for as long.
+TASKS_UNHEALTHY_AFTER_SECONDS = env_int("TASKS_UNHEALTHY_AFTER_SECONDS", 300)
+# The daily jobs the workers run (core/schedule.py): each run once per due time across all
+# workers and hosts, a run missed while no worker was up as soon as one is. Times in UTC.
+TASKS_SCHEDULE = [
+    {"name": "prune_comments", "task": "comments.tasks.prune_comments", "at": "03:00"},
+    {
+        "name": "forget_old_sign_in_records",
+        "task": "core.tasks.forget_old_sign_in_records",
+        "at": "03:10",
+    },
+    {"name": "forget_old_revisions", "task": "reviews.tasks.forget_old_revisions", "at": "03:20"},
+    # A safety net: emails are sent as they are recorded, and a refused one queues itself
+    # again; this sends whatever is due and was left behind (a worker stopped meanwhile).
+    {"name": "deliver_due_emails", "task": "core.mail.deliver_due", "every_minutes": 10},
+]

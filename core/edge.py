@@ -4,7 +4,7 @@ what changed: ``purge(keys)``, which ``core.pagecache.invalidate`` calls.
 Each edge in ``EDGE_PURGE_URLS`` is sent ``PURGE /`` with the header ``xkey-purge: <keys>``
 and answers 200 ("Invalidated N objects"). The request that made the change never waits:
 each purge is a task (``purge_edge``) on the site's task queue, kept in the database until
-a worker (``manage.py db_worker``, which `make serve` starts) has sent it, so a server
+a worker (``manage.py run_worker``, which `make serve` starts) has sent it, so a server
 restarted meanwhile loses none. While the edge does not answer 200, the task is queued
 again for later, with a growing pause, up to ``MOST_ATTEMPTS``. A failure is logged once,
 when it starts, and the recovery once. Where tasks run at once (development, tests), a

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
 from core import pagecache
+from core.taskhealth import task_queue_report
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +56,23 @@ def cache_answers():
 
 @never_cache
 def healthz(request):
-    """For a load balancer: 200 while the database answers, 503 when not; the cache's state too.
+    """For a load balancer: 200 while the database answers and the task queue moves, 503 when
+    not; the cache's state too.
 
-    The site still serves pages without its cache, so a cache outage alone is not a 503.
+    The site still serves pages without its cache, so a cache outage alone is not a 503. The
+    queue is stalled when a task has waited, or the workers been silent, for longer than
+    TASKS_UNHEALTHY_AFTER_SECONDS (core/taskhealth.py).
     """
     database, cache_ok = database_answers(), cache_answers()
+    tasks_ok, tasks = task_queue_report() if database else (False, {"status": "unknown"})
+    healthy = database and tasks_ok
     body = {
-        "status": "ok" if database else "unavailable",
+        "status": "ok" if healthy else "unavailable",
         "database": "ok" if database else "unavailable",
         "cache": "ok" if cache_ok else "unavailable",
+        "tasks": tasks,
     }
-    return JsonResponse(body, status=200 if database else 503)
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def ping(request):

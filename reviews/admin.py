@@ -15,6 +15,7 @@ from core.pagination import CappedPaginator
 from . import services
 from .admin_filters import (
     DecadeFilter,
+    ImportedFilter,
     PublishedYearFilter,
     RatingScaleFilter,
     RecentFilmFilter,
@@ -22,6 +23,8 @@ from .admin_filters import (
     ReviewStatusFilter,
     YearFilter,
 )
+from .admin_preview import ReviewPreviewMixin
+from .admin_revisions import VersionedAdmin
 from .forms import CriticAdminForm, FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
 from .models import (
     Credit,
@@ -77,7 +80,7 @@ class RelatedFilmInline(OrderedInline):
 
 
 @admin.register(Film)
-class FilmAdmin(admin.ModelAdmin):
+class FilmAdmin(VersionedAdmin):
     form = FilmAdminForm
     list_display = ["poster_thumbnail", "title", "year", "review_count", "rating_summary"]
     list_display_links = ["poster_thumbnail", "title"]
@@ -204,7 +207,7 @@ class FurtherReadingInline(OrderedInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
     form = ReviewAdminForm
     list_display = [
         "hero_thumbnail",
@@ -224,6 +227,7 @@ class ReviewAdmin(admin.ModelAdmin):
         RatingScaleFilter,
         RecentFilmFilter,
         RecentTagFilter,
+        ImportedFilter,
     ]
     # Newest first (Review.Meta.ordering) from the review_publish_order index; counts stop
     # at 10,000 (settings.PAGINATOR_COUNT_CAP) and so do the pages.
@@ -231,7 +235,7 @@ class ReviewAdmin(admin.ModelAdmin):
     show_full_result_count = False
     autocomplete_fields = ["film", "critic", "mentioned_films"]
     prepopulated_fields = {"slug": ("headline",)}
-    readonly_fields = ["hero_preview"]
+    readonly_fields = ["hero_preview", "import_proposal_display"]
     fieldsets = [
         (None, {"fields": ["film", "headline", "slug"]}),
         (
@@ -255,6 +259,30 @@ class ReviewAdmin(admin.ModelAdmin):
     actions = ["publish_now", "unpublish"]
     save_on_top = True
     view_on_site = True
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.import_proposal:
+            imported = ("Imported", {"fields": ["import_proposal_display", "film_to_confirm"]})
+            return [imported, *fieldsets]
+        return fieldsets
+
+    @admin.display(description="The import proposed")
+    def import_proposal_display(self, review):
+        proposal = review.import_proposal or {}
+        film = proposal.get("film") or {}
+        year = film.get("year") or "year unknown"
+        rating = proposal.get("rating") or "no rating found"
+        written = proposal.get("rating_written")
+        return format_html(
+            "Film: {} ({}), {}; {} film. Rating: {}{}.",
+            film.get("title", ""),
+            year,
+            film.get("reason", ""),
+            proposal.get("film_is", ""),
+            rating,
+            f" (written “{written}”)" if written else "",
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":

@@ -70,6 +70,21 @@ class ReviewStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ImportedFilter(admin.SimpleListFilter):
+    """Reviews brought in from WordPress whose proposed film and rating wait for an editor."""
+
+    title = "imported"
+    parameter_name = "imported"
+
+    def lookups(self, request, model_admin):
+        return [("to_confirm", "Imported, film to confirm")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "to_confirm":
+            return queryset.filter(film_to_confirm=True)
+        return queryset
+
+
 class RatingScaleFilter(admin.SimpleListFilter):
     title = "rating scale"
     parameter_name = "out_of"

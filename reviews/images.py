@@ -29,6 +29,10 @@ def validate_image_file(file):
     failing when it is stored. An image whose pixel count could exhaust memory when
     decoded (a decompression bomb) is refused before anything is decoded.
     """
+    if getattr(file, "_committed", False):
+        # Stored, so checked when it was uploaded. Read again, it would be a closed file:
+        # the model re-reads a stored image's dimensions when a form assigns it back.
+        return
     if file.size > settings.IMAGE_MAX_UPLOAD_BYTES:
         raise ValidationError(
             "This file is %(size)s; images may be at most %(limit)s.",

@@ -2,9 +2,12 @@
 
 Called by the admin's actions and by anything else that publishes (an import, the shell).
 Each saves with ``save()``, not ``update()``, so the change tracker (``reviews.changes``)
-hears of it and the pages, feeds and search index follow once it commits.
+hears of it and the pages, feeds and search index follow once it commits; and each keeps a
+version of the review (django-reversion), within the caller's revision when there is one
+(the admin's, which names the editor).
 """
 
+import reversion
 from django.utils import timezone
 
 from .models import Review
@@ -18,7 +21,7 @@ def publish_now(review):
     review.status = Review.Status.PUBLISHED
     if review.publish_at is None or review.publish_at > now:
         review.publish_at = now
-    review.save(update_fields=["status", "publish_at", "updated_at"])
+    save_version(review, ["status", "publish_at"], "Published now.")
     return True
 
 
@@ -27,7 +30,7 @@ def unpublish(review):
     if review.status == Review.Status.DRAFT:
         return False
     review.status = Review.Status.DRAFT
-    review.save(update_fields=["status", "updated_at"])
+    save_version(review, ["status"], "Unpublished (back to draft).")
     return True
 
 
@@ -38,5 +41,13 @@ def schedule(review, when):
     if review.status == Review.Status.SCHEDULED and review.publish_at == when:
         return False
     review.status, review.publish_at = Review.Status.SCHEDULED, when
-    review.save(update_fields=["status", "publish_at", "updated_at"])
+    save_version(review, ["status", "publish_at"], "Scheduled.")
     return True
+
+
+def save_version(review, fields, comment):
+    """Save these fields of the review, and keep the review as it now is as a version."""
+    with reversion.create_revision():
+        review.save(update_fields=[*fields, "updated_at"])
+        if not reversion.get_comment():
+            reversion.set_comment(comment)

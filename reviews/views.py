@@ -4,7 +4,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import F, Prefetch
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
@@ -91,7 +92,21 @@ def review_page_context(review):
     }
 
 
-class ReviewDetailView(DetailView):
+class RedirectsFormerSlugs:
+    """For a detail view by slug: a slug its page no longer has answers with a permanent
+    redirect to the page's address now, when the visitor may see that page."""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            moved = self.get_queryset().filter(former_slugs__slug=self.kwargs["slug"]).first()
+            if moved is None:
+                raise
+            return redirect(moved, permanent=True)
+
+
+class ReviewDetailView(RedirectsFormerSlugs, DetailView):
     """A published review; editors (who may view reviews in the admin) may also preview
     drafts and scheduled reviews. Moderators are staff too, but not editors."""
 
@@ -126,7 +141,7 @@ class FilmListView(ListView):
         return context
 
 
-class FilmDetailView(DetailView):
+class FilmDetailView(RedirectsFormerSlugs, DetailView):
     template_name = "reviews/film_detail.html"
     context_object_name = "film"
     queryset = Film.objects.prefetch_related(

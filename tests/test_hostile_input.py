@@ -78,7 +78,7 @@ SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "background", "xlink:href"}
 URL_ATTRIBUTES |= {"data", "ping"}
 # The admin's own script files; public pages have none.
-ADMIN_SCRIPTS = ("/static/admin/js/", "/admin/jsi18n/")
+ADMIN_SCRIPTS = ("/static/admin/js/", "/admin/jsi18n/", "/static/js/")
 DATA_SCRIPTS = {"application/ld+json", "application/json"}
 EMBEDDING_ELEMENTS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base"}
 # How browsers read a URL: C0 controls and spaces around it, and tabs and newlines

@@ -25,7 +25,12 @@ ANOTHER_UNREACHABLE_REDIS = "redis://127.0.0.1:1/1"
 def test_healthz_reports_database_and_cache(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "tasks": {"run": "at once"},
+    }
     assert "no-cache" in response["Cache-Control"]
 
 

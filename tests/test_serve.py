@@ -175,7 +175,7 @@ def test_make_serve_runs_the_task_worker_beside_the_server(edge_environment, mon
     running = serve.processes("granian", "127.0.0.1", "8000")
 
     assert [name for name, _, _ in running] == ["granian", "the task worker"]
-    assert running[-1][1][2:] == ["db_worker", "--queue-name", "*", "--no-reload"]
+    assert running[-1][1][2:] == ["run_worker", "--queue-name", "*"]
 
 
 def test_the_worker_behind_varnish_purges_the_same_varnish(edge_environment, monkeypatch, tmp_path):

@@ -35,7 +35,7 @@ def remove_critics_group(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("comments", "0008_comment_flags"),
-        ("reviews", "0011_critics"),
+        ("reviews", "0014_critics"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from comments.forms import ISSUED_PER_READER, CommentForm
 from comments.models import Comment, discussion_of
 from comments.services import comments_are_open
+from comments.threads import ThreadPage, build_threads, page_of, requested_page
 from comments.views import PENDING_SESSION_KEY
 from core import pagecache
 from reviews import keys
@@ -15,35 +16,22 @@ from reviews import keys
 register = template.Library()
 
 
-def build_threads(comments):
-    """Arrange comments (oldest first) into top-level threads with ``children`` lists.
-
-    A reply whose parent is not shown (taken down after the reply was approved) starts a
-    thread of its own, so every comment counted in "N responses" is on the page.
-    """
-    by_id = {comment.pk: comment for comment in comments}
-    threads = []
-    for comment in comments:
-        comment.children = []
-    for comment in comments:
-        parent = by_id.get(comment.parent_id)
-        if parent is not None:
-            parent.children.append(comment)
-        else:
-            threads.append(comment)
-    return threads
-
-
-def render_threads(comments):
+def render_threads(threads):
     """The threads' HTML (empty without comments), by Jinja2: see settings.TEMPLATES."""
-    if not comments:
+    if not threads:
         return ""
     return mark_safe(  # noqa: S308 (Jinja2 escaped every value; bodies are sanitised HTML)
         render_to_string(
             "comments/threads.html",
-            {"threads": build_threads(comments), "time_zone": timezone.get_current_timezone()},
+            {"threads": threads, "time_zone": timezone.get_current_timezone()},
         )
     )
+
+
+def paged_threads(comments, request):
+    """(the HTML of the page of threads the request asks for, its ThreadPage)."""
+    page = page_of(build_threads(comments), *requested_page(request.GET))
+    return render_threads(page.threads), page
 
 
 @register.filter
@@ -67,30 +55,36 @@ def shown_comments(review, pending_ids, is_open):
     return comments
 
 
-def threads_fragment_key(review, is_open):
-    """Where the review's threads as every reader sees them are kept: stale as soon as the
-    review's page is (a comment approved or taken down, a staff name changed), or None
-    when the shared cache cannot say its version."""
+def threads_fragment_key(review, is_open, request):
+    """Where a page of the review's threads as every reader sees them is kept: stale as soon
+    as the review's page is (a comment approved or taken down, a staff name changed), or
+    None when the shared cache cannot say its version."""
     version = pagecache.current_versions([keys.review(review.pk)])[keys.review(review.pk)]
     if version is None:
         return None
     zone = timezone.get_current_timezone_name()
-    return f"comments-threads:{review.pk}:{version}:{is_open}:{zone}"
+    number, order = requested_page(request.GET)
+    return f"comments-threads:{review.pk}:{version}:{is_open}:{zone}:{number}:{order}"
 
 
-def shared_threads(review, is_open):
-    """``(threads' HTML, approved count)`` for a reader with no comment of their own waiting:
-    rendered once per version of the review, then read from the shared cache, so a page
-    rendered again for another reason does not read and render its comments again."""
-    key = threads_fragment_key(review, is_open) if settings.PAGE_CACHE_SECONDS else None
+def shared_threads(review, is_open, request):
+    """``(threads' HTML, ThreadPage, approved count)`` for a reader with no comment of their
+    own waiting: rendered once per version of the review and page, then read from the
+    shared cache, so a page rendered again for another reason does not read and render its
+    comments again."""
+    key = threads_fragment_key(review, is_open, request) if settings.PAGE_CACHE_SECONDS else None
     kept = cache.get(key) if key else None
     if kept is not None:
-        return mark_safe(kept[0]), kept[1]  # noqa: S308 (as render_threads made it)
+        html, page, count = kept
+        return mark_safe(html), page, count  # noqa: S308 (as render_threads made it)
     comments = shown_comments(review, [], is_open)
-    html, count = render_threads(comments), len(comments)
+    html, page = paged_threads(comments, request)
     if key:
-        cache.set(key, (str(html), count), settings.PAGE_CACHE_SECONDS)
-    return html, count
+        page_without_comments = ThreadPage([], page.number, page.page_count, page.order)
+        cache.set(
+            key, (str(html), page_without_comments, len(comments)), settings.PAGE_CACHE_SECONDS
+        )
+    return html, page, len(comments)
 
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
@@ -103,10 +97,10 @@ def comments_section(context, review):
     issued = form["issued"] if form is not None else None
     replying_to = None
     if not pending_ids and form is None and "replyto" not in request.GET:
-        threads, response_count = shared_threads(review, is_open)
+        threads, page, response_count = shared_threads(review, is_open, request)
     else:
         comments = shown_comments(review, pending_ids, is_open)
-        threads = render_threads(comments)
+        threads, page = paged_threads(comments, request)
         response_count = sum(c.status == Comment.Status.APPROVED for c in comments)
         if form is None and is_open:
             form = CommentForm(review=review, initial={"parent": reply_target(request, comments)})
@@ -120,6 +114,7 @@ def comments_section(context, review):
     return {
         "review": review,
         "threads": threads,
+        "thread_page": page,
         "response_count": response_count,
         "comments_open": is_open,
         "form": form,

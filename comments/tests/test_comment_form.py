@@ -64,7 +64,7 @@ def test_a_posted_comment_awaits_moderation_and_the_reader_is_told(client, revie
     response = post_comment(client, review, body="My first comment.", follow=True)
 
     comment = Comment.objects.get()
-    assert response.redirect_chain[-1][0] == comment.get_absolute_url()
+    assert response.redirect_chain[-1][0] == f"{review.get_absolute_url()}#comment-{comment.pk}"
     assert "Your comment is awaiting moderation" in messages_shown(response)
     assert (comment.status, comment.held_reason) == (
         Comment.Status.PENDING,

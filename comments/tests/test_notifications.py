@@ -1,30 +1,36 @@
 """The emails about comments: moderators told when one waits; commenters told when theirs
-is published or answered, and only if they asked; links in the emails leading to the right
-host; and comments and approvals that stand when the mail server fails."""
+is published or answered, only if they asked, and once; links in the emails leading to the
+right host; emails recorded in the outbox and sent after the request, never in it; and
+comments and approvals that stand when the mail server fails."""
 
-import smtplib
+import math
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from comments import notifications
 from comments.models import Comment
 from comments.services import moderate
 from comments.tests.helpers import (
+    QUEUE,
     add_comment,
     bodies_shown,
     comment_data,
     messages_shown,
     post_comment,
+    shown_messages,
 )
+from core import mail
+from core.models import Email
 
 # The rate limits count in the shared cache; no test may see another's counts.
 pytestmark = pytest.mark.usefixtures("empty_cache")
 
-
-def mail_server_down(*args, **kwargs):
-    raise smtplib.SMTPException("Connection refused")
+MAIL_SERVER_DOWN = "tests.mail_servers.RefusingBackend"
 
 
 # To moderators.
@@ -159,11 +165,11 @@ def test_approving_many_comments_tells_each_commenter_over_one_mail_connection(
             status=Comment.Status.PENDING,
         )
     connections = []
-    open_connection = notifications.get_connection
+    open_connection = mail.get_connection
     monkeypatch.setattr(
-        notifications,
+        mail,
         "get_connection",
-        lambda: connections.append(open_connection()) or connections[-1],
+        lambda **options: connections.append(1) or open_connection(**options),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -175,20 +181,33 @@ def test_approving_many_comments_tells_each_commenter_over_one_mail_connection(
     assert len(connections) == 1
 
 
-def test_approvals_stand_and_are_logged_when_the_mail_server_cannot_be_reached(
-    review, moderator, monkeypatch, django_capture_on_commit_callbacks, caplog
+def test_a_commenter_is_told_once_however_often_their_comment_is_approved(
+    client, review, moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    post_comment(client, review, author_email="asked@example.com", body="Tell me.", notify="on")
+
+    for status in [Comment.Status.APPROVED, Comment.Status.REJECTED, Comment.Status.APPROVED]:
+        with django_capture_on_commit_callbacks(execute=True):
+            moderate(Comment.objects.all(), status, moderator)
+
+    assert [email.to for email in mailoutbox] == [["asked@example.com"]]
+
+
+def test_approvals_stand_and_the_email_waits_when_the_mail_server_cannot_be_reached(
+    review, moderator, settings, django_capture_on_commit_callbacks, caplog
 ):
     add_comment(review, "Approve me.", notify=True, status=Comment.Status.PENDING)
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
 
-    def refuse(self):
-        raise smtplib.SMTPConnectError(421, "Service not available")
-
-    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.open", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         moderate(Comment.objects.all(), Comment.Status.APPROVED, moderator)
 
     assert bodies_shown(Client().get(review.get_absolute_url())) == ["Approve me."]
-    assert "Could not reach the mail server for 1 approved comments" in caplog.text
+    email = Email.objects.get()
+    assert (email.status, email.attempts) == (Email.Status.WAITING, 1)
+    assert email.next_attempt_at > timezone.now()
+    assert "Service not available" in email.last_error
+    assert "The mail server did not take the email" in caplog.text
 
 
 def test_a_reply_approved_together_with_its_restored_parent_notifies_the_parents_author(
@@ -226,27 +245,145 @@ def test_a_commenter_who_did_not_ask_is_not_emailed_about_replies(
 
 
 def test_a_comment_is_saved_even_when_the_notification_email_fails(
-    client, review, moderator_with_email, monkeypatch, django_capture_on_commit_callbacks, caplog
+    client, review, moderator_with_email, settings, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(notifications, "send_mail", mail_server_down)
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         response = post_comment(client, review, body="Do not lose me.", follow=True)
 
-    assert len(callbacks) == 1
     assert Comment.objects.get().body == "Do not lose me."
     assert "Your comment is awaiting moderation" in messages_shown(response)
     assert bodies_shown(response) == ["Do not lose me."]
-    assert "Could not send" in caplog.text
+    assert Email.objects.get().to == ["moderator@example.com"]
+
+
+def test_a_comment_is_saved_even_when_its_emails_cannot_be_recorded(
+    client, review, moderator_with_email, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def outbox_broken(emails):
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr(Email.objects, "record", outbox_broken)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_comment(client, review, body="Do not lose me.", follow=True)
+
+    assert bodies_shown(response) == ["Do not lose me."]
+    assert "Could not record the emails about comment" in caplog.text
 
 
 def test_an_approval_stands_even_when_the_notification_email_fails(
-    client, review, moderator, monkeypatch, django_capture_on_commit_callbacks
+    client, review, moderator, settings, django_capture_on_commit_callbacks
 ):
     post_comment(client, review, body="Approve me.", notify="on")
-    monkeypatch.setattr(notifications, "send_mail", mail_server_down)
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
 
     with django_capture_on_commit_callbacks(execute=True):
         moderate(Comment.objects.all(), Comment.Status.APPROVED, moderator)
 
     assert bodies_shown(Client().get(review.get_absolute_url())) == ["Approve me."]
+
+
+def test_nothing_is_sent_for_an_approval_that_rolls_back(
+    client, review, moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    post_comment(client, review, author_email="asked@example.com", body="Tell me.", notify="on")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        moderate(Comment.objects.all(), Comment.Status.APPROVED, moderator)
+        raise RuntimeError("the request failed after the approval")
+
+    assert Comment.objects.get().status == Comment.Status.PENDING
+    assert mailoutbox == []
+    assert Email.objects.count() == 0
+
+
+# Approving many at once.
+
+
+def pending_comments(review, count):
+    """``count`` pending comments whose writers asked to be told, half of them replies to
+    an approved comment whose writer asked too."""
+    parent = add_comment(review, "Answer me.", author_email="kathy@example.com", notify=True)
+    Comment.objects.bulk_create(
+        Comment(
+            review=review,
+            parent=parent if n % 2 else None,
+            depth=1 if n % 2 else 0,
+            author_name=f"Reader {n}",
+            author_email=f"reader{n}@example.com",
+            body=f"Comment {n}.",
+            body_html=f"<p>Comment {n}.</p>",
+            notify=True,
+            status=Comment.Status.PENDING,
+            submitted_at=timezone.now(),
+        )
+        for n in range(count)
+    )
+
+
+def approve_all(client):
+    pending = Comment.objects.pending().values_list("pk", flat=True)
+    return client.post(
+        QUEUE,
+        {"action": "approve", "_selected_action": list(pending), "index": "0"},
+        follow=True,
+    )
+
+
+def test_approving_a_thousand_comments_sends_nothing_in_the_request_and_queues_one_delivery(
+    moderator_client, review, task_queue, mailoutbox, django_capture_on_commit_callbacks
+):
+    pending_comments(review, 1000)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = approve_all(moderator_client)
+
+    assert shown_messages(response) == ["Approved 1000 comments."]
+    assert mailoutbox == []
+    assert [result.task.name for result in task_queue.waiting()] == ["deliver"]
+    assert Email.objects.waiting().count() == 1500
+
+    task_queue.run()
+
+    assert len(mailoutbox) == 1500
+    assert sorted({email.to[0] for email in mailoutbox})[:2] == [
+        "kathy@example.com",
+        "reader0@example.com",
+    ]
+
+
+def queries_approving(client, review, count):
+    """The SQL of approving ``count`` new pending comments in one admin action."""
+    pending_comments(review, count)
+    with CaptureQueriesContext(connection) as queries:
+        approve_all(client)
+    assert Comment.objects.pending().count() == 0
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def most_inserts(rows, model):
+    """How many INSERTs the database needs for so many rows: one, or on SQLite one per
+    999 parameters (Django splits a bulk insert by the database's limit)."""
+    limit = connection.features.max_query_params
+    columns = len([field for field in model._meta.concrete_fields if not field.primary_key])
+    return 1 if limit is None else math.ceil(rows / (limit // columns))
+
+
+def test_approving_a_thousand_comments_costs_the_queries_of_approving_ten(
+    moderator_client, review, task_queue
+):
+    few = queries_approving(moderator_client, review, 10)
+    many = queries_approving(moderator_client, review, 1000)
+
+    def other_than_inserts(queries):
+        return [sql.split()[0] for sql in queries if not sql.startswith("INSERT")]
+
+    assert other_than_inserts(many) == other_than_inserts(few)
+    inserts = [sql for sql in many if sql.startswith("INSERT")]
+    assert len(inserts) <= most_inserts(1500, Email) + most_inserts(1000, LogEntry)

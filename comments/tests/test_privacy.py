@@ -55,7 +55,7 @@ def crawl(client, limit=300):
         path = queue.popleft()
         if path in pages:
             continue
-        response = client.get(path)
+        response = client.get(path, follow=True)  # a comment's address leads to its page
         assert response.status_code == 200, path
         pages[path] = response
         for node in parse(response).descendants():

@@ -1,6 +1,8 @@
 """The reviews app's models, by topic: the catalogue (films, people, credits), reviews and
-their ratings, and what is derived from them (tag counts, related films)."""
+their ratings, drafts of published reviews, and what is derived from them (tag counts,
+related films)."""
 
+from .addresses import FormerFilmSlug, FormerReviewSlug
 from .catalogue import (
     MAIN_CAST_SHOWN,
     Credit,
@@ -23,6 +25,8 @@ from .derived import (
     is_common_tag,
     tags_with_counts,
 )
+from .drafts import DRAFT_FIELDS, DRAFTED_INLINES, ReviewDraft
+from .imports import ImportedItem
 from .reviews import (
     FurtherReading,
     PullQuote,
@@ -35,18 +39,24 @@ from .reviews import (
 
 __all__ = [
     "COMMON_TAG_ITEMS",
+    "DRAFTED_INLINES",
+    "DRAFT_FIELDS",
     "MAIN_CAST_SHOWN",
     "Credit",
     "Critic",
     "CriticLink",
     "Film",
     "FilmQuerySet",
+    "FormerFilmSlug",
+    "FormerReviewSlug",
     "FurtherReading",
+    "ImportedItem",
     "Person",
     "PullQuote",
     "Recommendation",
     "RelatedFilm",
     "Review",
+    "ReviewDraft",
     "ReviewQuerySet",
     "TagUsage",
     "add_review_summaries",

@@ -211,6 +211,14 @@ class Review(models.Model):
     mentioned_films = models.ManyToManyField(
         Film, blank=True, related_name="mentioned_in", help_text="Other films the review names."
     )
+    film_to_confirm = models.BooleanField(
+        "film to confirm",
+        default=False,
+        help_text="Imported: check the film and rating proposed for it, then untick.",
+    )
+    import_proposal = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="What the import proposed, and why."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -339,7 +339,7 @@ def test_review_form_finds_critics_by_name(editor_client, critic):
 
 
 def test_a_database_seeded_before_critics_gets_melissa_as_the_seed_does(make_review):
-    migration = importlib.import_module("reviews.migrations.0013_seeded_melissa_is_a_critic")
+    migration = importlib.import_module("reviews.migrations.0016_seeded_melissa_is_a_critic")
     hers = make_review(slug="never-let-me-go-melissa", byline="Melissa")
     other = make_review(byline="Melissa")
 

@@ -17,7 +17,7 @@ from reviews import images as reviews_images
 from reviews.forms import NOT_AN_IMAGE
 from reviews.images import DAMAGED_IMAGE
 from reviews.models import Film, Review
-from tests.factories import film_form, image_bytes, review_form, upload
+from tests.factories import film_form, image_bytes, image_upload, review_form, upload
 from tests.form_errors import assert_refused_on
 from tests.page_tree import parse_html
 
@@ -104,6 +104,18 @@ def assert_no_metadata(data):
     assert SCRIPT not in data
     assert b"Exif" not in data
     assert b"<script" not in data
+
+
+def test_a_review_with_an_image_saves_again_without_a_new_upload(editor_client, make_film):
+    film = make_film()
+    editor_client.post(REVIEW_ADD, review_form(film, hero_image=image_upload(), hero_alt="A still"))
+    review = Review.objects.get()
+    stored_name = review.hero_image.name
+    change = reverse("admin:reviews_review_change", args=[review.pk])
+    data = review_form(film, slug=review.slug, hero_alt="A still", hero_caption="At dawn")
+    assert editor_client.post(change, data).status_code == 302
+    review.refresh_from_db()
+    assert (review.hero_image.name, review.hero_caption) == (stored_name, "At dawn")
 
 
 # What is refused, on the field, in the editors' form

@@ -21,6 +21,6 @@ def make_melissa_a_critic(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0012_editors_manage_critics")]
+    dependencies = [("reviews", "0015_editors_manage_critics")]
 
     operations = [migrations.RunPython(make_melissa_a_critic, migrations.RunPython.noop)]

@@ -34,7 +34,7 @@ def take_critics_from_editors(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0011_critics"),
+        ("reviews", "0014_critics"),
         ("reviews", "0002_editors_group"),
     ]
 
