@@ -435,7 +435,8 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Local demo accounts, printed by `make run` and named in the README; never created in
 # production mode (`manage.py create_demo_accounts`). Each has a person's name, which signs
-# what they publish (a staff reply shows it, not the username).
+# what they publish (a staff reply shows it, not the username); a critic's account is tied
+# to the seed's critic of that slug, whose name signs their replies.
 DEMO_ACCOUNTS = [
     {
         "username": "editor",
@@ -448,6 +449,13 @@ DEMO_ACCOUNTS = [
         "password": "moderator-demo-pass",
         "group": "Moderators",
         "name": ("Morgan", "Reyes"),
+    },
+    {
+        "username": "critic",
+        "password": "critic-demo-pass",
+        "group": "Critics",
+        "name": ("Melissa", ""),
+        "critic": "melissa",
     },
 ]
 

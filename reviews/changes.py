@@ -25,6 +25,8 @@ from core.batches import Batch, PerTransaction
 from . import keys, recommendations, search
 from .models import (
     Credit,
+    Critic,
+    CriticLink,
     Film,
     Person,
     Recommendation,
@@ -50,6 +52,7 @@ class Touched:
     films: set = field(default_factory=set)  # films whose details, credits, tags or lists changed
     reviewed_films: set = field(default_factory=set)  # films one of whose reviews changed
     people: set = field(default_factory=set)
+    critics: set = field(default_factory=set)  # critics whose record or list of reviews changed
     counted_tags: set = field(default_factory=set)  # tags put on or taken off something
     tags_changed: bool = False  # a tag was renamed, added to or removed from something
     listing_changed: bool = False  # a review entered, left or moved in the published lists
@@ -63,6 +66,7 @@ class ChangeBatch(Batch):
         self.reviews, self.films, self.renamed_films = set(), set(), set()
         self.reviewed_films = set()
         self.people, self.tags, self.tagged = set(), set(), set()
+        self.critics, self.renamed_critics = set(), set()
         self.counted_tags = set()
         self.tags_changed = self.listing_changed = False
 
@@ -80,6 +84,7 @@ class ChangeBatch(Batch):
             renamed_films=set(self.renamed_films),
             films=set(self.films),
             people=set(self.people),
+            critics=self.critics | self.renamed_critics,
             counted_tags=set(self.counted_tags),
             tags_changed=self.tags_changed or bool(self.tags or self.tagged),
             listing_changed=self.listing_changed,
@@ -97,6 +102,10 @@ class ChangeBatch(Batch):
                 touched.films.add(object_id)
             elif content_type_id == content_types[Review].pk:
                 touched.reviews.add(object_id)
+        if self.renamed_critics:
+            # Their name is on their reviews' cards and pages, and in the search index.
+            signed = Review.objects.filter(critic__in=self.renamed_critics)
+            touched.reviews.update(signed.values_list("pk", flat=True))
         reviews = Review.objects.filter(pk__in=touched.reviews)
         touched.reviewed_films = set(self.reviewed_films) | set(
             reviews.values_list("film_id", flat=True)
@@ -114,6 +123,8 @@ def note(
     renamed_films=(),
     reviewed_films=(),
     people=(),
+    critics=(),
+    renamed_critics=(),
     tags=(),
     tagged=(),
     counted_tags=(),
@@ -128,6 +139,8 @@ def note(
     batch.renamed_films.update(renamed_films)
     batch.films.update(renamed_films)
     batch.people.update(people)
+    batch.critics.update(critics)
+    batch.renamed_critics.update(renamed_critics)
     batch.tags.update(tags)
     batch.tagged.update(tagged)
     batch.counted_tags.update(counted_tags)
@@ -204,6 +217,7 @@ def invalidate_pages(touched):
     stale += [keys.film_details(pk) for pk in touched.films]
     stale += [keys.film_reviews(pk) for pk in touched.reviewed_films]
     stale += [keys.person(pk) for pk in touched.people]
+    stale += [keys.critic(pk) for pk in touched.critics]
     if touched.tags_changed:
         stale.append(keys.tags())
     if touched.listing_changed:
@@ -231,23 +245,31 @@ def review_saving(sender, instance, raw=False, **kwargs):
     if not raw and instance.pk is not None:
         stored = (
             Review.objects.filter(pk=instance.pk)
-            .values_list("status", "publish_at", "film_id")
+            .values_list("status", "publish_at", "film_id", "critic_id")
             .first()
         )
-    instance._listed_before = listed_state(*stored) if stored else None
+    instance._listed_before = listed_state(*stored[:3]) if stored else None
     instance._film_before = stored[2] if stored else instance.film_id
+    instance._critic_before = stored[3] if stored else None
 
 
 def review_saved(sender, instance, **kwargs):
     now = listed_state(instance.status, instance.publish_at, instance.film_id)
     before = getattr(instance, "_listed_before", None)
     films = {instance.film_id, getattr(instance, "_film_before", instance.film_id)}
-    note(reviews=[instance.pk], reviewed_films=films, listing=before != now)
+    critics = {instance.critic_id, getattr(instance, "_critic_before", None)} - {None}
+    note(reviews=[instance.pk], reviewed_films=films, critics=critics, listing=before != now)
 
 
 def review_deleted(sender, instance, **kwargs):
     listed = listed_state(instance.status, instance.publish_at, instance.film_id)
-    note(reviews=[instance.pk], reviewed_films=[instance.film_id], listing=listed is not None)
+    critics = [instance.critic_id] if instance.critic_id else []
+    note(
+        reviews=[instance.pk],
+        reviewed_films=[instance.film_id],
+        critics=critics,
+        listing=listed is not None,
+    )
 
 
 def film_saved(sender, instance, **kwargs):
@@ -267,6 +289,14 @@ def credit_changed(sender, instance, **kwargs):
 
 def person_saved(sender, instance, **kwargs):
     note(people=[instance.pk])
+
+
+def critic_changed(sender, instance, **kwargs):
+    note(renamed_critics=[instance.pk])
+
+
+def critic_link_changed(sender, instance, **kwargs):
+    note(critics=[instance.critic_id])
 
 
 def tag_saved(sender, instance, created=False, **kwargs):
@@ -309,6 +339,10 @@ RECEIVERS = [
     (post_save, Credit, credit_changed),
     (post_delete, Credit, credit_changed),
     (post_save, Person, person_saved),
+    (post_save, Critic, critic_changed),
+    (post_delete, Critic, critic_changed),
+    (post_save, CriticLink, critic_link_changed),
+    (post_delete, CriticLink, critic_link_changed),
     (post_save, Tag, tag_saved),
     (post_save, TaggedItem, tagged_item_changed),
     (post_delete, TaggedItem, tagged_item_changed),

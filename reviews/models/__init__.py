@@ -15,6 +15,7 @@ from .catalogue import (
     save_with_image,
     shown_credits,
 )
+from .critics import Critic, CriticLink
 from .derived import (
     COMMON_TAG_ITEMS,
     Recommendation,
@@ -43,6 +44,8 @@ __all__ = [
     "DRAFT_FIELDS",
     "MAIN_CAST_SHOWN",
     "Credit",
+    "Critic",
+    "CriticLink",
     "Film",
     "FilmQuerySet",
     "FormerFilmSlug",
