@@ -278,6 +278,7 @@ def test_naughty_comments_are_stored_as_sent_or_refused_and_shown_inert(
     group, browser, make_review, moderator, settings
 ):
     settings.COMMENTS_RATE_LIMIT = 10 * len(STRINGS)
+    settings.COMMENTS_THREADS_PER_PAGE = 10 * len(STRINGS)  # every comment on one page
     review = make_review(headline="Readers write under this")
     for n in group:
         sent = STRINGS[n]
