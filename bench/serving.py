@@ -741,8 +741,8 @@ def esi_note(row):
     if not row.get("esi_includes"):
         return ""
     return (
-        f"each hit asks the application for {row['esi_includes']} per-reader "
-        "fragment(s) (<esi:include>)"
+        f"each hit includes {row['esi_includes']} per-reader fragment(s) (<esi:include>), "
+        "which the edge keeps for a second"
     )
 
 
