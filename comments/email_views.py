@@ -71,7 +71,9 @@ def confirm(request, token):
     confirmation.confirm(comment, notifications.site_url(request))
     comment.refresh_from_db(fields=["status"])
     if comment.status == Comment.Status.APPROVED:
-        messages.success(request, "Thank you: your address is confirmed and your comment is published.")
+        messages.success(
+            request, "Thank you: your address is confirmed and your comment is published."
+        )
     else:
         remember_pending(request, comment)
         messages.info(

@@ -86,7 +86,9 @@ def approval_emails(comments, site=None):
     site = site or site_url()
     roots = subscriptions.thread_roots(comments)
     notices = [
-        notice for comment in comments for notice in approval_notices(comment, roots[comment.pk], site)
+        notice
+        for comment in comments
+        for notice in approval_notices(comment, roots[comment.pk], site)
     ]
     return [
         to_commenter(email, address, thread_id, site)

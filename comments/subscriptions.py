@@ -34,7 +34,9 @@ def email_hash(address, key=None):
 def email_hashes(address):
     """The address's hash under the secret key and under each key it replaced, so that what
     was recorded before the key changed is still found."""
-    return [email_hash(address, key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+    return [
+        email_hash(address, key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    ]
 
 
 def unsubscribe_token(address, thread_id=EVERYTHING):

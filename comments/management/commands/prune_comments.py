@@ -8,7 +8,10 @@ from comments.models import Comment
 
 
 class Command(BaseCommand):
-    help = "Delete old spam and comments never confirmed, and forget commenters' address hashes, as the README promises."
+    help = (
+        "Delete old spam and comments never confirmed, and forget commenters' address "
+        "hashes, as the README promises."
+    )
 
     def handle(self, *args, **options):
         now = timezone.now()
