@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from comments import confirmation, subscriptions
 from comments.models import Comment, Unsubscription
 from comments.services import moderate
 from core.models import Email
 
-from .conftest import REVIEW, post_comment
+from .conftest import REVIEW, check_accessibility, check_html, post_comment
 
 pytestmark = pytest.mark.browser
 
@@ -59,3 +60,36 @@ def test_a_reader_confirms_their_address_and_their_comment_goes_to_the_moderator
     expect(page.get_by_text("your address is confirmed").first).to_be_visible()
     expect(page.locator(".comment--pending")).to_contain_text("A first comment, to confirm.")
     assert Comment.objects.get(author_email="bea@example.com").status == "pending"
+
+
+def test_the_pages_mailed_links_open_are_valid_html_and_accessible(
+    page, new_page, settings, tmp_path
+):
+    settings.COMMENTS_CONFIRM_EMAIL = True
+    page.goto(REVIEW)
+    post_comment(page, "A comment to confirm.", email="cy@example.com")
+    comment = Comment.objects.get(author_email="cy@example.com")
+    pages = {
+        "unsubscribe-everything": subscriptions.unsubscribe_url("", "cy@example.com"),
+        "unsubscribe-thread": subscriptions.unsubscribe_url("", "cy@example.com", comment.pk),
+        "confirm": confirmation.confirm_url(comment, ""),
+        "bad-link": "/comments/unsubscribe/forged/",
+    }
+    saved = []
+    for name, path in pages.items():
+        saved.append(tmp_path / f"{name}.html")
+        saved[-1].write_bytes(page.request.get(path).body())
+    response = page.request.post(
+        pages["unsubscribe-thread"], form={"List-Unsubscribe": "One-Click"}
+    )
+    saved.append(tmp_path / "unsubscribed.html")
+    saved[-1].write_bytes(response.body())
+
+    errors = check_html(saved)
+    assert not errors, "\n".join(errors)
+
+    checked = new_page(bypass_csp=True)
+    for name in ("unsubscribe-thread", "confirm", "bad-link"):
+        checked.goto(pages[name])
+        problems = check_accessibility(checked)
+        assert not problems, f"{name}: " + "\n".join(problems)
