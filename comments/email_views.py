@@ -57,7 +57,7 @@ def confirm(request, token):
     except confirmation.LinkExpired:
         return bad_link(
             request,
-            "This confirmation link has expired, and the comment it was for is deleted. "
+            "This confirmation link has expired, and the comment it was for will not be sent on. "
             "Send your comment again from the review's page: a new link will be mailed to you.",
         )
     except subscriptions.BadLink:

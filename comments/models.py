@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -49,6 +51,12 @@ class CommentQuerySet(models.QuerySet):
 
     def pending(self):
         return self.filter(status=Comment.Status.PENDING)
+
+    def never_confirmed(self, now=None):
+        """Comments waiting for a confirmation whose link has expired: nobody can send them
+        on any more (COMMENTS_CONFIRM_DAYS)."""
+        cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_CONFIRM_DAYS)
+        return self.filter(status=Comment.Status.UNCONFIRMED, submitted_at__lt=cutoff)
 
     def count_per_review(self):
         """For updating discussions (or anything whose ``pk`` is a review's): how many of

@@ -12,7 +12,6 @@ import hmac
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
 from django.urls import reverse
 
 from .models import Comment, Unsubscription
@@ -66,11 +65,6 @@ def unsubscribe(hashed, thread_id=EVERYTHING):
     Unsubscription.objects.bulk_create(
         [Unsubscription(email_hash=hashed, thread_id=thread_id)], ignore_conflicts=True
     )
-
-
-def is_unsubscribed(hashed, thread_id=EVERYTHING):
-    scope = Q(thread__isnull=True) | Q(thread_id=thread_id) if thread_id else Q(thread__isnull=True)
-    return Unsubscription.objects.filter(scope, email_hash=hashed).exists()
 
 
 def still_wanted(notices):

@@ -259,3 +259,25 @@ def test_pruning_deletes_comments_never_confirmed_once_their_links_expired(confi
     assert list(Comment.objects.values_list("pk", flat=True)) == [recent.pk]
     assert "Deleted 1 comments never confirmed." in output.getvalue()
     assert old.pk not in Comment.objects.values_list("pk", flat=True)
+
+
+def test_a_comment_sent_again_after_its_link_expired_is_taken_and_mailed_a_new_link(
+    confirming, client, review
+):
+    post_comment(client, review, body="Second try.")
+    Comment.objects.update(submitted_at=timezone.now() - timedelta(days=4))
+
+    response = post_comment(client, review, body="Second try.", follow=True)
+
+    assert "Check your email to confirm your address" in messages_shown(response)
+    assert Comment.objects.filter(body="Second try.").count() == 2
+    assert Email.objects.filter(key__startswith="comment-confirm:").count() == 2
+
+
+def test_a_comment_sent_again_while_its_link_is_valid_is_a_duplicate(confirming, client, review):
+    post_comment(client, review, body="Once.")
+
+    response = post_comment(client, review, body="Once.")
+
+    assert response.status_code == 400
+    assert Comment.objects.count() == 1

@@ -19,11 +19,7 @@ class Command(BaseCommand):
         deleted, _ = Comment.objects.filter(
             status=Comment.Status.SPAM, submitted_at__lt=spam_cutoff
         ).delete()
-        # Their links have expired: nobody can confirm them any more.
-        unconfirmed_cutoff = now - timedelta(days=settings.COMMENTS_CONFIRM_DAYS)
-        unconfirmed, _ = Comment.objects.filter(
-            status=Comment.Status.UNCONFIRMED, submitted_at__lt=unconfirmed_cutoff
-        ).delete()
+        unconfirmed, _ = Comment.objects.never_confirmed(now).delete()
         address_cutoff = now - timedelta(days=settings.COMMENTS_KEEP_ADDRESS_DAYS)
         forgotten = (
             Comment.objects.filter(submitted_at__lt=address_cutoff)
