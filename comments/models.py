@@ -232,8 +232,17 @@ class Comment(models.Model):
 
 
 def staff_name(user):
-    """A staff member's name as readers see it: their full name, else their username."""
+    """A staff member's name as readers see it: a critic's name as their record gives it,
+    else their full name, else their username (load ``critic`` with the user)."""
+    critic = getattr(user, "critic", None)
+    if critic is not None:
+        return critic.name
     return user.get_full_name() or user.get_username()
+
+
+def is_critic_of(user, review):
+    """Whether ``user`` is the account of the review's critic: their replies are the author's."""
+    return review.critic_id is not None and review.critic.user_id == user.pk
 
 
 class Flag(models.Model):

@@ -18,7 +18,7 @@ from reviews import keys
 from reviews.models import Review
 
 from . import confirmation, notifications
-from .models import Comment, Discussion, discussion_of
+from .models import Comment, Discussion, discussion_of, is_critic_of
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,8 @@ def invalidate_review_pages(review_ids):
 
 
 def reply_as_staff(comment, user, request=None):
-    """Publish a reply written in the admin by a moderator or editor."""
+    """Publish a reply written in the admin by a moderator, or by the review's critic, whose
+    reply is marked as the author's."""
     comment.user = user
     comment.is_staff_reply = True
     comment.status = Comment.Status.APPROVED
@@ -205,6 +206,7 @@ def reply_as_staff(comment, user, request=None):
     comment.moderated_at = timezone.now()
     if comment.parent_id:
         comment.review = comment.parent.review
+    comment.is_review_author = is_critic_of(user, comment.review)
     # Left empty unless the reply is signed otherwise: it then shows the writer's name as
     # their account gives it, also after they change it.
     comment.author_email = comment.author_email or user.email

@@ -379,6 +379,12 @@ RECOMMENDATION_WEIGHTS = {}
 RELATED_FILMS_SHOWN = 8
 # How many computed recommendations are stored per film, ranked.
 RECOMMENDATIONS_STORED = 20
+# Changes to the catalogue within this many seconds make one refresh of the films they
+# touch (reviews.changes), where a worker runs the tasks.
+RECOMMENDATIONS_REFRESH_WINDOW_SECONDS = env_int("RECOMMENDATIONS_REFRESH_WINDOW_SECONDS", 5)
+# A sweep that has held films this long without finishing is taken to have died: the next
+# sweep refreshes them. Well over the longest refresh (seconds at 10,000 films).
+RECOMMENDATIONS_CLAIM_SECONDS = 600
 
 
 def email_url_settings(url):
@@ -433,7 +439,8 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Local demo accounts, printed by `make run` and named in the README; never created in
 # production mode (`manage.py create_demo_accounts`). Each has a person's name, which signs
-# what they publish (a staff reply shows it, not the username).
+# what they publish (a staff reply shows it, not the username); a critic's account is tied
+# to the seed's critic of that slug, whose name signs their replies.
 DEMO_ACCOUNTS = [
     {
         "username": "editor",
@@ -446,6 +453,13 @@ DEMO_ACCOUNTS = [
         "password": "moderator-demo-pass",
         "group": "Moderators",
         "name": ("Morgan", "Reyes"),
+    },
+    {
+        "username": "critic",
+        "password": "critic-demo-pass",
+        "group": "Critics",
+        "name": ("Melissa", ""),
+        "critic": "melissa",
     },
 ]
 

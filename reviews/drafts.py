@@ -35,6 +35,8 @@ def values_from_form(cleaned_data):
     """A valid review form's drafted fields, as JSON holds them."""
     values = {name: cleaned_data[name] for name in DRAFT_FIELDS if name in cleaned_data}
     values["film"] = values["film"].pk
+    if "critic" in values:
+        values["critic"] = values["critic"].pk if values["critic"] else None
     values["rating"] = values["rating"].short if values.get("rating") else ""
     if values.get("review_date"):
         values["review_date"] = values["review_date"].isoformat()

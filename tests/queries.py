@@ -12,6 +12,8 @@ PAGE_QUERY_BUDGETS = {
     "tag": 6,
     "tags": 2,
     "person": 2,
+    # critic: the critic, their links, the count, the page, its reviews' and films' tags.
+    "critic": 6,
 }
 
 

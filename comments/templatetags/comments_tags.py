@@ -44,7 +44,7 @@ def shown_comments(review, pending_ids, is_open):
     """The review's approved comments and this reader's pending ones, oldest first, each
     knowing whether it may be answered."""
     comments = list(
-        Comment.objects.filter(review=review).visible_to(pending_ids).select_related("user")
+        Comment.objects.filter(review=review).visible_to(pending_ids).select_related("user__critic")
     )
     for comment in comments:
         comment.can_reply = (

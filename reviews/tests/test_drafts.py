@@ -8,7 +8,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from core import pagecache
 from reviews import drafts, keys
-from reviews.models import PullQuote, Review, ReviewDraft
+from reviews.models import Critic, PullQuote, Review, ReviewDraft
 from tests.factories import image_upload, management_form, review_form
 
 LIVE_BODY = "The lighthouse keeper waits."
@@ -238,3 +238,27 @@ def test_moderators_cannot_see_or_discard_drafts(client, moderator, live_review,
     discard = reverse("admin:reviews_review_draft_discard", args=[live_review.pk])
     assert client.post(discard).status_code == 403
     assert ReviewDraft.objects.exists()
+
+
+def test_a_draft_keeps_a_change_of_critic_until_it_is_published(live_review, editor, committed):
+    critic = Critic.objects.create(name="Pauline Kael", slug="pauline-kael")
+    values = {
+        "film": live_review.film,
+        "headline": live_review.headline,
+        "slug": "keeper",
+        "critic": critic,
+        "body": DRAFT_BODY,
+        "rating": None,
+        "tags": [],
+        "mentioned_films": [],
+    }
+    with committed():
+        drafts.save_draft(live_review, values, {}, editor)
+    assert Review.objects.get(pk=live_review.pk).critic is None
+    assert ReviewDraft.objects.get().values["critic"] == critic.pk
+
+    with committed():
+        drafts.publish_draft(live_review)
+
+    assert Review.objects.get(pk=live_review.pk).critic == critic
+    assert "keeper" in Client().get(critic.get_absolute_url()).text

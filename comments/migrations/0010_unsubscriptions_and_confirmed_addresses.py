@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0008_comment_flags'),
+        ('comments', '0009_critics_group'),
     ]
 
     operations = [
