@@ -38,14 +38,19 @@ def email_hashes(address):
     ]
 
 
+def signer():
+    # No time in it: the link never expires.
+    return signing.Signer(salt=UNSUBSCRIBE_SALT)
+
+
 def unsubscribe_token(address, thread_id=EVERYTHING):
-    return signing.dumps([email_hash(address), thread_id], salt=UNSUBSCRIBE_SALT)
+    return signer().sign_object([email_hash(address), thread_id])
 
 
 def read_token(token):
     """(address hash, thread id or EVERYTHING) from a token; BadLink if it is not ours."""
     try:
-        hashed, thread_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        hashed, thread_id = signer().unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError) as error:
         raise BadLink from error
     if not isinstance(hashed, str) or not (thread_id is None or isinstance(thread_id, int)):
@@ -100,7 +105,7 @@ def headers(site, address):
 def footer(site, address, thread_id):
     """The links at the foot of the email's text."""
     return (
-        "\n--\nYou get this email because you ticked “Email me” when you commented.\n"
+        "\n-- \nYou get this email because you ticked “Email me” when you commented.\n"
         f"No more emails about this thread: {unsubscribe_url(site, address, thread_id)}\n"
         f"No more emails about comments at all: {unsubscribe_url(site, address)}\n"
     )
