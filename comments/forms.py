@@ -139,6 +139,8 @@ class CommentForm(forms.ModelForm):
             duplicate = Comment.objects.filter(
                 review=self.review, author_email=email.lower(), body=body
             ).exclude(status=Comment.Status.SPAM)
+            # Sent again after its confirmation link expired, it is no duplicate.
+            duplicate = duplicate.exclude(pk__in=Comment.objects.never_confirmed().values("pk"))
             if duplicate.exists():
                 raise forms.ValidationError("You’ve already said that.", code="duplicate")
         return cleaned

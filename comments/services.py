@@ -17,7 +17,7 @@ from core.batches import Batch, PerTransaction
 from reviews import keys
 from reviews.models import Review
 
-from . import notifications
+from . import confirmation, notifications
 from .models import Comment, Discussion, discussion_of, is_critic_of
 
 logger = logging.getLogger(__name__)
@@ -87,10 +87,14 @@ def submit_comment(form, ip_address, request=None):
     comment.status, comment.held_reason = screen(
         comment, form.cleaned_data["issued"], bool(form.cleaned_data.get("nickname"))
     )
+    if confirmation.needs_confirmation(comment):
+        confirmation.hold(comment)
     site = notifications.site_url(request)
     with transaction.atomic():
         comment.save()
-        if comment.status == Comment.Status.PENDING:
+        if comment.status == Comment.Status.UNCONFIRMED:
+            confirmation.ask(comment, site)
+        elif comment.status == Comment.Status.PENDING:
             notifications.comment_waiting(comment, site)
         elif comment.status == Comment.Status.APPROVED:
             notifications.comment_approved(comment, site)

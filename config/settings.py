@@ -362,6 +362,10 @@ COMMENTS_MAX_LENGTH = env_int("COMMENTS_MAX_LENGTH", 5000)
 COMMENTS_FLAGS_TO_REVIEW = env_int("COMMENTS_FLAGS_TO_REVIEW", 3)
 COMMENTS_FLAGGED_STAY_SHOWN = env_bool("COMMENTS_FLAGGED_STAY_SHOWN", default=False)
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+# A first-time commenter's comment waits, unseen by moderators, until they follow the link
+# mailed to them (valid this many days; `prune_comments` deletes it afterwards).
+COMMENTS_CONFIRM_EMAIL = env_bool("COMMENTS_CONFIRM_EMAIL", default=False)
+COMMENTS_CONFIRM_DAYS = env_int("COMMENTS_CONFIRM_DAYS", 3)
 # What `manage.py prune_comments` forgets: address hashes and spam older than these.
 COMMENTS_KEEP_ADDRESS_DAYS = env_int("COMMENTS_KEEP_ADDRESS_DAYS", 30)
 COMMENTS_KEEP_SPAM_DAYS = env_int("COMMENTS_KEEP_SPAM_DAYS", 90)

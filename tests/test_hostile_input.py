@@ -24,6 +24,7 @@ import importlib.resources
 import json
 import re
 import time
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
@@ -700,3 +701,25 @@ def test_a_tag_longer_than_the_database_holds_is_refused_on_the_tags_field(clien
     assert errors == {"tags": [message]}
     assertContains(response, message)
     assert not Film.objects.exists()
+
+
+def test_every_naughty_string_as_a_mailed_links_token_gets_a_clear_refusal_never_an_error(
+    browser, make_review
+):
+    from comments.models import Comment, Unsubscription
+
+    review = make_review()
+    Comment.objects.create(
+        review=review, body="Waiting.", author_email="a@example.com", status="unconfirmed"
+    )
+    for sent in STRINGS:
+        for kind in ("unsubscribe", "confirm"):
+            path = f"/comments/{kind}/{quote(sent, safe='')}/"
+            for response in (
+                browser.get(path),
+                browser.post(path, {"List-Unsubscribe": "One-Click"}),
+            ):
+                assert response.status_code in (400, 404), (kind, sent, response.status_code)
+                read_page(response)
+    assert not Unsubscription.objects.exists()
+    assert Comment.objects.get().status == Comment.Status.UNCONFIRMED
