@@ -63,9 +63,10 @@ class CommentQuerySet(models.QuerySet):
         return Coalesce(Subquery(counted), 0)
 
     def visible_to(self, pending_ids=()):
-        """Approved comments, plus the pending ones this visitor wrote (ids from their session)."""
+        """Approved comments and the placeholders of removed ones, plus the pending ones this
+        visitor wrote (ids from their session)."""
         return self.filter(
-            Q(status=Comment.Status.APPROVED)
+            Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
             | Q(status=Comment.Status.PENDING, pk__in=list(pending_ids))
         )
 
@@ -106,6 +107,9 @@ class Comment(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         SPAM = "spam", "Spam"
+        # Erased by its author (comments/own_data.py), kept empty only because others'
+        # replies hang from it: shown as a placeholder, never counted.
+        REMOVED = "removed", "Removed by its author"
 
     class Reason(models.TextChoices):
         NONE = "", "—"
@@ -191,6 +195,11 @@ class Comment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="comment_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(status="removed")
+                | Q(author_name="", author_email="", author_url="", body="", ip_hash=""),
+                name="comment_removed_keeps_nothing",
+            ),
         ]
 
     def __str__(self):
