@@ -1,10 +1,10 @@
 """A reader's own comments, by a link mailed to their address (comments/own_data.py):
 asking for it, the page it opens, the download and the erasure.
 
-Each of these pages is the reader's own: never cached anywhere, kept out of search
-engines, and sending no Referer, so that the link's token does not leave the page. The
-token travels in the query string (the request log writes only the path) and in the
-forms' bodies."""
+Each of these pages is the reader's own: never cached anywhere and kept out of search
+engines; those behind the link send no Referer, so that its token does not leave the
+page. The token travels in the query string (the request log writes only the path) and
+in the forms' bodies."""
 
 import functools
 
@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.visitors import client_ip
@@ -29,20 +30,36 @@ STATE_WORDS = {
 }
 
 
-def personal(view):
-    """Never cached, not indexed, and no Referer from the page: it may carry its link."""
+def private(view):
+    """Never cached anywhere, and kept out of search engines."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
     return never_cache(wrapped)
 
 
-@personal
+def behind_the_link(view):
+    """A page or form of the link's: private, and sending no Referer, since its address
+    holds the token.
+
+    No CSRF token either: with no Referer, browsers send the forms' ``Origin`` as
+    ``null``, which Django's check refuses. The link's token does that check's work: a page
+    on another site cannot know it, so it cannot make a reader's browser send it."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return csrf_exempt(private(wrapped))
+
+
+@private
 def request_link(request):
     """Ask for the link to one's comments; the answer is the same whether or not any were
     sent from the address."""
@@ -72,7 +89,7 @@ def refused(request, error):
     )
 
 
-@personal
+@behind_the_link
 def listing(request):
     """Every comment sent from the address the link was signed for, whatever its state."""
     token = request.GET.get("token", "")
@@ -91,7 +108,7 @@ def listing_page(request, address, token, erase_form, status=200):
     return TemplateResponse(request, "comments/own_data/listing.html", context, status=status)
 
 
-@personal
+@behind_the_link
 @require_POST
 def download(request):
     """All of it as a JSON file."""
@@ -108,7 +125,7 @@ def download(request):
     return response
 
 
-@personal
+@behind_the_link
 @require_POST
 def erase(request):
     """Delete every comment sent from the address, once the reader confirms."""

@@ -147,19 +147,36 @@ def test_the_page_lists_every_comment_from_the_address_whatever_its_state(client
     assert not any("Not Ruth's." in text for text in shown)
 
 
-def test_the_personal_pages_are_never_cached_indexed_or_referred_from(client, ruths):
+def test_the_personal_pages_are_never_cached_nor_indexed(client, ruths):
     token = own_data.link_token(RUTH)
-    responses = [
-        client.get(REQUEST),
+    behind_the_link = [
         client.get(listing_of(RUTH)),
         client.post(DOWNLOAD, {"token": token}),
         client.post(ERASE, {"token": token}),
+        client.get(LISTING, {"token": "forged"}),
     ]
-    for response in responses:
+    for response in [client.get(REQUEST), *behind_the_link]:
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
-        assert response["Referrer-Policy"] == "no-referrer"
         assert "noindex" in response["X-Robots-Tag"]
+    for response in behind_the_link:
+        assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_link_is_the_forms_only_credential(ruths):
+    """Pages behind the link send no Referer, so browsers send their forms' Origin as
+    "null": the link's token, which no other site can know, stands in for a CSRF token."""
+    browser = Client(enforce_csrf_checks=True)
+    token = own_data.link_token(RUTH)
+
+    download = browser.post(DOWNLOAD, {"token": token}, HTTP_ORIGIN="null")
+    forged = browser.post(ERASE, {"token": "guessed", "confirm": "on"}, HTTP_ORIGIN="null")
+    asked = browser.post(REQUEST, {"email": RUTH})
+
+    assert download.status_code == 200
+    assert forged.status_code == 400
+    assert Comment.objects.filter(author_email=RUTH).count() == 4
+    assert asked.status_code == 403  # the request form has a CSRF token of its own
 
 
 def test_the_request_log_does_not_hold_the_token(client, ruths, caplog):
