@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import REVIEW
+from .conftest import REVIEW, check_accessibility, check_html
 
 pytestmark = pytest.mark.browser
 
@@ -93,3 +93,36 @@ def test_reader_asks_for_their_comments_downloads_and_erases_them(page, adas_com
     expect(removed.locator(".comment__removed")).to_have_text("Comment removed by its author")
     expect(removed.get_by_text("Me too, Ada.")).to_be_visible()
     expect(page.get_by_text("The fence scene undid me.")).to_have_count(0)
+
+
+def test_the_own_data_pages_are_valid_html_and_accessible(new_page, adas_comment, tmp_path):
+    from comments import own_data
+
+    page = new_page(bypass_csp=True)  # axe is injected as a script, which the CSP forbids
+    saved, found = [], {}
+
+    def check(name, response):
+        saved.append(tmp_path / f"{name}.html")
+        saved[-1].write_bytes(response.body())
+        found[name] = check_accessibility(page)
+
+    def sent(button):
+        with page.expect_response(lambda r: r.request.method == "POST") as response:
+            page.get_by_role("button", name=button).click()
+        return response.value
+
+    check("request", page.goto("/comments/yours/"))
+    check("request-with-errors", sent("Email me the link"))
+    page.get_by_role("textbox", name="Your email address").fill(ADA)
+    check("link-sent", sent("Email me the link"))
+    listing = f"/comments/yours/list/?token={own_data.link_token(ADA)}"
+    check("refused-link", page.goto("/comments/yours/list/?token=forged"))
+    check("listing", page.goto(listing))
+    check("listing-with-errors", sent("Erase my comments"))
+    page.get_by_label("Yes, delete all my comments").check()
+    check("erased", sent("Erase my comments"))
+
+    errors = check_html(saved)
+    assert not errors, "\n".join(errors)
+    problems = {name: violations for name, violations in found.items() if violations}
+    assert not problems, problems
