@@ -349,3 +349,20 @@ def test_a_placeholder_nobody_needs_any_more_goes_with_the_next_erasure(
     erase(client, "sam@example.com", django_capture_on_commit_callbacks, confirm="on")
 
     assert not Comment.objects.filter(pk__in=[ruth.pk, sams.pk]).exists()
+
+
+def test_moderators_can_neither_edit_a_placeholder_nor_make_one(
+    client, review, ruths, moderator_client, django_capture_on_commit_callbacks
+):
+    mine = ruths["approved"]
+    add_comment(review, "A reply.", parent=mine)
+    erase(client, RUTH, django_capture_on_commit_callbacks, confirm="on")
+
+    placeholder = moderator_client.get(reverse("admin:comments_comment_change", args=[mine.pk]))
+    other = moderator_client.get(reverse("admin:comments_comment_change", args=[ruths["other"].pk]))
+
+    assert placeholder.status_code == 200
+    assert not parse(placeholder).find("select", name="status")
+    status = parse(other).find("select", name="status")
+    offered = [option.attrs["value"] for option in status.find_all("option")]
+    assert offered == ["pending", "approved", "rejected", "spam"]
