@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core import mail
 from core.models import Email
 
 from . import notifications
@@ -87,7 +86,7 @@ def address_from(token):
 
 def link_address(address, site=None):
     """The absolute address of the page listing this address's comments."""
-    path = reverse("comments:own_data") + "?" + f"token={link_token(address)}"
+    path = f"{reverse('comments:own_data')}?token={link_token(address)}"
     return notifications.absolute(path, site)
 
 
@@ -101,7 +100,8 @@ def mail_link(address, site=None):
     if not comments_from(address).exists():
         return
     link = link_address(address, site)
-    mail.send(
+    # A failure is logged, never shown: an error page would tell that the address is known.
+    notifications.record(
         [
             Email(
                 key=f"own-data-link:{uuid.uuid4().hex}",
@@ -115,7 +115,8 @@ def mail_link(address, site=None):
                     "anyone without the link.\n"
                 ),
             )
-        ]
+        ],
+        "a reader's link to their comments",
     )
 
 

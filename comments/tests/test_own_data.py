@@ -99,6 +99,17 @@ def test_a_known_address_is_mailed_a_link_that_opens_its_comments(client, ruths)
     assert len(shown_comments(page)) == 4
 
 
+def test_an_outbox_that_fails_still_gets_the_same_answer(client, ruths, monkeypatch):
+    def broken(emails):
+        raise RuntimeError("the outbox is gone")
+
+    monkeypatch.setattr("core.mail.send", broken)
+    known = ask_for_link(client, RUTH)
+
+    assert known.status_code == 200
+    assert "If comments were sent from ruth@example.com, a link" in answer(known)
+
+
 def test_a_malformed_address_is_refused_on_the_field_and_mails_nothing(client, ruths):
     response = ask_for_link(client, "ruth at example")
 
