@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from core.models import Email
 
@@ -90,10 +91,19 @@ def link_address(address, site=None):
     return notifications.absolute(path, site)
 
 
+def ask_for_link(address, site=None):
+    """Have the link to this address's comments mailed to it, if any were sent from it, by
+    a task: the request does the same work whether or not they were, so that neither its
+    answer nor the time it takes tells. (Where tasks run at once, in development and tests,
+    the task runs in the request.)"""
+    mail_link.enqueue(normalised(address), site)
+
+
+@task()
 def mail_link(address, site=None):
     """Record, in the outbox, an email to this address with the link to its comments, when
     comments were sent from it; nothing otherwise, nor when links to it were asked for too
-    often (so that nobody floods an inbox with them). Says nothing about which it was."""
+    often (so that nobody floods an inbox with them)."""
     address = normalised(address)
     if rate_limited(address_hash(f"own-data-mail:{address}")):
         return

@@ -79,7 +79,7 @@ def request_link(request):
             request, "comments/own_data/request.html", {"form": form}, status=429
         )
     address = own_data.normalised(form.cleaned_data["email"])
-    own_data.mail_link(address, notifications.site_url(request))
+    own_data.ask_for_link(address, notifications.site_url(request))
     return TemplateResponse(request, "comments/own_data/link_sent.html", {"address": address})
 
 

@@ -99,6 +99,18 @@ def test_a_known_address_is_mailed_a_link_that_opens_its_comments(client, ruths)
     assert len(shown_comments(page)) == 4
 
 
+def test_the_request_does_the_same_work_whether_or_not_the_address_sent_comments(
+    client, ruths, task_queue
+):
+    ask_for_link(client, RUTH)
+    ask_for_link(client, "nobody@example.com")
+
+    assert len(task_queue.waiting()) == 2
+    assert not Email.objects.exists()
+    task_queue.run()
+    assert [email.to for email in Email.objects.all()] == [[RUTH]]
+
+
 def test_an_outbox_that_fails_still_gets_the_same_answer(client, ruths, monkeypatch):
     def broken(emails):
         raise RuntimeError("the outbox is gone")
