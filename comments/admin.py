@@ -298,9 +298,19 @@ class CommentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ["reply_context"]
 
+    def has_change_permission(self, request, obj=None):
+        # A comment its author removed is an empty placeholder above others' replies.
+        if obj is not None and obj.status == Comment.Status.REMOVED:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is not None:
-            return super().get_form(request, obj, **kwargs)
+            form = super().get_form(request, obj, **kwargs)
+            # Only its author removes a comment (comments/own_data.py), emptying it.
+            if status := form.base_fields.get("status"):
+                status.choices = [c for c in status.choices if c[0] != Comment.Status.REMOVED]
+            return form
         form = super().get_form(request, obj, form=ReplyForm, **kwargs)
         form.reply_to = self.reply_parent(request)
         form.base_fields["body"].label = "Your reply"

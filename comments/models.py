@@ -71,9 +71,10 @@ class CommentQuerySet(models.QuerySet):
         return Coalesce(Subquery(counted), 0)
 
     def visible_to(self, pending_ids=()):
-        """Approved comments, plus the pending ones this visitor wrote (ids from their session)."""
+        """Approved comments and the placeholders of removed ones, plus the pending ones this
+        visitor wrote (ids from their session)."""
         return self.filter(
-            Q(status=Comment.Status.APPROVED)
+            Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
             | Q(status=Comment.Status.PENDING, pk__in=list(pending_ids))
         )
 
@@ -117,6 +118,9 @@ class Comment(models.Model):
         # Waits for its writer to follow the link mailed to them (COMMENTS_CONFIRM_EMAIL);
         # its held_reason is where screening put it: the queue, or published when none.
         UNCONFIRMED = "unconfirmed", "Unconfirmed email"
+        # Erased by its author (comments/own_data.py), kept empty only because others'
+        # replies hang from it: shown as a placeholder, never counted.
+        REMOVED = "removed", "Removed by its author"
 
     class Reason(models.TextChoices):
         NONE = "", "—"
@@ -202,6 +206,11 @@ class Comment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="comment_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(status="removed")
+                | Q(author_name="", author_email="", author_url="", body="", ip_hash=""),
+                name="comment_removed_keeps_nothing",
+            ),
         ]
 
     def __str__(self):

@@ -110,7 +110,9 @@ def moderate(comments, status, moderator, request=None):
     # A comment readers flagged while it stayed shown is decided even when it keeps its status.
     undecided = ~Q(status=status) | Q(held_reason=Comment.Reason.FLAGGED)
     with transaction.atomic():
-        changing = list(comments.filter(undecided).select_related("review", "parent", "user"))
+        # A removed comment is a placeholder for its replies, no longer anyone's to decide.
+        decidable = comments.exclude(status=Comment.Status.REMOVED).filter(undecided)
+        changing = list(decidable.select_related("review", "parent", "user"))
         if not changing:
             return []
         now = timezone.now()

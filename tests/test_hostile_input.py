@@ -354,6 +354,50 @@ def test_every_naughty_string_as_a_flags_reason_is_refused_on_the_reason_and_fla
     assert not Flag.objects.exists()
 
 
+def test_every_naughty_string_as_the_address_for_ones_comments_is_refused_or_answered_alike(
+    browser, make_review, settings
+):
+    from core.models import Email
+
+    settings.COMMENTS_RATE_LIMIT = 100_000
+    Comment.objects.create(review=make_review(), body="Mine.", author_email="me@example.com")
+    address = reverse("comments:own_data_request")
+    for sent in STRINGS:
+        response = browser.post(address, {"email": sent})
+        if NUL in sent:
+            refused_as_bad_request(response)
+            continue
+        page = read_page(response)
+        if response.status_code == 400:
+            assert page.find(class_="field-error").text, sent
+            continue
+        assert response.status_code == 200, sent
+        assert "a link to them is on its way" in page.find(class_="own-data-answer").text, sent
+    assert not Email.objects.exists()
+
+
+def test_every_naughty_string_as_a_link_to_ones_comments_gets_the_page_refusing_it(
+    browser, make_review
+):
+    review = make_review()
+    Comment.objects.create(review=review, body="Mine.", author_email="me@example.com")
+    listing = reverse("comments:own_data")
+    download = reverse("comments:own_data_download")
+    erase = reverse("comments:own_data_erase")
+    for sent in STRINGS:
+        for response in (
+            browser.get(listing, {"token": sent}),
+            browser.post(download, {"token": sent}),
+            browser.post(erase, {"token": sent, "confirm": "on"}),
+        ):
+            if NUL in sent:
+                refused_as_bad_request(response)
+                continue
+            assert response.status_code == 400, (sent, response.status_code)
+            assert read_page(response).find("h1").text == "This link is not valid", sent
+    assert Comment.objects.filter(author_email="me@example.com").exists()
+
+
 def test_every_naughty_string_as_a_page_number_is_a_page_or_not_found_never_an_error(
     browser, searchable
 ):
