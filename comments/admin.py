@@ -307,9 +307,11 @@ class CommentAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is not None:
             form = super().get_form(request, obj, **kwargs)
-            # Only its author removes a comment (comments/own_data.py), emptying it.
+            # Only its author removes a comment (comments/own_data.py), emptying it, and only
+            # its writer's following the mailed link ends "unconfirmed" (comments/confirmation.py).
+            kept_for_writers = {Comment.Status.REMOVED, Comment.Status.UNCONFIRMED} - {obj.status}
             if status := form.base_fields.get("status"):
-                status.choices = [c for c in status.choices if c[0] != Comment.Status.REMOVED]
+                status.choices = [c for c in status.choices if c[0] not in kept_for_writers]
             return form
         form = super().get_form(request, obj, form=ReplyForm, **kwargs)
         form.reply_to = self.reply_parent(request)

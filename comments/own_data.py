@@ -112,7 +112,7 @@ def mail_link(address, site=None):
     link = link_address(address, site)
     # A failure is logged, never shown: an error page would tell that the address is known.
     notifications.record(
-        [
+        lambda: [
             Email(
                 key=f"own-data-link:{uuid.uuid4().hex}",
                 to=[address],
