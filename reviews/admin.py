@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin
 from core.pagination import CappedPaginator
 
 from . import services
@@ -366,18 +367,9 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
 
 
 @admin.register(WaitingRefresh)
-class WaitingRefreshAdmin(admin.ModelAdmin):
+class WaitingRefreshAdmin(ReadOnlyAdmin):
     """The films whose related films wait for the next sweep (reviews.changes), and the
     sweep that holds each one: for superusers to watch, never to edit."""
 
     list_display = ["film_id", "noted_at", "claimed_by", "claimed_at", "noted_since_claim"]
     list_filter = ["noted_since_claim"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -18,7 +18,7 @@ class TaskQueue:
             if not result.is_finished and (task is None or result.task.func is task.func)
         ]
 
-    def run_first(self):
+    def run_next(self):
         """Do the first task waiting, whatever its time; returns it."""
         result = self.waiting()[0]
         default_task_backend.results.remove(result)

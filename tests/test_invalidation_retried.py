@@ -44,7 +44,7 @@ def test_an_invalidation_the_cache_refused_is_written_by_a_task_once_it_answers(
     pagecache.unwritten.keys.clear()  # the process that made the change is gone
 
     with caplog.at_level(logging.INFO, logger="core.pagecache"):
-        first = queue.run_first()  # the cache still fails: queued again, for later
+        first = queue.run_next()  # the cache still fails: queued again, for later
         (again,) = queue.waiting(pagecache.write_versions)
         UnreliableCache.down = False
         queue.run()
@@ -67,7 +67,7 @@ def test_the_pause_before_each_try_grows(unreliable_cache, queue):
     pagecache.invalidate("review:12")
     pauses = []
     for _ in range(4):
-        task = queue.run_first()
+        task = queue.run_next()
         (later,) = queue.waiting(pagecache.write_versions)
         pauses.append(later.task.run_after - task.enqueued_at)
 
@@ -97,12 +97,12 @@ def test_a_hanging_redis_keeps_the_invalidation_until_it_answers(settings, queue
     try:
         pagecache.invalidate("review:12")
         assert queue.waiting(pagecache.write_versions), "queued while Redis hangs"
-        queue.run_first()
+        queue.run_next()
         (again,) = queue.waiting(pagecache.write_versions)
         assert again.args[1] == 2
 
         hanging.answer_from(6379)
-        queue.run_first()
+        queue.run_next()
 
         assert queue.waiting(pagecache.write_versions) == []
         assert version("review:12") is not None

@@ -142,7 +142,7 @@ def test_a_sweep_run_again_after_its_worker_was_killed_takes_back_its_films(queu
     (sweep,) = queue.waiting()
     WaitingRefresh.objects.claim(f"task {sweep.id}")  # the first run got this far
 
-    queue.run_first()  # the worker's housekeeping runs the task again
+    queue.run_next()  # the worker's housekeeping runs the task again
 
     assert refreshes == [{5}]
     assert not WaitingRefresh.objects.exists()
