@@ -56,6 +56,13 @@ def editor_client(client, editor):
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed():`` runs a change as a committed transaction, with its after-commit
+    work (the test's own transaction never commits)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def task_queue(settings):
     """A task queue that keeps what is enqueued, as the database's does (tests/task_queue.py)."""
     settings.TASKS = DUMMY_TASKS

@@ -48,11 +48,6 @@ def page_cache(settings, db):
     cache.clear()
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 class World:
     """A film with a director, a tag and two reviews (one tagged itself, by a critic), a
     film it recommends with a review of its own (by another critic), and a comment waiting
@@ -237,18 +232,18 @@ def served_from_cache(url):
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_change_makes_stale_exactly_the_pages_that_show_it(
-    change, make_film, make_review, moderator, commit
+    change, make_film, make_review, moderator, committed
 ):
     apply, must_be_stale, must_stay_cached = CHANGES[change]
     assert not must_be_stale & must_stay_cached
-    with commit():
+    with committed():
         world = World(make_film, make_review)
     urls = {name: url(world) for name, url in PAGES.items()}
     for url in urls.values():
         Client().get(url)
     assert all(served_from_cache(url) for url in urls.values())
 
-    with commit():
+    with committed():
         apply(world, moderator)
 
     stale = {name for name, url in urls.items() if not served_from_cache(url)}
@@ -257,11 +252,11 @@ def test_a_change_makes_stale_exactly_the_pages_that_show_it(
 
 
 def test_every_kind_of_key_pages_show_is_one_changes_invalidate_and_the_reverse(
-    make_film, make_review, moderator, commit, monkeypatch
+    make_film, make_review, moderator, committed, monkeypatch
 ):
     """No page depends on a kind of key that no change ever gives a new version, and no
     change invalidates a kind of key that no page shows; each is one of reviews.keys."""
-    with commit():
+    with committed():
         world = World(make_film, make_review)
     shown = set()
     for url in PAGES.values():
@@ -275,7 +270,7 @@ def test_every_kind_of_key_pages_show_is_one_changes_invalidate_and_the_reverse(
         pagecache, "invalidate", lambda *k: invalidated.update(k) or real_invalidate(*k)
     )
     for apply, _, _ in CHANGES.values():
-        with commit():
+        with committed():
             apply(world, moderator)
         world = refreshed(world)
 
@@ -298,9 +293,11 @@ def refreshed(world):
     return world
 
 
-def test_the_films_and_people_of_the_world_are_what_the_pages_show(make_film, make_review, commit):
+def test_the_films_and_people_of_the_world_are_what_the_pages_show(
+    make_film, make_review, committed
+):
     """A guard on the fixture itself: the pages above really show what the changes alter."""
-    with commit():
+    with committed():
         world = World(make_film, make_review)
     films_page = Client().get("/films/").content.decode()
     review_page = Client().get(world.review.get_absolute_url()).content.decode()

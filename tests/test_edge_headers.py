@@ -25,13 +25,8 @@ def page_cache(settings, empty_cache):
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
-def review(make_film, make_review, commit):
-    with commit():
+def review(make_film, make_review, committed):
+    with committed():
         return make_review(headline="First light", film=make_film(title="Moon"))
 
 
@@ -156,9 +151,9 @@ def test_a_shared_page_tells_shared_caches_how_long_to_keep_it_and_its_keys(revi
 
 
 def test_a_listing_with_a_scheduled_review_is_kept_at_the_edge_until_it_is_published(
-    review, make_review, commit
+    review, make_review, committed
 ):
-    with commit():
+    with committed():
         make_review(
             headline="Right on time",
             status=Review.Status.SCHEDULED,

@@ -50,12 +50,6 @@ def clock(monkeypatch):
     return Clock(monkeypatch)
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change as a committed transaction, with its after-commit work."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def hidden_value(page, name):
     return re.search(rf'name="{name}" value="([^"]+)"', page.text).group(1)
 
@@ -74,8 +68,8 @@ def fetch(url, client=None):
 
 
 @pytest.fixture
-def two_reviews(make_film, make_review, commit):
-    with commit():
+def two_reviews(make_film, make_review, committed):
+    with committed():
         first = make_review(headline="First light", film=make_film(title="Moon"))
         second = make_review(headline="Second sight", film=make_film(title="Her"))
     return first, second
@@ -89,11 +83,11 @@ def test_a_readers_second_visit_is_served_from_the_cache(two_reviews):
     assert "First light" in again.text
 
 
-def test_editing_a_review_refreshes_its_pages_and_nothing_else(two_reviews, commit):
+def test_editing_a_review_refreshes_its_pages_and_nothing_else(two_reviews, committed):
     first, second = two_reviews
     for url in ("/", first.get_absolute_url(), second.get_absolute_url(), "/films/"):
         fetch(url)
-    with commit():
+    with committed():
         first.headline = "First light, revised"
         first.save()
     review_page = fetch(first.get_absolute_url())
@@ -103,13 +97,13 @@ def test_editing_a_review_refreshes_its_pages_and_nothing_else(two_reviews, comm
     assert hit(fetch(second.get_absolute_url()))
 
 
-def test_publishing_a_review_refreshes_the_listings(two_reviews, make_review, commit):
+def test_publishing_a_review_refreshes_the_listings(two_reviews, make_review, committed):
     fetch("/")
     first, _ = two_reviews
-    with commit():
+    with committed():
         draft = make_review(headline="Fresh from the festival", status=Review.Status.DRAFT)
     assert hit(fetch("/"))
-    with commit():
+    with committed():
         draft.status = Review.Status.PUBLISHED
         draft.save()
     home = fetch("/")
@@ -117,8 +111,8 @@ def test_publishing_a_review_refreshes_the_listings(two_reviews, make_review, co
     assert "Fresh from the festival" in home.text
 
 
-def test_a_scheduled_review_appears_when_its_time_comes(two_reviews, make_review, commit, clock):
-    with commit():
+def test_a_scheduled_review_appears_when_its_time_comes(two_reviews, make_review, committed, clock):
+    with committed():
         make_review(
             headline="Right on time",
             status=Review.Status.SCHEDULED,
@@ -130,51 +124,51 @@ def test_a_scheduled_review_appears_when_its_time_comes(two_reviews, make_review
 
 
 def test_an_approved_comment_shows_at_once_and_a_removed_one_vanishes_at_once(
-    two_reviews, commit, moderator
+    two_reviews, committed, moderator
 ):
     first, second = two_reviews
     fetch(first.get_absolute_url())
     fetch(second.get_absolute_url())
-    with commit():
+    with committed():
         comment = Comment.objects.create(
             review=first, author_name="Ann", author_email="ann@example.com", body="Lovely score."
         )
     assert hit(fetch(first.get_absolute_url()))  # pending: nothing public changed
-    with commit():
+    with committed():
         services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
     assert "Lovely score." in fetch(first.get_absolute_url()).text
     assert "1 comment" in fetch("/").text
     assert hit(fetch(second.get_absolute_url()))
-    with commit():
+    with committed():
         services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.SPAM, moderator)
     assert "Lovely score." not in fetch(first.get_absolute_url()).text
-    with commit():
+    with committed():
         services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
     fetch(first.get_absolute_url())
-    with commit():
+    with committed():
         Comment.objects.get(pk=comment.pk).delete()
     assert "Lovely score." not in fetch(first.get_absolute_url()).text
 
 
-def test_changing_a_films_credits_or_tags_refreshes_its_pages_only(two_reviews, commit):
+def test_changing_a_films_credits_or_tags_refreshes_its_pages_only(two_reviews, committed):
     first, second = two_reviews
     urls = [first.get_absolute_url(), first.film.get_absolute_url(), second.film.get_absolute_url()]
     for url in urls:
         fetch(url)
-    with commit():
+    with committed():
         director = Person.objects.create(name="Duncan Jones", slug="duncan-jones")
         Credit.objects.create(film=first.film, person=director, role=Credit.Role.DIRECTOR)
     assert "Duncan Jones" in fetch(first.get_absolute_url()).text
     assert "Duncan Jones" in fetch(first.film.get_absolute_url()).text
     assert hit(fetch(second.film.get_absolute_url()))
-    with commit():
+    with committed():
         first.film.tags.add("lunar isolation")
     assert "lunar isolation" in fetch(first.film.get_absolute_url()).text
 
 
-def test_signed_in_staff_never_get_a_cached_page(two_reviews, admin_user, make_review, commit):
+def test_signed_in_staff_never_get_a_cached_page(two_reviews, admin_user, make_review, committed):
     first, _ = two_reviews
-    with commit():
+    with committed():
         draft = make_review(headline="Not yet", status=Review.Status.DRAFT)
     fetch("/")
     staff = Client()
@@ -254,13 +248,13 @@ def test_a_commenter_with_a_pending_comment_sees_it_and_others_do_not(two_review
 
 
 @pytest.mark.parametrize("url", ["review", "/feeds/reviews/rss/", "/feeds/reviews/atom/"])
-def test_review_pages_and_feeds_answer_conditional_requests(two_reviews, url, commit):
+def test_review_pages_and_feeds_answer_conditional_requests(two_reviews, url, committed):
     first, _ = two_reviews
     url = first.get_absolute_url() if url == "review" else url
     etag = fetch(url)["ETag"]
     client = Client()
     assert client.get(url, headers={"if-none-match": etag}).status_code == 304
-    with commit():
+    with committed():
         first.rating_value, first.rating_best = Decimal("3"), 4
         first.save()
     changed = client.get(url, headers={"if-none-match": etag})
@@ -268,13 +262,13 @@ def test_review_pages_and_feeds_answer_conditional_requests(two_reviews, url, co
     assert changed["ETag"] != etag
 
 
-def test_tag_counts_on_cached_pages_follow_tags_added(make_film, commit):
+def test_tag_counts_on_cached_pages_follow_tags_added(make_film, committed):
     film = make_film()
-    with commit():
+    with committed():
         film.tags.add("noir")
     for url in ("/", "/tags/"):
         fetch(url)
-    with commit():
+    with committed():
         make_film().tags.add("noir")
     for url in ("/", "/tags/"):
         page = fetch(url)
@@ -283,19 +277,19 @@ def test_tag_counts_on_cached_pages_follow_tags_added(make_film, commit):
 
 
 def test_a_tag_page_is_refreshed_by_the_films_it_shows_not_by_the_others(
-    make_film, commit, monkeypatch
+    make_film, committed, monkeypatch
 ):
     monkeypatch.setattr(TagDetailView, "films_shown", 1)
-    with commit():
+    with committed():
         hidden, shown = make_film(title="Alphaville"), make_film(title="Brick")
         hidden.tags.add("noir")
         shown.tags.add("noir")
     assert "Brick</a>" in fetch("/tags/noir/").text
-    with commit():
+    with committed():
         hidden.title = "Alphaville, restored"
         hidden.save()
     assert hit(fetch("/tags/noir/"))
-    with commit():
+    with committed():
         shown.title = "Brick, restored"
         shown.save()
     page = fetch("/tags/noir/")
@@ -362,16 +356,18 @@ def test_a_comment_written_for_longer_than_the_minimum_is_not_held_as_too_fast(
     assert comment.held_reason == Comment.Reason.MODERATION
 
 
-def test_a_staff_members_new_name_refreshes_the_pages_of_their_replies(two_reviews, editor, commit):
+def test_a_staff_members_new_name_refreshes_the_pages_of_their_replies(
+    two_reviews, editor, committed
+):
     first, second = two_reviews
-    with commit():
+    with committed():
         question = Comment.objects.create(
             review=first, author_name="Ruth", body="Who runs this?", status=Comment.Status.APPROVED
         )
         services.reply_as_staff(Comment(parent=question, body="A small team."), editor)
     fetch(first.get_absolute_url()), fetch(second.get_absolute_url())
 
-    with commit():
+    with committed():
         editor.first_name, editor.last_name = "Edith", "Park"
         editor.save()
 
@@ -381,36 +377,36 @@ def test_a_staff_members_new_name_refreshes_the_pages_of_their_replies(two_revie
 
 
 def test_a_tag_page_follows_its_films_tags_and_the_reviews_published_of_them(
-    make_film, make_review, commit
+    make_film, make_review, committed
 ):
-    with commit():
+    with committed():
         make_film(title="Alphaville").tags.add("noir")
         film = make_film(title="Brick")
         make_review(film=film, headline="Hammett in the hallways")
         draft = make_review(film=film, headline="A second look", status=Review.Status.DRAFT)
     assert "No reviews with this tag yet" in fetch("/tags/noir/").text
-    with commit():
+    with committed():
         film.tags.add("noir")
     page = fetch("/tags/noir/")
     assert not hit(page) and "Hammett in the hallways" in page.text
     assert hit(fetch("/tags/noir/"))
-    with commit():
+    with committed():
         draft.status = Review.Status.PUBLISHED
         draft.save()
     page = fetch("/tags/noir/")
     assert not hit(page) and "A second look" in page.text
-    with commit():
+    with committed():
         film.tags.remove("noir")
     page = fetch("/tags/noir/")
     assert not hit(page) and "Hammett in the hallways" not in page.text
 
 
-def test_text_that_looks_like_a_per_reader_value_is_shown_as_it_is(make_review, commit):
+def test_text_that_looks_like_a_per_reader_value_is_shown_as_it_is(make_review, committed):
     """A body stored by other means (an import, the shell) that holds the cache's own
     placeholder bytes neither breaks the page nor receives a reader's value."""
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL stores no NUL byte, so no stored text can look like one.")
-    with commit():
+    with committed():
         review = make_review(headline="Odd bytes")
     Review.objects.filter(pk=review.pk).update(
         body_html="<p>before \x00per-reader:unknown\x00 after</p>"
@@ -431,12 +427,12 @@ def test_a_search_is_kept_briefly_by_its_query_as_searched(two_reviews, clock, s
     assert not hit(fetch("/search/?q=first+light"))
 
 
-def test_a_search_is_dropped_when_the_catalogue_changes(two_reviews, commit):
+def test_a_search_is_dropped_when_the_catalogue_changes(two_reviews, committed):
     first, _ = two_reviews
     fetch("/search/?q=moon")
     assert hit(fetch("/search/?q=moon"))
 
-    with commit():
+    with committed():
         first.film.title = "Moon Landing"
         first.film.save()
 
@@ -445,16 +441,16 @@ def test_a_search_is_dropped_when_the_catalogue_changes(two_reviews, commit):
 
 
 def test_a_review_page_rendered_again_for_another_reason_reuses_its_comment_threads(
-    two_reviews, commit, moderator
+    two_reviews, committed, moderator
 ):
     first, _ = two_reviews
-    with commit():
+    with committed():
         comment = Comment.objects.create(
             review=first, author_name="Ann", author_email="ann@example.com", body="Lovely score."
         )
         services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
     fetch(first.get_absolute_url())
-    with commit():
+    with committed():
         first.film.tags.add("space")  # the page is stale, its comments are not
 
     with CaptureQueriesContext(connection) as queries:

@@ -19,14 +19,9 @@ def page_cache(settings, empty_cache):
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
-def moon(make_film, make_review, commit):
+def moon(make_film, make_review, committed):
     """A reviewed film with one film an editor recommends after it."""
-    with commit():
+    with committed():
         film = make_film(title="Moon", year=2009)
         RelatedFilm.objects.create(film=film, related=make_film(title="Solaris", year=1972))
         make_review(film=film, headline="First light")
@@ -68,19 +63,19 @@ def test_a_page_rendered_again_for_another_reason_reuses_its_related_films(moon,
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_a_change_to_the_related_films_shows_at_once(moon, make_film, commit, page):
+def test_a_change_to_the_related_films_shows_at_once(moon, make_film, committed, page):
     url = PAGES[page](moon)
     Client().get(url)
     solaris = RelatedFilm.objects.get(film=moon).related
 
-    with commit():
+    with committed():
         RelatedFilm.objects.create(film=moon, related=make_film(title="Gravity"), position=1)
     added = Client().get(url)
-    with commit():
+    with committed():
         solaris.title = "Solaris (restored)"
         solaris.save()
     renamed = Client().get(url)
-    with commit():
+    with committed():
         RelatedFilm.objects.filter(film=moon).delete()
     removed = Client().get(url)
 
@@ -89,9 +84,9 @@ def test_a_change_to_the_related_films_shows_at_once(moon, make_film, commit, pa
     assert related_films(removed) == []
 
 
-def test_the_films_own_title_in_the_block_follows_a_rename(moon, commit):
+def test_the_films_own_title_in_the_block_follows_a_rename(moon, committed):
     Client().get(moon.get_absolute_url())
-    with commit():
+    with committed():
         moon.title = "Moon (2009)"
         moon.save()
 

@@ -18,12 +18,6 @@ DRAFT_BODY = "The lighthouse keeper sings."
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a change as a committed transaction, with its after-commit work."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def live_review(make_review, committed):
     with committed():
         review = make_review(headline="Keeper of the light", slug="keeper", body=LIVE_BODY)

@@ -20,12 +20,6 @@ from tests.page_tree import parse_html
 from tests.queries import query_plan
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change as a committed transaction, with its after-commit work."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def counted_tags(html):
     """``[(name, count)]`` of the tags listed with their counts, in the page's order."""
     found = re.findall(r'>([^<>]+?)(?:</a>)? <span class="count">(\d+)</span>', html)
@@ -41,44 +35,44 @@ def most_used_tags(client):
 # Counts of tags
 
 
-def test_most_used_tags_follow_tags_added_and_taken_away(client, make_film, make_review, commit):
+def test_most_used_tags_follow_tags_added_and_taken_away(client, make_film, make_review, committed):
     first, second = make_film(), make_film()
     review = make_review()
-    with commit():
+    with committed():
         first.tags.add("noir", "drama")
         second.tags.add("noir")
         review.tags.add("noir", "drama", "heist")
     assert most_used_tags(client) == [("noir", 3), ("drama", 2), ("heist", 1)]
 
-    with commit():
+    with committed():
         first.tags.remove("noir")
         review.tags.clear()
     assert most_used_tags(client) == [("drama", 1), ("noir", 1)]
 
-    with commit():
+    with committed():
         second.tags.set(["heist"])
     assert most_used_tags(client) == [("drama", 1), ("heist", 1)]
 
 
-def test_deleting_a_film_or_a_tag_takes_it_out_of_the_counts(client, make_film, commit):
+def test_deleting_a_film_or_a_tag_takes_it_out_of_the_counts(client, make_film, committed):
     kept, deleted = make_film(), make_film()
-    with commit():
+    with committed():
         kept.tags.add("noir", "heist")
         deleted.tags.add("noir")
-    with commit():
+    with committed():
         deleted.delete()
     assert most_used_tags(client) == [("heist", 1), ("noir", 1)]
 
-    with commit():
+    with committed():
         Tag.objects.get(name="heist").delete()
     assert most_used_tags(client) == [("noir", 1)]
 
 
-def test_a_change_rolled_back_leaves_the_counts_as_they_were(make_film, commit):
+def test_a_change_rolled_back_leaves_the_counts_as_they_were(make_film, committed):
     film = make_film()
-    with commit():
+    with committed():
         film.tags.add("noir")
-    with commit(), pytest.raises(RuntimeError), transaction.atomic():
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
         film.tags.add("drama")
         raise RuntimeError("the editor's change fails")
     assert dict(tags_with_counts().values_list("name", "item_count")) == {"noir": 1}
@@ -107,10 +101,10 @@ def test_counting_every_tag_counts_tags_put_in_without_signals(make_film, make_r
 # The pages
 
 
-def test_all_tags_are_listed_by_name_page_by_page(client, make_film, commit, monkeypatch):
+def test_all_tags_are_listed_by_name_page_by_page(client, make_film, committed, monkeypatch):
     monkeypatch.setattr(TagListView, "paginate_by", 2)
     first, second = make_film(), make_film()
-    with commit():
+    with committed():
         first.tags.add("comedy", "noir", "western")
         second.tags.add("noir", "animation")
 
@@ -123,11 +117,11 @@ def test_all_tags_are_listed_by_name_page_by_page(client, make_film, commit, mon
 
 
 def test_tag_page_shows_the_latest_films_tagged_and_how_many_more(
-    client, make_film, commit, monkeypatch
+    client, make_film, committed, monkeypatch
 ):
     monkeypatch.setattr(TagDetailView, "films_shown", 2)
     films = [make_film(title=title) for title in ("Alphaville", "Brick", "Chinatown")]
-    with commit():
+    with committed():
         for film in films:
             film.tags.add("noir")
 
@@ -137,9 +131,9 @@ def test_tag_page_shows_the_latest_films_tagged_and_how_many_more(
     assert "And 1 more film with this tag." in html
 
 
-def test_tag_page_with_few_films_shows_them_all(client, make_film, commit):
+def test_tag_page_with_few_films_shows_them_all(client, make_film, committed):
     film = make_film(title="Brick")
-    with commit():
+    with committed():
         film.tags.add("noir")
 
     html = client.get("/tags/noir/").text

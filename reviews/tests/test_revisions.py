@@ -52,12 +52,6 @@ def versions_of(obj):
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change as a committed transaction, with its after-commit work."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def page_cache(settings, empty_cache):
     settings.PAGE_CACHE_SECONDS = 600
 
@@ -192,11 +186,11 @@ def test_the_history_page_offers_two_versions_to_compare(editor_client, review):
 
 
 def test_restoring_a_version_makes_a_new_one_and_readers_see_the_old_text(
-    editor_client, review, page_cache, edge_purges, commit
+    editor_client, review, page_cache, edge_purges, committed
 ):
-    with commit():
+    with committed():
         edit(editor_client, review, body="What the critic first wrote.")
-    with commit():
+    with committed():
         edit(editor_client, review, body="A rewrite nobody liked.")
     reader = Client()
     assert "A rewrite nobody liked." in reader.get(review.get_absolute_url()).text
@@ -207,7 +201,7 @@ def test_restoring_a_version_makes_a_new_one_and_readers_see_the_old_text(
     revert_page = editor_client.get(admin_url(review, "revision", original.pk))
     assertContains(revert_page, "What the critic first wrote.")
     assert inline_scripts(revert_page) == []
-    with commit():
+    with committed():
         response = editor_client.post(
             admin_url(review, "revision", original.pk),
             form_of(review, body="What the critic first wrote."),
@@ -225,18 +219,18 @@ def test_restoring_a_version_makes_a_new_one_and_readers_see_the_old_text(
 
 
 def test_a_version_restored_outside_the_admin_refreshes_what_readers_see(
-    editor_client, review, page_cache, edge_purges, commit
+    editor_client, review, page_cache, edge_purges, committed
 ):
-    with commit():
+    with committed():
         edit(editor_client, review, body="The words as published.")
-    with commit():
+    with committed():
         edit(editor_client, review, body="A regrettable edit.")
     reader = Client()
     reader.get(review.get_absolute_url())
     assert reader.get(review.get_absolute_url())["X-Page-Cache"] == "hit"
     edge_purges.clear()
 
-    with commit():
+    with committed():
         versions_of(review)[1].revision.revert(delete=True)
 
     page = reader.get(review.get_absolute_url())
@@ -245,12 +239,12 @@ def test_a_version_restored_outside_the_admin_refreshes_what_readers_see(
     assert f"review:{review.pk}" in edge_purges
 
 
-def test_viewing_an_old_version_changes_nothing(editor_client, review, page_cache, commit):
+def test_viewing_an_old_version_changes_nothing(editor_client, review, page_cache, committed):
     edit(editor_client, review, body="Old words.")
     edit(editor_client, review, body="New words.")
     old = versions_of(review)[1]
 
-    with commit() as callbacks:
+    with committed() as callbacks:
         editor_client.get(admin_url(review, "revision", old.pk))
 
     review.refresh_from_db()
