@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run serve setup install lock upgrade test test-browser test-all screenshots lint check clean bench bench-load
+.PHONY: run serve setup install lock upgrade test test-browser test-all screenshots lint check clean bench bench-load bench-faults
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -84,6 +84,10 @@ bench: install
 # acknowledged was lost. SQLite in /tmp unless DATABASE_URL (an empty database) and REDIS_URL.
 bench-load: install
 	$(PY) bench/load.py $(BENCH_ARGS)
+
+# Task workers killed mid-task and, on PostgreSQL (DATABASE_URL), the database cut for 20 s.
+bench-faults: install
+	$(PY) bench/faults.py $(BENCH_ARGS)
 
 # The unit tests across the cores, without the browser tests (tests/browser/) and the slow
 # sweeps (marked slow), which test-all and CI run too.
