@@ -177,7 +177,7 @@ def create_comment(wp_comment, review, parent_id, status, post_author):
     email = clean_email(wp_comment.author_email.strip())
     by_author = bool(wp_comment.user_id) and (
         (email and email.lower() == post_author.email.lower())
-        or html.unescape(wp_comment.author) == review.byline
+        or html.unescape(wp_comment.author) == review.byline_name
     )
     comment = Comment(
         review=review,
@@ -221,7 +221,7 @@ def export_wordpress(out, site_url=None):
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     reviews = (
         Review.objects.published()
-        .select_related("film")
+        .select_related("film", "critic")
         .prefetch_related(
             "tags",
             Prefetch(
@@ -234,7 +234,7 @@ def export_wordpress(out, site_url=None):
         )
         .order_by("publish_at", "pk")
     )
-    bylines = sorted({r.byline for r in reviews if r.byline})
+    bylines = sorted({r.byline_name for r in reviews if r.byline_name})
     write = out.write
     write('<?xml version="1.0" encoding="UTF-8" ?>\n')
     write(
@@ -271,9 +271,8 @@ def write_item(write, review, site_url):
     title = escape_text(review.headline)
     write(f"<title>{cdata(title)}</title>\n<link>{html.escape(link)}</link>\n")
     write(f"<pubDate>{review.publish_at.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>\n")
-    write(
-        f"<dc:creator>{cdata(author_login(review.byline) if review.byline else '')}</dc:creator>\n"
-    )
+    creator = author_login(review.byline_name) if review.byline_name else ""
+    write(f"<dc:creator>{cdata(creator)}</dc:creator>\n")
     write(f'<guid isPermaLink="false">{html.escape(link)}</guid>\n<description></description>\n')
     write(f"<content:encoded>{cdata(review.body_html)}</content:encoded>\n")
     write(f"<excerpt:encoded>{cdata(escape_text(review.dek))}</excerpt:encoded>\n")

@@ -223,3 +223,24 @@ def test_byline_is_the_display_name_else_the_full_name_else_the_login():
     assert byline_for(Author("mel", display_name="Melissa")) == "Melissa"
     assert byline_for(Author("mel", first_name="Melissa", last_name="Ford")) == "Melissa Ford"
     assert byline_for(Author("mel")) == "mel"
+
+
+def test_an_author_becomes_a_critic_or_signs_as_the_critic_of_that_name():
+    from reviews.models import Critic
+
+    melissa = Critic.objects.create(name="Melissa", slug="melissa")
+
+    report = run(wxr(P(1, "Review: Never Let Me Go (2010)"), P(2, "Review: Tokyo Story (1953)")))
+
+    assert [review.critic for review in Review.objects.order_by("pk")] == [melissa, melissa]
+    assert Critic.objects.count() == 1 and "critics created" not in report.counts
+
+
+def test_an_author_with_no_critic_record_gets_one():
+    from reviews.models import Critic
+
+    report = run(wxr(P(1, "Review: Never Let Me Go (2010)")))
+
+    (critic,) = Critic.objects.all()
+    assert (critic.name, critic.slug, Review.objects.get().critic) == ("Melissa", "melissa", critic)
+    assert report.counts["critics created"] == 1

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from ..models import Film, ImportedItem, Review
+from ..models import Critic, Film, ImportedItem, Review
 from .convert import plain_text, to_markdown
 from .films import propose_film, proposed_rating
 from .media import is_web_address
@@ -30,6 +30,18 @@ def byline_for(author):
     first and last names, else their login."""
     full_name = f"{author.first_name} {author.last_name}".strip()
     return (author.display_name or full_name or author.login).strip()[:200]
+
+
+def critic_for(author, report):
+    """The critic a WordPress author becomes: the one of that name, else a new record."""
+    name = byline_for(author)
+    if not name:
+        return None
+    critic = Critic.objects.filter(name__iexact=name).order_by("pk").first()
+    if critic is None:
+        critic = Critic.objects.create(name=name, slug=unique_slug(Critic, slugify(name), 200))
+        report.count("critics created")
+    return critic
 
 
 def find_film(title, year):
@@ -145,6 +157,7 @@ class PostImporter:
             film=film,
             headline=headline,
             slug=self.slug_for(item, headline),
+            critic=critic_for(self.export.author_of(item), self.report),
             byline=byline_for(self.export.author_of(item)),
             original_url=item.link if is_web_address(item.link) and len(item.link) <= 200 else "",
             review_date=item.date.date() if item.date else None,
