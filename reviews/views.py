@@ -39,15 +39,40 @@ def shows_films(films):
 
 def shows_listing():
     """For the page cache: the page lists published reviews, so it changes when they do."""
-    depend_on(keys.published_list(), keys.tags())
+    depend_on(*LISTING_KEYS)
     expires_at(Review.objects.next_publication_time)
 
 
-class ReviewListView(ListView):
+LISTING_KEYS = (keys.published_list(), keys.tags())
+
+
+class ListsReviewsNewestFirst:
+    """For a list view of published reviews newest first: its pages are found by where they
+    start (ListingPaginator), kept until the list changes. ``listing_name()`` names the
+    list among the others."""
+
+    paginator_class = ListingPaginator  # the newest 100 pages; older ones by search and tags
+
+    def listing_name(self):
+        raise NotImplementedError
+
+    def get_paginator(self, *args, **kwargs):
+        return super().get_paginator(
+            *args,
+            listing=self.listing_name(),
+            depends_on=LISTING_KEYS,
+            changes_at=Review.objects.next_publication_time,
+            **kwargs,
+        )
+
+
+class ReviewListView(ListsReviewsNewestFirst, ListView):
     template_name = "reviews/review_list.html"
     context_object_name = "reviews"
     paginate_by = 12
-    paginator_class = ListingPaginator  # the newest 100 pages; older ones by search and tags
+
+    def listing_name(self):
+        return "home"
 
     def get_queryset(self):
         return Review.objects.published().for_listing()
@@ -167,15 +192,17 @@ class PersonDetailView(DetailView):
         return super().get_context_data(roles=roles, **kwargs)
 
 
-class TagDetailView(ListView):
+class TagDetailView(ListsReviewsNewestFirst, ListView):
     """A tag's reviews (tagged themselves or through their film), page by page, and the
     films most recently given the tag."""
 
     template_name = "reviews/tag_detail.html"
     context_object_name = "reviews"
     paginate_by = 12
-    paginator_class = ListingPaginator
     films_shown = 24
+
+    def listing_name(self):
+        return f"tag:{self.tag.pk}"
 
     def get_queryset(self):
         tags = Tag.objects.annotate(

@@ -106,6 +106,43 @@ def test_a_short_list_still_says_how_many_pages(client, make_review, two_pages_a
     assert "Older reviews are not listed" not in first.text
 
 
+def headlines_shown(response):
+    return re.findall(r'card__headline"><a href="[^"]*">([^<]*)</a>', response.text)
+
+
+@pytest.mark.parametrize("url", ["/", "/tags/noir/"])
+def test_pages_found_by_their_first_review_follow_on_without_gap_or_repeat(
+    client, make_review, url
+):
+    # Ten reviews published at the same moment straddle the first pages' boundaries.
+    moment = timezone.now() - timezone.timedelta(days=1)
+    for n in range(40):
+        when = moment if 8 <= n < 18 else moment - timezone.timedelta(hours=n)
+        make_review(headline=f"Noir review {n}", publish_at=when).tags.add("noir")
+    newest_first = list(Review.objects.published().values_list("headline", flat=True))
+
+    pages = [client.get(url, {"page": number}) for number in (1, 2, 3, 4)]
+
+    assert [headlines_shown(page) for page in pages] == [
+        newest_first[0:12],
+        newest_first[12:24],
+        newest_first[24:36],
+        newest_first[36:40],
+    ]
+    assert "<span>Page 3 of 4</span>" in pages[2].text
+    assert client.get(url, {"page": 5}).status_code == 404
+
+
+def test_a_review_published_since_the_pages_were_found_is_on_the_first_page(client, make_review):
+    reviews(make_review, 13)
+    client.get("/")  # the pages found, and cached: no commit here tells the cache otherwise
+
+    make_review(headline="Just published")
+
+    assert headlines_shown(client.get("/"))[0] == "Just published"
+    assert len(headlines_shown(client.get("/"))) == 12
+
+
 # The review admin
 
 
