@@ -8,10 +8,11 @@ them. Beyond the cap its count is an ``ApproximateCount``: the cap as a number, 
 page arithmetic still works, that reads "more than 10,000", or on PostgreSQL "about
 1,000,000" from the planner's estimate, wherever it is shown.
 
-``ListingPaginator``, for the lists of reviews newest first, finds its pages by where each
-one starts instead (seek pagination): one walk over the keys of at most ``cap`` rows gives
-the count and the first row of every page, kept in the cache until the list changes, and
-each page is then read from the index at its start, however deep.
+``SeekPaginator`` (and ``ListingPaginator``, for the lists of reviews newest first) finds
+its pages by where each one starts instead (seek pagination): one walk over the sort keys
+of at most ``cap`` rows gives the count and the first row of every page, kept in the cache
+until the list changes, and each page is then read from the index at its start, however
+deep.
 """
 
 import hashlib
@@ -101,52 +102,74 @@ class CappedPaginator(Paginator):
         return isinstance(self.count, ApproximateCount)
 
 
-# The order seek pagination knows how to resume: newest first, then the highest id.
-NEWEST_FIRST = ["-publish_at", "-id"]
-# A listing's pages are found again after this long at the latest, even if nothing said
-# it changed.
-LISTING_PAGES_SECONDS = 600
+# A list's pages are found again after this long at the latest, even if nothing said it
+# changed.
+PAGE_STARTS_SECONDS = 600
 
 
-class ListingPaginator(CappedPaginator):
-    """For the public lists of reviews: the newest 100 pages, no deeper.
+def order_of(queryset):
+    """The queryset's order as ``[(field, descending)]`` when it ends with the primary key
+    (so that it is a total order seek pagination can resume), or else None."""
+    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+    if not ordering or not all(isinstance(field, str) for field in ordering):
+        return None
+    order = [(field.lstrip("-"), field.startswith("-")) for field in ordering]
+    if order[-1][0] not in ("pk", "id", queryset.model._meta.pk.name):
+        return None
+    return order
 
-    Older reviews are reached by search, tags, films and the feeds. Given a ``listing``
-    name, the pages of a list newest first are found once (``page_starts``) and cached
-    until one of the page-cache keys ``depends_on`` changes, or ``changes_at()`` (when a
-    scheduled review goes live) comes; each page then starts at its first row, read from
-    the index, where an OFFSET would read every row before it. Without a name, or in
-    another order, pages are counted and read by OFFSET.
+
+def starting_at(queryset, order, start):
+    """The rows of the queryset from ``start`` (the values of ``order``'s fields) on: the
+    first field bounded, so that an index on the order is read from there, and the rows
+    tied with ``start`` on the first fields but before it on the next one left out."""
+    (first, descending), first_value = order[0], start[0]
+    rows = queryset.filter(**{f"{first}__{'lte' if descending else 'gte'}": first_value})
+    for n in range(1, len(order)):
+        field, descending = order[n]
+        tied = {name: value for (name, _), value in zip(order[:n], start[:n], strict=True)}
+        before = {f"{field}__{'gt' if descending else 'lt'}": start[n]}
+        rows = rows.exclude(**tied, **before)
+    return rows
+
+
+class SeekPaginator(CappedPaginator):
+    """A capped paginator that finds its pages by where each one starts (seek pagination).
+
+    Given a ``listing`` name, the pages of a list in a total order (ending with the primary
+    key) are found once, ``page_starts``: one walk over at most ``cap`` rows' sort keys,
+    cached until one of the page-cache keys ``depends_on`` changes, or ``changes_at()``
+    (when a scheduled review goes live) comes. Each page then starts at its first row,
+    read from the index, where an OFFSET would read every row before it. The first page
+    needs no start. Without a name, or in another order, pages are counted and read by
+    OFFSET.
     """
-
-    max_pages = 100
-    estimate = False
 
     def __init__(self, *args, listing=None, depends_on=(), changes_at=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.listing, self.depends_on, self.changes_at = listing, depends_on, changes_at
 
-    @property
-    def seeks(self):
+    @cached_property
+    def order(self):
         if self.listing is None or not hasattr(self.object_list, "query"):
-            return False
-        ordering = self.object_list.query.order_by or self.object_list.model._meta.ordering
-        return list(ordering) == NEWEST_FIRST
+            return None
+        return order_of(self.object_list)
 
     @cached_property
     def page_starts(self):
-        """``{"count": rows up to cap + 1, "starts": [(publish_at, id) of each page's first
+        """``{"count": rows up to cap + 1, "starts": [the sort key of each page's first
         row]}``, from the cache or from one walk over the rows' keys."""
         versions = current_versions(self.depends_on)
         signature = json.dumps([self.listing, self.per_page, self.cap, versions])
-        key = "listing-pages:" + hashlib.sha256(signature.encode()).hexdigest()
+        key = "page-starts:" + hashlib.sha256(signature.encode()).hexdigest()
         found = cache.get(key)
         if found is not None and (found["until"] is None or timezone.now() < found["until"]):
             return found
-        rows = list(self.object_list.values_list("publish_at", "pk")[: self.cap + 1])
+        fields = [field for field, _ in self.order]
+        rows = list(self.object_list.values_list(*fields)[: self.cap + 1])
         until = self.changes_at() if self.changes_at else None
         found = {"count": len(rows), "starts": rows[:: self.per_page], "until": until}
-        seconds = LISTING_PAGES_SECONDS
+        seconds = PAGE_STARTS_SECONDS
         if until is not None:
             seconds = max(1, min(seconds, int((until - timezone.now()).total_seconds()) + 1))
         cache.set(key, found, seconds)
@@ -154,22 +177,27 @@ class ListingPaginator(CappedPaginator):
 
     @cached_property
     def count(self):
-        if not self.seeks:
+        if self.order is None:
             return super().count
         counted = self.page_starts["count"]
         return counted if counted <= self.cap else ApproximateCount(self.cap)
 
     def page(self, number):
-        """The page's rows from its first one on. The first page needs no start: it is
-        right even before a change to the list reaches the cached starts."""
-        if not self.seeks:
+        """The page's rows from its first one on, as many as a page holds: right even if a
+        change to the list has not yet reached the cached count."""
+        if self.order is None:
             return super().page(number)
         number = self.validate_number(number)
         starts = self.page_starts["starts"]
         rows = self.object_list
         if 1 < number <= len(starts):
-            start_at, start_id = starts[number - 1]
-            rows = rows.filter(publish_at__lte=start_at).exclude(
-                publish_at=start_at, pk__gt=start_id
-            )
+            rows = starting_at(rows, self.order, starts[number - 1])
         return self._get_page(rows[: self.per_page], number, self)
+
+
+class ListingPaginator(SeekPaginator):
+    """For the public lists of reviews: the newest 100 pages, no deeper. Older reviews are
+    reached by search, tags, films and the feeds."""
+
+    max_pages = 100
+    estimate = False

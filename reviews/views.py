@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from core.pagecache import depend_on, expires_at
-from core.pagination import ListingPaginator
+from core.pagination import ListingPaginator, SeekPaginator
 
 from . import keys
 from .models import (
@@ -46,12 +46,13 @@ def shows_listing():
 LISTING_KEYS = (keys.published_list(), keys.tags())
 
 
-class ListsReviewsNewestFirst:
-    """For a list view of published reviews newest first: its pages are found by where they
-    start (ListingPaginator), kept until the list changes. ``listing_name()`` names the
-    list among the others."""
+class SeeksPages:
+    """For a list view with a SeekPaginator: its pages are found by where they start, kept
+    until one of ``listing_keys`` changes or a scheduled review goes live.
+    ``listing_name()`` names the list among the others."""
 
     paginator_class = ListingPaginator  # the newest 100 pages; older ones by search and tags
+    listing_keys = LISTING_KEYS
 
     def listing_name(self):
         raise NotImplementedError
@@ -60,13 +61,17 @@ class ListsReviewsNewestFirst:
         return super().get_paginator(
             *args,
             listing=self.listing_name(),
-            depends_on=LISTING_KEYS,
+            depends_on=self.listing_keys,
             changes_at=Review.objects.next_publication_time,
             **kwargs,
         )
 
 
-class ReviewListView(ListsReviewsNewestFirst, ListView):
+class FilmsPaginator(SeekPaginator):
+    max_pages = 1000  # every reviewed film, up to 30,000 of them
+
+
+class ReviewListView(SeeksPages, ListView):
     template_name = "reviews/review_list.html"
     context_object_name = "reviews"
     paginate_by = 12
@@ -138,13 +143,19 @@ class ReviewDetailView(RedirectsFormerSlugs, DetailView):
         return super().get_context_data(**review_page_context(self.object), **kwargs)
 
 
-class FilmListView(ListView):
+class FilmListView(SeeksPages, ListView):
     template_name = "reviews/film_list.html"
     context_object_name = "films"
     paginate_by = 30
+    paginator_class = FilmsPaginator
+    # A film's title moves it in the list.
+    listing_keys = (*LISTING_KEYS, keys.catalogue())
+
+    def listing_name(self):
+        return "films"
 
     def get_queryset(self):
-        return Film.objects.reviewed().with_directors().order_by("title", "year")
+        return Film.objects.reviewed().with_directors().order_by("title", "year", "pk")
 
     def get_context_data(self, **kwargs):
         shows_listing()
@@ -192,7 +203,7 @@ class PersonDetailView(DetailView):
         return super().get_context_data(roles=roles, **kwargs)
 
 
-class TagDetailView(ListsReviewsNewestFirst, ListView):
+class TagDetailView(SeeksPages, ListView):
     """A tag's reviews (tagged themselves or through their film), page by page, and the
     films most recently given the tag."""
 

@@ -225,6 +225,12 @@ class Review(models.Model):
             models.Index(fields=["status", "publish_at"], name="review_status_publish"),
             # Newest first, for the home page and the admin's list.
             models.Index(fields=["publish_at", "id"], name="review_publish_order"),
+            # A film's published reviews and their ratings, read from the index alone: the
+            # films list's "reviewed" test and its review summaries.
+            models.Index(
+                fields=["film", "publish_at", "status", "rating_value", "rating_normalised"],
+                name="review_film_summary",
+            ),
             # The scales in use, for the admin's rating filter.
             models.Index(fields=["rating_best"], name="review_rating_scale"),
         ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from core.pagination import ApproximateCount, CappedPaginator, ListingPaginator
-from reviews.models import Review
+from reviews.models import Film, Review
 from tests.queries import query_plan
 
 REVIEW_LIST = reverse("admin:reviews_review_changelist")
@@ -131,6 +131,29 @@ def test_pages_found_by_their_first_review_follow_on_without_gap_or_repeat(
     ]
     assert "<span>Page 3 of 4</span>" in pages[2].text
     assert client.get(url, {"page": 5}).status_code == 404
+
+
+def test_pages_of_films_follow_on_through_films_of_the_same_title_and_year(
+    client, make_film, make_review
+):
+    # Remakes share a title, and some a year too: a page may end among them.
+    for n in range(65):
+        title, year = ("Solaris", 1972 + n % 3) if 25 <= n < 40 else (f"Film {n:02}", 2000)
+        make_review(film=make_film(title=title, year=year))
+    in_order = Film.objects.reviewed().order_by("title", "year", "pk")
+    expected = [(film.title, str(film.year)) for film in in_order]
+
+    pages = [client.get("/films/", {"page": number}) for number in (1, 2, 3)]
+
+    shown = [
+        re.findall(
+            r'<th scope="row"><a href="[^"]*">([^<]*)</a></th>\s*<td>.*?</td>\s*<td>(\d+)</td>',
+            page.text,
+        )
+        for page in pages
+    ]
+    assert shown == [expected[0:30], expected[30:60], expected[60:65]]
+    assert client.get("/films/", {"page": 4}).status_code == 404
 
 
 def test_a_review_published_since_the_pages_were_found_is_on_the_first_page(client, make_review):
