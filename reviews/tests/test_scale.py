@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from core.pagination import ApproximateCount, CappedPaginator, ListingPaginator
+from core.pagination import (
+    ApproximateCount,
+    CappedPaginator,
+    ListingPaginator,
+    order_of,
+    starting_at,
+)
 from reviews.models import Film, Review
 from tests.queries import query_plan
 
@@ -252,6 +258,12 @@ def test_review_admin_offers_the_films_and_tags_of_recent_reviews(
         pytest.param(
             lambda: Review.objects.published().tagged(Tag.objects.get(name="noir"), many=True),
             id="a tag with many reviews",
+        ),
+        pytest.param(
+            lambda: starting_at(
+                Review.objects.published(), order_of(Review.objects.all()), (timezone.now(), 10)
+            ),
+            id="a page found by its first review",
         ),
     ],
 )
