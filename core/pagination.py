@@ -156,17 +156,30 @@ class SeekPaginator(CappedPaginator):
         return order_of(self.object_list)
 
     @cached_property
+    def fields(self):
+        return [field for field, _ in self.order]
+
+    @cached_property
+    def newest(self):
+        """The sort key of the list's first row (None when empty): known once the first
+        page is read, or else read on its own."""
+        return self.object_list.values_list(*self.fields).first()
+
+    @cached_property
     def page_starts(self):
         """``{"count": rows up to cap + 1, "starts": [the sort key of each page's first
-        row]}``, from the cache or from one walk over the rows' keys."""
+        row]}``, from the cache or from one walk over the rows' keys. Found again when a
+        key in ``depends_on`` changes, and whenever the list's first row is not the one
+        they were found with (a review published since, before its change was heard)."""
         versions = current_versions(self.depends_on)
-        signature = json.dumps([self.listing, self.per_page, self.cap, versions])
+        signature = json.dumps(
+            [self.listing, self.per_page, self.cap, versions, self.newest], default=str
+        )
         key = "page-starts:" + hashlib.sha256(signature.encode()).hexdigest()
         found = cache.get(key)
         if found is not None and (found["until"] is None or timezone.now() < found["until"]):
             return found
-        fields = [field for field, _ in self.order]
-        rows = list(self.object_list.values_list(*fields)[: self.cap + 1])
+        rows = list(self.object_list.values_list(*self.fields)[: self.cap + 1])
         until = self.changes_at() if self.changes_at else None
         found = {"count": len(rows), "starts": rows[:: self.per_page], "until": until}
         seconds = PAGE_STARTS_SECONDS
@@ -187,6 +200,11 @@ class SeekPaginator(CappedPaginator):
         change to the list has not yet reached the cached count."""
         if self.order is None:
             return super().page(number)
+        if number in (1, "1"):
+            rows = list(self.object_list[: self.per_page])
+            first = rows[0] if rows else None
+            self.newest = None if first is None else tuple(getattr(first, f) for f in self.fields)
+            return self._get_page(rows, self.validate_number(1), self)
         number = self.validate_number(number)
         starts = self.page_starts["starts"]
         rows = self.object_list
