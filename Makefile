@@ -47,6 +47,7 @@ run: setup
 	@echo "  The admin:  http://127.0.0.1:$(PORT)/admin/"
 	@echo "     editor     / editor-demo-pass     (writes and publishes reviews)"
 	@echo "     moderator  / moderator-demo-pass  (moderates comments)"
+	@echo "     critic     / critic-demo-pass     (Melissa: replies to comments on her review)"
 	@echo "  Stop with Ctrl-C."
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -1,9 +1,9 @@
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django_tasks import default_task_backend
 
 from tests.factories import create_film, create_review, create_staff_user
+from tests.task_queue import DUMMY_TASKS, TaskQueue
 
 
 @pytest.fixture(scope="session")
@@ -57,28 +57,6 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def task_queue(settings):
-    """A task queue that keeps what is enqueued, as the database's does; ``run()`` does
-    every task waiting, as a worker would, including those queued while it runs, and
-    returns how many it ran."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
-    class Queue:
-        def waiting(self):
-            return [result for result in default_task_backend.results if not result.is_finished]
-
-        def run_next(self):
-            """Do the first task waiting."""
-            result = self.waiting()[0]
-            default_task_backend.results.remove(result)
-            result.task.call(*result.args, **result.kwargs)
-
-        def run(self):
-            ran = 0
-            while waiting := self.waiting():
-                for result in waiting:
-                    default_task_backend.results.remove(result)
-                    result.task.call(*result.args, **result.kwargs)
-                    ran += 1
-            return ran
-
-    return Queue()
+    """A task queue that keeps what is enqueued, as the database's does (tests/task_queue.py)."""
+    settings.TASKS = DUMMY_TASKS
+    return TaskQueue()

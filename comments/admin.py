@@ -1,5 +1,6 @@
-"""The moderation queue: moderators approve, reject, mark spam, edit and reply here. And
-the editors' switch for a review's comments, on the review's own form (admin_reviews.py)."""
+"""The moderation queue: moderators approve, reject, mark spam, edit and reply here; a
+critic sees the approved comments on their own reviews and replies to them. And the
+editors' switch for a review's comments, on the review's own form (admin_reviews.py)."""
 
 from django import forms
 from django.conf import settings
@@ -31,6 +32,18 @@ QUEUE = "admin:comments_comment_changelist"
 
 def excerpt(text, length):
     return Truncator(" ".join(text.split())).chars(length)
+
+
+def moderates(user):
+    """Moderators (and superusers) see every comment; anyone else who may view comments in
+    the admin is a critic, who sees the approved comments on their own reviews only."""
+    return user.has_perm("comments.change_comment")
+
+
+def visible_in_admin(comments, user):
+    if moderates(user):
+        return comments
+    return comments.approved().filter(review__critic__user=user)
 
 
 def reply_refusal(parent):
@@ -103,15 +116,21 @@ class CommentAdmin(admin.ModelAdmin):
     ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     reply_fieldsets = [(None, {"fields": ["reply_context", "body", "author_name"]})]
+    # A critic's reply is always signed with their name; what they see of a comment leaves
+    # out what readers gave only to the moderators (their email, their address's hash).
+    critic_reply_fieldsets = [(None, {"fields": ["reply_context", "body"]})]
+    critic_fieldsets = [
+        (None, {"fields": ["review_on_site", "in_reply_to", "body"]}),
+        ("Commenter", {"fields": ["author_name", "author_url", "is_review_author"]}),
+    ]
 
     def get_queryset(self, request):
         # The rows show a review's headline, not its text. Staff writers are read apart,
         # in one query: joined in, they would turn the planner from the queue's indexes.
+        comments = visible_in_admin(super().get_queryset(request), request.user)
         return (
-            super()
-            .get_queryset(request)
-            .annotate(queue_position=QueuePosition())
-            .prefetch_related("user", "parent__user")
+            comments.annotate(queue_position=QueuePosition())
+            .prefetch_related("user__critic", "parent__user__critic")
             .defer(
                 "review__body",
                 "review__body_html",
@@ -126,6 +145,15 @@ class CommentAdmin(admin.ModelAdmin):
         the comment_queue indexes, whatever the status filter, so a page is read from an
         index rather than sorted."""
         return [F("queue_position").asc(), *self.ordering]
+
+    def get_list_display(self, request):
+        if moderates(request.user):
+            return self.list_display
+        return ["excerpt", "commenter_name", "where", "reply_link"]
+
+    def get_list_filter(self, request):
+        # The other filters tell of comments a critic does not see.
+        return self.list_filter if moderates(request.user) else ["is_review_author"]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -148,6 +176,10 @@ class CommentAdmin(admin.ModelAdmin):
             " (staff)" if comment.is_staff_reply else "",
             comment.author_email or "no email",
         )
+
+    @admin.display(description="By", ordering="author_name")
+    def commenter_name(self, comment):
+        return comment.display_name
 
     @admin.display(description="On")
     def where(self, comment):
@@ -259,29 +291,51 @@ class CommentAdmin(admin.ModelAdmin):
         return ", ".join(f"{labels.get(reason, reason)}: {n}" for reason, n in counts)
 
     def get_fieldsets(self, request, obj=None):
-        return self.fieldsets if obj is not None else self.reply_fieldsets
+        if moderates(request.user):
+            return self.fieldsets if obj is not None else self.reply_fieldsets
+        return self.critic_fieldsets if obj is not None else self.critic_reply_fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ["reply_context"]
 
+    def has_change_permission(self, request, obj=None):
+        # A comment its author removed is an empty placeholder above others' replies.
+        if obj is not None and obj.status == Comment.Status.REMOVED:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is not None:
-            return super().get_form(request, obj, **kwargs)
+            form = super().get_form(request, obj, **kwargs)
+            # Only its author removes a comment (comments/own_data.py), emptying it, and only
+            # its writer's following the mailed link ends "unconfirmed" (comments/confirmation.py).
+            kept_for_writers = {Comment.Status.REMOVED, Comment.Status.UNCONFIRMED} - {obj.status}
+            if status := form.base_fields.get("status"):
+                status.choices = [c for c in status.choices if c[0] not in kept_for_writers]
+            return form
         form = super().get_form(request, obj, form=ReplyForm, **kwargs)
         form.reply_to = self.reply_parent(request)
         form.base_fields["body"].label = "Your reply"
-        form.base_fields["author_name"].help_text = (
-            f"Optional. Left empty, the reply is signed with your name as your account "
-            f"gives it: “{staff_name(request.user)}”."
-        )
+        # The admin shows help text as HTML; a name is an editor's or a superuser's text.
+        name = staff_name(request.user)
+        if "author_name" in form.base_fields:
+            form.base_fields["author_name"].help_text = format_html(
+                "Optional. Left empty, the reply is signed with your name as your account "
+                "gives it: “{}”.",
+                name,
+            )
+        else:
+            signed = format_html("Signed “{}”, and marked as the review's author's.", name)
+            form.base_fields["body"].help_text = signed
         return form
 
     def reply_parent(self, request):
-        """The comment named by ``?parent=``, or None."""
+        """The comment named by ``?parent=``, if this staff member may see it, or None."""
         parent_id = request.GET.get("parent", "")
         if not parent_id.isdigit():
             return None
-        return Comment.objects.select_related("review").filter(pk=parent_id).first()
+        comments = visible_in_admin(Comment.objects.select_related("review"), request.user)
+        return comments.filter(pk=parent_id).first()
 
     def add_view(self, request, form_url="", extra_context=None):
         """Adding means replying: the queue's Reply link names the comment answered."""

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.validators import MaxLengthValidator
+from django.utils.html import format_html
 
 from core.weblinks import WEB_ADDRESS_MESSAGE
 
@@ -22,8 +23,9 @@ def signed_timestamp():
 
 
 def issued_field():
-    """The form's hidden field with a time of issue signed now, as HTML."""
-    return CommentForm.base_fields["issued"].widget.render("issued", signed_timestamp())
+    """The form's hidden field with a time of issue signed now, as HTML: what its widget
+    renders, written out, since every page-cache hit of a review makes one."""
+    return format_html('<input type="hidden" name="issued" value="{}">', signed_timestamp())
 
 
 class CommentForm(forms.ModelForm):
@@ -137,6 +139,8 @@ class CommentForm(forms.ModelForm):
             duplicate = Comment.objects.filter(
                 review=self.review, author_email=email.lower(), body=body
             ).exclude(status=Comment.Status.SPAM)
+            # Sent again after its confirmation link expired, it is no duplicate.
+            duplicate = duplicate.exclude(pk__in=Comment.objects.never_confirmed().values("pk"))
             if duplicate.exists():
                 raise forms.ValidationError("You’ve already said that.", code="duplicate")
         return cleaned

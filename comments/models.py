@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -50,6 +52,12 @@ class CommentQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=Comment.Status.PENDING)
 
+    def never_confirmed(self, now=None):
+        """Comments waiting for a confirmation whose link has expired: nobody can send them
+        on any more (COMMENTS_CONFIRM_DAYS)."""
+        cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_CONFIRM_DAYS)
+        return self.filter(status=Comment.Status.UNCONFIRMED, submitted_at__lt=cutoff)
+
     def count_per_review(self):
         """For updating discussions (or anything whose ``pk`` is a review's): how many of
         these comments each review has (0 for none)."""
@@ -63,9 +71,10 @@ class CommentQuerySet(models.QuerySet):
         return Coalesce(Subquery(counted), 0)
 
     def visible_to(self, pending_ids=()):
-        """Approved comments, plus the pending ones this visitor wrote (ids from their session)."""
+        """Approved comments and the placeholders of removed ones, plus the pending ones this
+        visitor wrote (ids from their session)."""
         return self.filter(
-            Q(status=Comment.Status.APPROVED)
+            Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
             | Q(status=Comment.Status.PENDING, pk__in=list(pending_ids))
         )
 
@@ -106,6 +115,12 @@ class Comment(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         SPAM = "spam", "Spam"
+        # Waits for its writer to follow the link mailed to them (COMMENTS_CONFIRM_EMAIL);
+        # its held_reason is where screening put it: the queue, or published when none.
+        UNCONFIRMED = "unconfirmed", "Unconfirmed email"
+        # Erased by its author (comments/own_data.py), kept empty only because others'
+        # replies hang from it: shown as a placeholder, never counted.
+        REMOVED = "removed", "Removed by its author"
 
     class Reason(models.TextChoices):
         NONE = "", "—"
@@ -133,7 +148,7 @@ class Comment(models.Model):
     body = models.TextField("comment")
     body_html = models.TextField(editable=False, default="")
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     held_reason = models.CharField(
         "why held", max_length=20, choices=Reason.choices, blank=True, default=Reason.NONE
@@ -191,6 +206,11 @@ class Comment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="comment_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(status="removed")
+                | Q(author_name="", author_email="", author_url="", body="", ip_hash=""),
+                name="comment_removed_keeps_nothing",
+            ),
         ]
 
     def __str__(self):
@@ -221,8 +241,17 @@ class Comment(models.Model):
 
 
 def staff_name(user):
-    """A staff member's name as readers see it: their full name, else their username."""
+    """A staff member's name as readers see it: a critic's name as their record gives it,
+    else their full name, else their username (load ``critic`` with the user)."""
+    critic = getattr(user, "critic", None)
+    if critic is not None:
+        return critic.name
     return user.get_full_name() or user.get_username()
+
+
+def is_critic_of(user, review):
+    """Whether ``user`` is the account of the review's critic: their replies are the author's."""
+    return review.critic_id is not None and review.critic.user_id == user.pk
 
 
 class Flag(models.Model):
@@ -250,3 +279,54 @@ class Flag(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()} on comment {self.comment_id}"
+
+
+class Unsubscription(models.Model):
+    """A commenter's wish to get no more emails about comments: about one thread (its
+    top-level comment), or, with no thread, about any. The address is kept as a keyed hash
+    (``subscriptions.email_hash``), so that the wish outlives the comments it came from."""
+
+    email_hash = models.CharField(max_length=64, editable=False)
+    thread = models.ForeignKey(
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The top-level comment of the thread; empty: every email about comments.",
+    )
+    unsubscribed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-unsubscribed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_hash"],
+                condition=Q(thread__isnull=True),
+                name="unsubscribed_once_from_everything",
+            ),
+            models.UniqueConstraint(
+                fields=["email_hash", "thread"],
+                condition=Q(thread__isnull=False),
+                name="unsubscribed_once_from_a_thread",
+            ),
+        ]
+
+    def __str__(self):
+        scope = f"thread {self.thread_id}" if self.thread_id else "everything"
+        return f"Unsubscribed from {scope}"
+
+
+class ConfirmedAddress(models.Model):
+    """An email address whose owner followed a confirmation link (COMMENTS_CONFIRM_EMAIL),
+    as a keyed hash: their later comments need no confirmation."""
+
+    email_hash = models.CharField(max_length=64, unique=True, editable=False)
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-confirmed_at"]
+        verbose_name_plural = "confirmed addresses"
+
+    def __str__(self):
+        return f"Address confirmed on {self.confirmed_at:%Y-%m-%d}"

@@ -13,6 +13,8 @@ from django.urls import reverse
 from core import mail
 from core.models import Email
 
+from . import subscriptions
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,29 +39,29 @@ def moderator_addresses():
     )
 
 
-def record(emails, about):
-    """Put these emails in the outbox; if that fails, log it and let the comment stand."""
+def record(make_emails, about):
+    """Put the emails ``make_emails()`` gives in the outbox; if making or recording them
+    fails, log it and let the comment stand."""
     try:
         with transaction.atomic():
-            mail.send(emails)
+            mail.send(make_emails())
     except Exception:
         logger.exception("Could not record the emails about %s", about)
 
 
 def comment_waiting(comment, site=None):
     """Tell the moderators a comment waits for them; links start with ``site``."""
-    record(waiting_emails(comment, site), f"comment {comment.pk}")
+    record(lambda: waiting_emails(comment, site), f"comment {comment.pk}")
 
 
 def comment_approved(comment, site=None):
     """Tell the commenter (if they asked) and the person it answers (if they asked)."""
-    record(approval_emails(comment, site), f"comment {comment.pk}")
+    record(lambda: approval_emails([comment], site), f"comment {comment.pk}")
 
 
 def comments_approved(comments, site=None):
     """Tell the commenters of many approved comments, in one write to the outbox."""
-    emails = [email for comment in comments for email in approval_emails(comment, site)]
-    record(emails, f"{len(comments)} approved comments")
+    record(lambda: approval_emails(comments, site), f"{len(comments)} approved comments")
 
 
 def waiting_emails(comment, site=None):
@@ -78,18 +80,38 @@ def waiting_emails(comment, site=None):
     ]
 
 
-def approval_emails(comment, site=None):
-    """The emails an approved comment calls for (read ``review`` and ``parent`` with it)."""
-    emails = []
+def approval_emails(comments, site=None):
+    """The emails approved comments call for (read ``review`` and ``parent`` with them),
+    less those to addresses unsubscribed from the thread or from every email."""
+    site = site or site_url()
+    roots = subscriptions.thread_roots(comments)
+    notices = [
+        notice
+        for comment in comments
+        for notice in approval_notices(comment, roots[comment.pk], site)
+    ]
+    return [
+        to_commenter(email, address, thread_id, site)
+        for address, thread_id, email in subscriptions.still_wanted(notices)
+    ]
+
+
+def approval_notices(comment, thread_id, site):
+    """``(address, thread id, email)`` for each commenter an approved comment concerns."""
+    notices = []
     link = absolute(comment.get_absolute_url(), site)
     if comment.notify and comment.author_email and not comment.is_staff_reply:
-        emails.append(
-            Email(
-                key=f"comment-published:{comment.pk}",
-                to=[comment.author_email],
-                subject=f"Your comment on “{comment.review.headline}” is published",
-                body=f"Thank you, {comment.display_name}. "
-                f"Your comment is now on the page:\n\n{link}\n",
+        notices.append(
+            (
+                comment.author_email,
+                thread_id,
+                Email(
+                    key=f"comment-published:{comment.pk}",
+                    to=[comment.author_email],
+                    subject=f"Your comment on “{comment.review.headline}” is published",
+                    body=f"Thank you, {comment.display_name}. "
+                    f"Your comment is now on the page:\n\n{link}\n",
+                ),
             )
         )
     parent = comment.parent
@@ -100,13 +122,24 @@ def approval_emails(comment, site=None):
         and parent.status == parent.Status.APPROVED
         and parent.author_email.lower() != (comment.author_email or "").lower()
     ):
-        emails.append(
-            Email(
-                key=f"reply:{comment.pk}:{parent.pk}",
-                to=[parent.author_email],
-                subject=f"A reply to your comment on “{comment.review.headline}”",
-                body=f"{comment.display_name} replied to your comment:\n\n"
-                f"{comment.body[:1000]}\n\n{link}\n",
+        notices.append(
+            (
+                parent.author_email,
+                thread_id,
+                Email(
+                    key=f"reply:{comment.pk}:{parent.pk}",
+                    to=[parent.author_email],
+                    subject=f"A reply to your comment on “{comment.review.headline}”",
+                    body=f"{comment.display_name} replied to your comment:\n\n"
+                    f"{comment.body[:1000]}\n\n{link}\n",
+                ),
             )
         )
-    return emails
+    return notices
+
+
+def to_commenter(email, address, thread_id, site):
+    """The email with its ways to unsubscribe: the headers, and the links at its foot."""
+    email.headers = {**email.headers, **subscriptions.headers(site, address)}
+    email.body += subscriptions.footer(site, address, thread_id)
+    return email

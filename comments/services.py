@@ -17,8 +17,8 @@ from core.batches import Batch, PerTransaction
 from reviews import keys
 from reviews.models import Review
 
-from . import notifications
-from .models import Comment, Discussion, discussion_of
+from . import confirmation, notifications
+from .models import Comment, Discussion, discussion_of, is_critic_of
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +87,14 @@ def submit_comment(form, ip_address, request=None):
     comment.status, comment.held_reason = screen(
         comment, form.cleaned_data["issued"], bool(form.cleaned_data.get("nickname"))
     )
+    if confirmation.needs_confirmation(comment):
+        confirmation.hold(comment)
     site = notifications.site_url(request)
     with transaction.atomic():
         comment.save()
-        if comment.status == Comment.Status.PENDING:
+        if comment.status == Comment.Status.UNCONFIRMED:
+            confirmation.ask(comment, site)
+        elif comment.status == Comment.Status.PENDING:
             notifications.comment_waiting(comment, site)
         elif comment.status == Comment.Status.APPROVED:
             notifications.comment_approved(comment, site)
@@ -106,7 +110,9 @@ def moderate(comments, status, moderator, request=None):
     # A comment readers flagged while it stayed shown is decided even when it keeps its status.
     undecided = ~Q(status=status) | Q(held_reason=Comment.Reason.FLAGGED)
     with transaction.atomic():
-        changing = list(comments.filter(undecided).select_related("review", "parent", "user"))
+        # A removed comment is a placeholder for its replies, no longer anyone's to decide.
+        decidable = comments.exclude(status=Comment.Status.REMOVED).filter(undecided)
+        changing = list(decidable.select_related("review", "parent", "user"))
         if not changing:
             return []
         now = timezone.now()
@@ -193,7 +199,8 @@ def invalidate_review_pages(review_ids):
 
 
 def reply_as_staff(comment, user, request=None):
-    """Publish a reply written in the admin by a moderator or editor."""
+    """Publish a reply written in the admin by a moderator, or by the review's critic, whose
+    reply is marked as the author's."""
     comment.user = user
     comment.is_staff_reply = True
     comment.status = Comment.Status.APPROVED
@@ -201,6 +208,7 @@ def reply_as_staff(comment, user, request=None):
     comment.moderated_at = timezone.now()
     if comment.parent_id:
         comment.review = comment.parent.review
+    comment.is_review_author = is_critic_of(user, comment.review)
     # Left empty unless the reply is signed otherwise: it then shows the writer's name as
     # their account gives it, also after they change it.
     comment.author_email = comment.author_email or user.email

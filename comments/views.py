@@ -64,6 +64,13 @@ def post_comment(request, review_id):
             if comment.status == Comment.Status.APPROVED:
                 messages.success(request, "Thank you: your comment is published.")
                 return redirect(address_on_its_page(request, comment))
+            if comment.status == Comment.Status.UNCONFIRMED:
+                messages.info(
+                    request,
+                    "Check your email to confirm your address: we have sent you a link. "
+                    "Your comment waits until you follow it.",
+                )
+                return redirect(f"{review.get_absolute_url()}#comments")
             if comment.status == Comment.Status.PENDING:
                 remember_pending(request, comment)
                 messages.info(request, "Your comment is awaiting moderation.")

@@ -362,6 +362,10 @@ COMMENTS_MAX_LENGTH = env_int("COMMENTS_MAX_LENGTH", 5000)
 COMMENTS_FLAGS_TO_REVIEW = env_int("COMMENTS_FLAGS_TO_REVIEW", 3)
 COMMENTS_FLAGGED_STAY_SHOWN = env_bool("COMMENTS_FLAGGED_STAY_SHOWN", default=False)
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+# A first-time commenter's comment waits, unseen by moderators, until they follow the link
+# mailed to them (valid this many days; `prune_comments` deletes it afterwards).
+COMMENTS_CONFIRM_EMAIL = env_bool("COMMENTS_CONFIRM_EMAIL", default=False)
+COMMENTS_CONFIRM_DAYS = env_int("COMMENTS_CONFIRM_DAYS", 3)
 # What `manage.py prune_comments` forgets: address hashes and spam older than these.
 COMMENTS_KEEP_ADDRESS_DAYS = env_int("COMMENTS_KEEP_ADDRESS_DAYS", 30)
 COMMENTS_KEEP_SPAM_DAYS = env_int("COMMENTS_KEEP_SPAM_DAYS", 90)
@@ -375,6 +379,12 @@ RECOMMENDATION_WEIGHTS = {}
 RELATED_FILMS_SHOWN = 8
 # How many computed recommendations are stored per film, ranked.
 RECOMMENDATIONS_STORED = 20
+# Changes to the catalogue within this many seconds make one refresh of the films they
+# touch (reviews.changes), where a worker runs the tasks.
+RECOMMENDATIONS_REFRESH_WINDOW_SECONDS = env_int("RECOMMENDATIONS_REFRESH_WINDOW_SECONDS", 5)
+# A sweep that has held films this long without finishing is taken to have died: the next
+# sweep refreshes them. Well over the longest refresh (seconds at 10,000 films).
+RECOMMENDATIONS_CLAIM_SECONDS = 600
 
 
 def email_url_settings(url):
@@ -429,7 +439,8 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Local demo accounts, printed by `make run` and named in the README; never created in
 # production mode (`manage.py create_demo_accounts`). Each has a person's name, which signs
-# what they publish (a staff reply shows it, not the username).
+# what they publish (a staff reply shows it, not the username); a critic's account is tied
+# to the seed's critic of that slug, whose name signs their replies.
 DEMO_ACCOUNTS = [
     {
         "username": "editor",
@@ -442,6 +453,13 @@ DEMO_ACCOUNTS = [
         "password": "moderator-demo-pass",
         "group": "Moderators",
         "name": ("Morgan", "Reyes"),
+    },
+    {
+        "username": "critic",
+        "password": "critic-demo-pass",
+        "group": "Critics",
+        "name": ("Melissa", ""),
+        "critic": "melissa",
     },
 ]
 

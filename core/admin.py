@@ -93,7 +93,7 @@ class EmailAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """What the workers write, for superusers to read."""
+    """What the site writes by itself (workers, sweeps), for superusers to read."""
 
     def has_add_permission(self, request):
         return False

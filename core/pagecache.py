@@ -27,11 +27,17 @@ Shared caches (the edge's side: config/varnish/): a page any anonymous reader ma
 A page this process served lately is kept in its memory with its record (the versions it
 was rendered with, its ETag) (``LocalPages``): a hit then costs one read of those versions
 from the shared cache. Otherwise the record, then the body, come from the shared cache.
+Every invalidation also gives a new version to ``CHANGES_KEY``, which no page shows: a
+page kept in memory that was found current when that version was read is still current
+while it is unchanged, so a reader without a session is answered with one read of one key
+before Django's middleware runs (``kept_page_if_nothing_changed``, core/fastpath.py).
 
 When the shared cache fails (core/resilience.py makes it behave as an empty cache), no
 page is served from a cache: a version that cannot be read is never current. An
 invalidation that could not be written is kept in this process and written before this
-process serves any page from the cache again. Every page also depends on the site's own
+process serves any page from the cache again; it is also queued as a task
+(``write_versions``), tried again with a growing pause until the cache takes it, so the
+keys outlive this process. Every page also depends on the site's own
 version (``SITE_KEY``), which a process gives a new value once the cache answers again
 after it saw it fail: pages stored before an outage are then not trusted, even if the
 process that lost an invalidation is gone.
@@ -42,10 +48,12 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import logging
 import re
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
@@ -55,6 +63,7 @@ from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django_tasks import task
 
 from core import edge
 
@@ -67,8 +76,17 @@ PERSONAL_SESSION_KEY = "sees_personal_pages"
 # Bytes no template writes, kept as they are by HTML escaping: "\x00per-reader:NAME\x00".
 PLACEHOLDER_FORM = "\x00per-reader:{}\x00"
 SITE_KEY = "site"
+# New at every invalidation, after the keys invalidated: read before a page's versions, it
+# tells whether anything at all changed since that page was found current.
+CHANGES_KEY = "changes"
+# Left in the request's WSGI environ for core/fastpath.py: the page's cache key, and on a
+# hit the names of the headers the page cache gave it.
+PAGE_KEY_ENVIRON = "core.pagecache.key"
+HIT_HEADERS_ENVIRON = "core.pagecache.hit-headers"
 # Every page at the edge carries this key: invalidating SITE_KEY purges them all.
 EDGE_ALL_KEY = "all"
+
+logger = logging.getLogger(__name__)
 
 _rendering = contextvars.ContextVar("page_dependencies", default=None)
 _per_reader_makers = {}
@@ -143,7 +161,12 @@ def esi_include(name):
 
 def edge_processes_esi(request):
     """Whether an edge cache in front (Varnish, a CDN) puts fragments in for each reader."""
-    return "ESI/1.0" in request.headers.get("Surrogate-Capability", "")
+    return capable_of_esi(request.headers.get("Surrogate-Capability", ""))
+
+
+def capable_of_esi(surrogate_capability):
+    """Whether a request's Surrogate-Capability header says the edge processes ESI."""
+    return "ESI/1.0" in surrogate_capability
 
 
 def depend_on(*keys):
@@ -193,12 +216,19 @@ class Unwritten:
             with one_write_transaction():
                 versions = {VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}
                 failed = cache.set_many(versions, None)
+                # Written after the keys, in a call of its own: a process that reads the
+                # new value of CHANGES_KEY then reads the new versions too.
+                changes = {VERSION_PREFIX + CHANGES_KEY: uuid.uuid4().hex}
+                failed = failed or cache.set_many(changes, None)
             if failed:
                 # The cache failed: other processes may have lost writes as well.
                 self.keys.add(SITE_KEY)
                 return False
             self.keys -= keys
             return True
+
+    def is_empty(self):
+        return not self.keys
 
 
 unwritten = Unwritten()
@@ -208,12 +238,44 @@ def invalidate(*keys):
     """Give these keys new versions: every stored page showing them becomes stale.
 
     If the cache fails, the keys are written as soon as it answers again, before this
-    process serves any page from the cache. The edge caches drop those pages too
+    process serves any page from the cache, and a task (``write_versions``) writes them
+    too, should this process end first. The edge caches drop those pages too
     (core/edge.py)."""
     if keys:
         unwritten.add(*keys)
-        unwritten.write()
+        if not unwritten.write():
+            write_versions.enqueue(sorted({*keys, SITE_KEY}))
         edge.purge(keys)
+
+
+# Pauses between tries, doubling: about 30 s, then once a minute while the cache fails.
+FIRST_PAUSE_SECONDS = 0.5
+LONGEST_PAUSE_SECONDS = 60
+
+
+@task()
+def write_versions(keys, attempt=1):
+    """Give these keys new versions in the shared cache; queued again, with a growing
+    pause, until the cache takes them. With the site's own version among them, every page
+    stored before the outage is rendered again."""
+    failed = cache.set_many({VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}, None)
+    if not failed:
+        if attempt > 1:
+            logger.info(
+                "The shared cache took %d keys' new versions, at try %d", len(keys), attempt
+            )
+        return
+    if attempt == 1:
+        logger.warning(
+            "The shared cache did not take %d keys' new versions; trying again until it does",
+            len(keys),
+        )
+    if not write_versions.get_backend().supports_defer:
+        logger.error("Could not give %s new versions in the shared cache", keys)
+        return
+    pause = min(FIRST_PAUSE_SECONDS * 2 ** (attempt - 1), LONGEST_PAUSE_SECONDS)
+    later = timezone.now() + timedelta(seconds=pause)
+    write_versions.using(run_after=later).enqueue(keys, attempt + 1)
 
 
 def one_write_transaction():
@@ -246,12 +308,26 @@ def mark_personal(request):
     request.session[PERSONAL_SESSION_KEY] = True
 
 
+def may_be_shown_shared_pages(method, cookies):
+    """What the method and cookies alone say: a read, with no messages to show, while the
+    page cache is on."""
+    return (
+        method in ("GET", "HEAD") and settings.PAGE_CACHE_SECONDS > 0 and "messages" not in cookies
+    )
+
+
+def is_reader_without_session(method, cookies):
+    """A reader given the pages every reader shares, known without Django's middleware:
+    without a session, nobody is signed in and no comment of theirs awaits moderation."""
+    return (
+        may_be_shown_shared_pages(method, cookies) and settings.SESSION_COOKIE_NAME not in cookies
+    )
+
+
 def is_anonymous_reader(request):
     return (
-        request.method in ("GET", "HEAD")
-        and settings.PAGE_CACHE_SECONDS > 0
+        may_be_shown_shared_pages(request.method, request.COOKIES)
         and not request.user.is_authenticated
-        and "messages" not in request.COOKIES
         and not (
             settings.SESSION_COOKIE_NAME in request.COOKIES
             and request.session.get(PERSONAL_SESSION_KEY)
@@ -277,15 +353,18 @@ def cached_for_readers(view, page_address=None):
             return private(view(request, *args, **kwargs))
         path = page_address(request) if page_address else request.get_full_path()
         key = PAGE_PREFIX + hashlib.sha256(path.encode()).hexdigest()
+        request.META[PAGE_KEY_ENVIRON] = key
         local = local_pages.get(key)
-        if local is not None and is_current(local.record):
+        if local is not None and (checked := current_as_of(local.record)):
+            if checked != local.checked:
+                local_pages.put(key, local.record, local.parts, checked)
             return serve(request, local.record, local.parts)
         stored = cache.get(key)
         fresher = stored and (local is None or stored["etag"] != local.record["etag"])
-        if fresher and is_current(stored):
+        if fresher and (checked := current_as_of(stored)):
             parts = cache.get(body_key(stored["etag"]))
             if parts is not None:
-                local_pages.put(key, stored, parts)
+                local_pages.put(key, stored, parts, checked)
                 return serve(request, stored, parts)
         return render_and_store(request, key, lambda: view(request, *args, **kwargs))
 
@@ -294,7 +373,9 @@ def cached_for_readers(view, page_address=None):
 
 def render_and_store(request, key, render):
     """The page rendered for the cache, stored while nothing on it may change, and served."""
-    page = {"versions": current_versions([SITE_KEY]), "expires": None}
+    versions = current_versions([CHANGES_KEY, SITE_KEY])
+    checked = versions.pop(CHANGES_KEY)
+    page = {"versions": versions, "expires": None}
     token = _rendering.set(page)
     try:
         response = render()
@@ -318,7 +399,7 @@ def render_and_store(request, key, render):
     if timeout >= 1:
         cache.set(body_key(stored["etag"]), parts, int(timeout))
         cache.set(key, stored, int(timeout))
-        local_pages.put(key, stored, parts)
+        local_pages.put(key, stored, parts, checked)
     return serve(request, stored, parts, response)
 
 
@@ -336,15 +417,37 @@ def body_key(etag):
     return BODY_PREFIX + etag.strip('"')
 
 
-def is_current(record):
-    """Whether the page is not past its time and nothing it shows changed since it was rendered."""
+def current_as_of(record):
+    """When the page is not past its time and nothing it shows changed since it was
+    rendered: the version of CHANGES_KEY read with its versions, else None."""
     if record.get("expires_at", 0) <= time.time():
-        return False
-    versions = current_versions(list(record["versions"]))
-    return None not in versions.values() and versions == record["versions"]
+        return None
+    versions = current_versions([CHANGES_KEY, *record["versions"]])
+    checked = versions.pop(CHANGES_KEY)
+    if None in versions.values() or versions != record["versions"]:
+        return None
+    return checked
 
 
-LocalPage = collections.namedtuple("LocalPage", "record parts")
+def kept_page_if_nothing_changed(key):
+    """The page this process keeps under ``key``, when it may be served to a reader without
+    a session after one read of the shared cache: nothing changed anywhere since it was
+    found current, it is not past its time, and its per-reader values need no request.
+    None when Django's own path must decide."""
+    page = local_pages.get(key)
+    if page is None or page.checked is None or not unwritten.is_empty():
+        return None
+    if page.record["expires_at"] <= time.time():
+        return None
+    if not all(is_made_without_request(name) for name in page.parts[1::2]):
+        return None
+    if cache.get(VERSION_PREFIX + CHANGES_KEY) != page.checked:
+        return None
+    return page
+
+
+# ``checked``: the version of CHANGES_KEY with which the page was last found current.
+LocalPage = collections.namedtuple("LocalPage", "record parts checked")
 
 
 class LocalPages:
@@ -367,7 +470,7 @@ class LocalPages:
                 self.pages.move_to_end(key)
             return page
 
-    def put(self, key, record, parts):
+    def put(self, key, record, parts, checked=None):
         size = sum(map(len, parts))
         if size > self.max_bytes:
             return
@@ -375,7 +478,7 @@ class LocalPages:
             replaced = self.pages.pop(key, None)
             if replaced is not None:
                 self.size -= sum(map(len, replaced.parts))
-            self.pages[key] = LocalPage(record, parts)
+            self.pages[key] = LocalPage(record, parts, checked)
             self.size += size
             while self.size > self.max_bytes:
                 _, dropped = self.pages.popitem(last=False)
@@ -392,10 +495,11 @@ def serve(request, stored, parts, response=None):
     esi = len(parts) > 1 and edge_processes_esi(request)
     body = fill_per_reader(request, parts, esi=esi)
     if response is None:
-        response = HttpResponse(body, content_type=stored["content_type"])
-        response["X-Page-Cache"] = "hit"
-    else:
-        response.content = body
+        headers = hit_headers(stored, parts, esi)
+        request.META[HIT_HEADERS_ENVIRON] = [name for name, _ in headers]
+        response = HttpResponse(body, headers=dict(headers))
+        return get_conditional_response(request, etag=stored["etag"], response=response) or response
+    response.content = body
     seconds_left = int(stored["expires_at"] - time.time())
     if len(parts) > 1 and not esi or seconds_left < 1:
         response = private(response)
@@ -407,14 +511,36 @@ def serve(request, stored, parts, response=None):
     return get_conditional_response(request, etag=stored["etag"], response=response) or response
 
 
+def hit_headers(stored, parts, esi):
+    """The page cache's own headers for a stored page served again, as (name, value) pairs:
+    on Django's path (``serve``) and before it (core/fastpath.py) alike."""
+    headers = [("Content-Type", stored["content_type"]), ("X-Page-Cache", "hit")]
+    seconds_left = int(stored["expires_at"] - time.time())
+    if len(parts) > 1 and not esi or seconds_left < 1:
+        headers += [("Cache-Control", "private, no-cache"), ("Vary", "Cookie")]
+    else:
+        headers += shared_headers(seconds_left, stored["versions"])
+        if esi:
+            headers.append(("Surrogate-Control", 'content="ESI/1.0"'))
+    return [*headers, ("ETag", stored["etag"])]
+
+
 def shared(response, seconds, versions):
+    for name, value in shared_headers(seconds, versions):
+        response[name] = value
+    return response
+
+
+def shared_headers(seconds, versions):
     """Headers for a page every anonymous reader is given: browsers revalidate it each time,
     shared caches keep it ``seconds`` at most, and may drop it sooner by its keys."""
-    response["Cache-Control"] = f"public, max-age=0, must-revalidate, s-maxage={seconds}"
     keys = [key for key in versions if key != SITE_KEY] + [EDGE_ALL_KEY]
-    response["xkey"] = response["Surrogate-Key"] = " ".join(keys)
-    response["Cache-Tag"] = ",".join(keys)
-    return response
+    return [
+        ("Cache-Control", f"public, max-age=0, must-revalidate, s-maxage={seconds}"),
+        ("xkey", " ".join(keys)),
+        ("Surrogate-Key", " ".join(keys)),
+        ("Cache-Tag", ",".join(keys)),
+    ]
 
 
 def private(response):

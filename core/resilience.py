@@ -6,7 +6,7 @@ import time
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,24 @@ def breaker_for(location, cool_off):
         return _breakers[location]
 
 
+class ReusedRedisClients(RedisCacheClient):
+    """Django's Redis client, keeping one ``redis.Redis`` per server instead of making one
+    for every call: making one (its table of reply parsers) costs about 0.1 ms of CPU,
+    three times a GET's. A ``redis.Redis`` takes a connection from its pool for each
+    command, so threads may share it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients.setdefault(pool, self._client(connection_pool=pool))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Redis as the cache; when Redis fails, log it and behave as an empty cache.
 
@@ -87,6 +105,8 @@ class ResilientRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        # Django's RedisCache makes its client from this class (not a documented setting).
+        self._class = ReusedRedisClients
         location = server if isinstance(server, str) else ",".join(server)
         cool_off = params.get("COOL_OFF_SECONDS", DEFAULT_COOL_OFF_SECONDS)
         self.breaker = breaker_for(location, cool_off)

@@ -1,4 +1,4 @@
-"""The films', people's and reviews' admin pages: what editors list, search and edit."""
+"""The films', people's, critics' and reviews' admin pages: what editors list, search and edit."""
 
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin
 from core.pagination import CappedPaginator
 
 from . import services
@@ -25,8 +26,19 @@ from .admin_filters import (
 )
 from .admin_preview import ReviewPreviewMixin
 from .admin_revisions import VersionedAdmin
-from .forms import FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
-from .models import Credit, Film, FurtherReading, Person, PullQuote, RelatedFilm, Review
+from .forms import CriticAdminForm, FilmAdminForm, RelatedFilmInlineForm, ReviewAdminForm
+from .models import (
+    Credit,
+    Critic,
+    CriticLink,
+    Film,
+    FurtherReading,
+    Person,
+    PullQuote,
+    RelatedFilm,
+    Review,
+    WaitingRefresh,
+)
 
 
 def thumbnail(field_file, renditions, alt=""):
@@ -130,6 +142,62 @@ class PersonAdmin(admin.ModelAdmin):
         return person.film_count
 
 
+class CriticLinkInline(OrderedInline):
+    model = CriticLink
+    fields = ["title", "url", "position"]
+    verbose_name = "link"
+    verbose_name_plural = "links (website, newsletter, profiles), in order"
+
+
+@admin.register(Critic)
+class CriticAdmin(admin.ModelAdmin):
+    form = CriticAdminForm
+    list_display = ["photo_thumbnail", "name", "review_count", "user"]
+    list_display_links = ["photo_thumbnail", "name"]
+    list_select_related = ["user"]
+    ordering = ["name"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ["user"]
+    readonly_fields = ["photo_preview"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "bio"]}),
+        ("Photo", {"fields": ["photo", "photo_preview"]}),
+        (
+            "Account",
+            {
+                "fields": ["user"],
+                "description": "The staff account, in the Critics group, with which the "
+                "critic replies to comments on their reviews. Only those who may change "
+                "accounts choose it.",
+            },
+        ),
+    ]
+    inlines = [CriticLinkInline]
+    view_on_site = True
+
+    def get_readonly_fields(self, request, obj=None):
+        # Tying an account to a critic lets it answer readers as the review's author.
+        if request.user.has_perm("auth.change_user"):
+            return self.readonly_fields
+        return [*self.readonly_fields, "user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(review_count=Count("reviews"))
+
+    @admin.display(description="Photo")
+    def photo_thumbnail(self, critic):
+        return thumbnail(critic.photo, critic.photo_renditions, alt=critic.name)
+
+    @admin.display(description="Current photo")
+    def photo_preview(self, critic):
+        return thumbnail(critic.photo, critic.photo_renditions, alt=critic.name)
+
+    @admin.display(description="Reviews", ordering="review_count")
+    def review_count(self, critic):
+        return critic.review_count
+
+
 class PullQuoteInline(OrderedInline):
     model = PullQuote
     fields = ["text", "attribution", "position"]
@@ -153,8 +221,8 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
         "byline_display",
     ]
     list_display_links = ["hero_thumbnail", "headline"]
-    list_select_related = ["film"]
-    search_fields = ["headline", "film__title", "byline", "body"]
+    list_select_related = ["film", "critic"]
+    search_fields = ["headline", "film__title", "critic__name", "byline", "body"]
     list_filter = [
         ReviewStatusFilter,
         PublishedYearFilter,
@@ -167,7 +235,7 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
     # at 10,000 (settings.PAGINATOR_COUNT_CAP) and so do the pages.
     paginator = CappedPaginator
     show_full_result_count = False
-    autocomplete_fields = ["film", "mentioned_films"]
+    autocomplete_fields = ["film", "critic", "mentioned_films"]
     prepopulated_fields = {"slug": ("headline",)}
     readonly_fields = ["hero_preview", "import_proposal_display"]
     fieldsets = [
@@ -177,7 +245,7 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
             {
                 "fields": [
                     ("status", "publish_at"),
-                    "byline",
+                    ("critic", "byline"),
                     ("publication_name", "publication_url"),
                     "original_url",
                     "review_date",
@@ -253,7 +321,7 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
 
     @admin.display(description="Byline", ordering="byline")
     def byline_display(self, review):
-        return review.byline or "unknown"
+        return review.byline_name or "unknown"
 
     @admin.action(description="Publish now", permissions=["change"])
     def publish_now(self, request, queryset):
@@ -296,3 +364,12 @@ class ReviewAdmin(ReviewPreviewMixin, VersionedAdmin):
     def _report(self, request, done, already, changed, unchanged):
         message = f"{done} {already}" if unchanged else done
         self.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
+
+
+@admin.register(WaitingRefresh)
+class WaitingRefreshAdmin(ReadOnlyAdmin):
+    """The films whose related films wait for the next sweep (reviews.changes), and the
+    sweep that holds each one: for superusers to watch, never to edit."""
+
+    list_display = ["film_id", "noted_at", "claimed_by", "claimed_at", "noted_since_claim"]
+    list_filter = ["noted_since_claim"]

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
+from reversion_compare.helpers import html_diff
 
 from . import drafts, previews
 from .models import DRAFTED_INLINES, FurtherReading, PullQuote, Review, ReviewDraft
@@ -51,6 +52,11 @@ class ReviewPreviewMixin:
                 "<path:object_id>/draft/preview/",
                 view(self.draft_preview_view),
                 name=named + "draft_preview",
+            ),
+            path(
+                "<path:object_id>/draft/compare/",
+                view(self.draft_compare_view),
+                name=named + "draft_compare",
             ),
             path(
                 "<path:object_id>/draft/discard/",
@@ -144,6 +150,27 @@ class ReviewPreviewMixin:
         return previews.render_preview(
             request, previews.from_draft(draft), preview_of="draft", draft=draft
         )
+
+    def draft_compare_view(self, request, object_id):
+        """The draft beside the published review: each field it changes, word by word."""
+        review = self._review_to_change(request, object_id)
+        draft = get_object_or_404(ReviewDraft, review=review)
+        changes = [
+            (label, html_diff(live, edited))
+            for label, live, edited in drafts.differences(review, draft)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"The draft of “{review.headline}” beside the published review",
+            "opts": self.opts,
+            "original": review,
+            "draft": draft,
+            "changes": changes,
+            "change_url": reverse(self._url_name("change"), args=[review.pk]),
+        }
+        response = TemplateResponse(request, "admin/reviews/review/draft_compare.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def discard_draft_view(self, request, object_id):
         review = self._review_to_change(request, object_id)
@@ -254,4 +281,5 @@ class ReviewPreviewMixin:
         if context["review_draft"] is not None:
             context["draft_preview_url"] = reverse(self._url_name("draft_preview"), args=review_id)
             context["draft_discard_url"] = reverse(self._url_name("draft_discard"), args=review_id)
+            context["draft_compare_url"] = reverse(self._url_name("draft_compare"), args=review_id)
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -10,9 +10,12 @@ A transaction that rolls back takes its batch with it. Connected by
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 from django_tasks import task
 from taggit.models import Tag, TaggedItem
 
@@ -20,7 +23,18 @@ from core import pagecache
 from core.batches import Batch, PerTransaction
 
 from . import keys, recommendations, search
-from .models import Credit, Film, Person, Recommendation, RelatedFilm, Review, count_tag_usage
+from .models import (
+    Credit,
+    Critic,
+    CriticLink,
+    Film,
+    Person,
+    Recommendation,
+    RelatedFilm,
+    Review,
+    WaitingRefresh,
+    count_tag_usage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +52,7 @@ class Touched:
     films: set = field(default_factory=set)  # films whose details, credits, tags or lists changed
     reviewed_films: set = field(default_factory=set)  # films one of whose reviews changed
     people: set = field(default_factory=set)
+    critics: set = field(default_factory=set)  # critics whose record or list of reviews changed
     counted_tags: set = field(default_factory=set)  # tags put on or taken off something
     tags_changed: bool = False  # a tag was renamed, added to or removed from something
     listing_changed: bool = False  # a review entered, left or moved in the published lists
@@ -51,6 +66,7 @@ class ChangeBatch(Batch):
         self.reviews, self.films, self.renamed_films = set(), set(), set()
         self.reviewed_films = set()
         self.people, self.tags, self.tagged = set(), set(), set()
+        self.critics, self.renamed_critics = set(), set()
         self.counted_tags = set()
         self.tags_changed = self.listing_changed = False
 
@@ -68,6 +84,7 @@ class ChangeBatch(Batch):
             renamed_films=set(self.renamed_films),
             films=set(self.films),
             people=set(self.people),
+            critics=self.critics | self.renamed_critics,
             counted_tags=set(self.counted_tags),
             tags_changed=self.tags_changed or bool(self.tags or self.tagged),
             listing_changed=self.listing_changed,
@@ -85,6 +102,10 @@ class ChangeBatch(Batch):
                 touched.films.add(object_id)
             elif content_type_id == content_types[Review].pk:
                 touched.reviews.add(object_id)
+        if self.renamed_critics:
+            # Their name is on their reviews' cards and pages, and in the search index.
+            signed = Review.objects.filter(critic__in=self.renamed_critics)
+            touched.reviews.update(signed.values_list("pk", flat=True))
         reviews = Review.objects.filter(pk__in=touched.reviews)
         touched.reviewed_films = set(self.reviewed_films) | set(
             reviews.values_list("film_id", flat=True)
@@ -102,6 +123,8 @@ def note(
     renamed_films=(),
     reviewed_films=(),
     people=(),
+    critics=(),
+    renamed_critics=(),
     tags=(),
     tagged=(),
     counted_tags=(),
@@ -116,6 +139,8 @@ def note(
     batch.renamed_films.update(renamed_films)
     batch.films.update(renamed_films)
     batch.people.update(people)
+    batch.critics.update(critics)
+    batch.renamed_critics.update(renamed_critics)
     batch.tags.update(tags)
     batch.tagged.update(tagged)
     batch.counted_tags.update(counted_tags)
@@ -133,23 +158,56 @@ def recount_tags(touched):
 
 
 def reindex_search(touched):
-    """Reindex the reviews that changed and every review of a film that changed."""
-    of_films = Review.objects.filter(film__in=touched.films).values_list("pk", flat=True)
-    search.reindex(touched.reviews | set(of_films))
-
-
-def refresh_recommendations(touched):
-    """Rescore the films touched, as a task: a worker does it, outside the request."""
-    films = touched.films | touched.reviewed_films
-    if films:
-        refresh_films.enqueue(sorted(films))
+    """Reindex the reviews that changed, at once, and every review of a film that changed,
+    by a task: a film's reviews may be a thousand, 1.5 s of work on PostgreSQL."""
+    of_films = Review.objects.filter(pk__in=touched.reviews, film__in=touched.films)
+    search.reindex(touched.reviews - set(of_films.values_list("pk", flat=True)))
+    if touched.films:
+        reindex_reviews_of.enqueue(sorted(touched.films))
 
 
 @task()
-def refresh_films(film_ids):
+def reindex_reviews_of(film_ids):
+    """Reindex every review of these films, as they are when the task runs."""
+    search.reindex(Review.objects.filter(film__in=film_ids).values_list("pk", flat=True))
+
+
+def refresh_recommendations(touched):
+    """Note the films touched for a refresh of their recommendations, made by a task a
+    little later: changes to them until then are refreshed with them, once."""
+    if WaitingRefresh.objects.note(touched.films | touched.reviewed_films):
+        schedule_refresh()
+
+
+def schedule_refresh():
+    """Have ``refresh_waiting_films`` run in RECOMMENDATIONS_REFRESH_WINDOW_SECONDS, or at
+    once where tasks run at once."""
+    if refresh_waiting_films.get_backend().supports_defer:
+        seconds = settings.RECOMMENDATIONS_REFRESH_WINDOW_SECONDS
+        later = timezone.now() + timedelta(seconds=seconds)
+        refresh_waiting_films.using(run_after=later).enqueue()
+    else:
+        refresh_waiting_films.enqueue()
+
+
+@task(takes_context=True)
+def refresh_waiting_films(context):
+    """Refresh every film waiting, in one ``recommendations.refresh``, and mark stale the
+    pages whose lists changed. A film noted again meanwhile waits for the next sweep.
+
+    The sweep holds its films by its task's id: run again after its worker was killed, it
+    takes back the films it held."""
+    sweep = f"task {context.task_result.id}"
+    film_ids = WaitingRefresh.objects.claim(sweep)
+    if not film_ids:
+        return
+    # If the refresh fails, the films stay claimed until the claim is old enough for
+    # another sweep to take them over.
     refreshed = recommendations.refresh(film_ids)
     pagecache.invalidate(*(keys.film_details(pk) for pk in refreshed))
     logger.info("Refreshed the recommendations of %d films.", len(refreshed))
+    if WaitingRefresh.objects.finish(sweep):
+        schedule_refresh()
 
 
 def invalidate_pages(touched):
@@ -159,6 +217,7 @@ def invalidate_pages(touched):
     stale += [keys.film_details(pk) for pk in touched.films]
     stale += [keys.film_reviews(pk) for pk in touched.reviewed_films]
     stale += [keys.person(pk) for pk in touched.people]
+    stale += [keys.critic(pk) for pk in touched.critics]
     if touched.tags_changed:
         stale.append(keys.tags())
     if touched.listing_changed:
@@ -186,23 +245,31 @@ def review_saving(sender, instance, raw=False, **kwargs):
     if not raw and instance.pk is not None:
         stored = (
             Review.objects.filter(pk=instance.pk)
-            .values_list("status", "publish_at", "film_id")
+            .values_list("status", "publish_at", "film_id", "critic_id")
             .first()
         )
-    instance._listed_before = listed_state(*stored) if stored else None
+    instance._listed_before = listed_state(*stored[:3]) if stored else None
     instance._film_before = stored[2] if stored else instance.film_id
+    instance._critic_before = stored[3] if stored else None
 
 
 def review_saved(sender, instance, **kwargs):
     now = listed_state(instance.status, instance.publish_at, instance.film_id)
     before = getattr(instance, "_listed_before", None)
     films = {instance.film_id, getattr(instance, "_film_before", instance.film_id)}
-    note(reviews=[instance.pk], reviewed_films=films, listing=before != now)
+    critics = {instance.critic_id, getattr(instance, "_critic_before", None)} - {None}
+    note(reviews=[instance.pk], reviewed_films=films, critics=critics, listing=before != now)
 
 
 def review_deleted(sender, instance, **kwargs):
     listed = listed_state(instance.status, instance.publish_at, instance.film_id)
-    note(reviews=[instance.pk], reviewed_films=[instance.film_id], listing=listed is not None)
+    critics = [instance.critic_id] if instance.critic_id else []
+    note(
+        reviews=[instance.pk],
+        reviewed_films=[instance.film_id],
+        critics=critics,
+        listing=listed is not None,
+    )
 
 
 def film_saved(sender, instance, **kwargs):
@@ -222,6 +289,14 @@ def credit_changed(sender, instance, **kwargs):
 
 def person_saved(sender, instance, **kwargs):
     note(people=[instance.pk])
+
+
+def critic_changed(sender, instance, **kwargs):
+    note(renamed_critics=[instance.pk])
+
+
+def critic_link_changed(sender, instance, **kwargs):
+    note(critics=[instance.critic_id])
 
 
 def tag_saved(sender, instance, created=False, **kwargs):
@@ -264,6 +339,10 @@ RECEIVERS = [
     (post_save, Credit, credit_changed),
     (post_delete, Credit, credit_changed),
     (post_save, Person, person_saved),
+    (post_save, Critic, critic_changed),
+    (post_delete, Critic, critic_changed),
+    (post_save, CriticLink, critic_link_changed),
+    (post_delete, CriticLink, critic_link_changed),
     (post_save, Tag, tag_saved),
     (post_save, TaggedItem, tagged_item_changed),
     (post_delete, TaggedItem, tagged_item_changed),

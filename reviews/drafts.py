@@ -35,6 +35,8 @@ def values_from_form(cleaned_data):
     """A valid review form's drafted fields, as JSON holds them."""
     values = {name: cleaned_data[name] for name in DRAFT_FIELDS if name in cleaned_data}
     values["film"] = values["film"].pk
+    if "critic" in values:
+        values["critic"] = values["critic"].pk if values["critic"] else None
     values["rating"] = values["rating"].short if values.get("rating") else ""
     if values.get("review_date"):
         values["review_date"] = values["review_date"].isoformat()
@@ -80,3 +82,41 @@ def discard_draft(review):
     """Forget the review's draft; False without one."""
     deleted, _ = ReviewDraft.objects.filter(review=review).delete()
     return bool(deleted)
+
+
+def differences(review, draft):
+    """What the draft changes, field by field: ``[(label, live text, draft text)]``, for the
+    fields, the tags and the inlines the draft holds, in the form's order."""
+    drafted = draft.apply_to(type(review).objects.get(pk=review.pk))
+    changes = []
+    for name in DRAFT_FIELDS:
+        live, edited = shown_value(review, name), shown_value(drafted, name)
+        if live != edited:
+            changes.append((review._meta.get_field(field_of(name)).verbose_name, live, edited))
+    live_tags = ", ".join(sorted(tag.name for tag in review.tags.all()))
+    if live_tags != ", ".join(draft.tags):
+        changes.append(("tags", live_tags, ", ".join(draft.tags)))
+    for model, (name, fields) in DRAFTED_INLINES.items():
+        live = rows_as_text(getattr(review, name).all(), fields)
+        edited = rows_as_text(draft.inline_objects(review)[name], fields)
+        if live != edited:
+            changes.append((model._meta.verbose_name_plural, live, edited))
+    return changes
+
+
+def field_of(name):
+    return "rating_value" if name == "rating" else name
+
+
+def shown_value(review, name):
+    value = getattr(review, name)
+    if name == "rating":
+        return value.short if value else ""
+    return "" if value is None else str(value)
+
+
+def rows_as_text(rows, fields):
+    """Inline rows, one a line, in their order, without their positions."""
+    shown = [name for name in fields if name != "position"]
+    ordered = sorted(rows, key=lambda row: row.position or 0)
+    return "\n".join(" — ".join(str(getattr(row, name) or "") for name in shown) for row in ordered)

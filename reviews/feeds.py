@@ -1,4 +1,4 @@
-"""RSS and Atom feeds of published reviews: the latest, and those of one tag or one film."""
+"""RSS and Atom feeds of published reviews: the latest, and those of one tag, film or critic."""
 
 import re
 
@@ -11,8 +11,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .models import Film, Review, is_common_tag
-from .views import shows_listing, shows_reviews
+from .models import Critic, Film, Review, is_common_tag
+from .views import shows_critic, shows_listing, shows_reviews
 
 FEED_LENGTH = 20
 # XML 1.0 cannot carry these; Django refuses to write a feed that holds one.
@@ -50,8 +50,12 @@ class ReviewFeed(Feed):
                     entry[key] = [NOT_XML.sub("", str(category)) for category in value]
         return feed
 
-    def items(self, obj):
+    def shows(self, obj):
+        """For the page cache: what the feed's list of reviews depends on."""
         shows_listing()
+
+    def items(self, obj):
+        self.shows(obj)
         reviews = self.reviews(obj).published().order_by("-publish_at", "-id")
         items = list(reviews.for_listing()[:FEED_LENGTH])
         shows_reviews(items)
@@ -75,7 +79,7 @@ class ReviewFeed(Feed):
         return review.updated_at
 
     def item_author_name(self, review):
-        return review.byline or None
+        return review.byline_name or None
 
     def item_categories(self, review):
         """The tags its card shows: its own, or its film's (a tag's feed holds both)."""
@@ -147,6 +151,28 @@ class FilmReviewsFeed(ReviewFeed):
         return film.get_absolute_url()
 
 
+class CriticReviewsFeed(ReviewFeed):
+    url_names = ("reviews:critic_feed_rss", "reviews:critic_feed_atom")
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Critic, slug=slug)
+
+    def reviews(self, critic):
+        return critic.reviews.all()
+
+    def shows(self, critic):
+        shows_critic(critic, critic.reviews)
+
+    def title(self, critic):
+        return f"{settings.SITE_NAME}: reviews by {critic.name}"
+
+    def description(self, critic):
+        return f"The latest reviews by {critic.name} on {settings.SITE_NAME}."
+
+    def link(self, critic):
+        return critic.get_absolute_url()
+
+
 class LatestReviewsAtomFeed(AtomFeedMixin, LatestReviewsFeed):
     pass
 
@@ -159,11 +185,21 @@ class FilmReviewsAtomFeed(AtomFeedMixin, FilmReviewsFeed):
     pass
 
 
-FEEDS_BY_SUBJECT = {type(None): LatestReviewsFeed, Tag: TagReviewsFeed, Film: FilmReviewsFeed}
+class CriticReviewsAtomFeed(AtomFeedMixin, CriticReviewsFeed):
+    pass
+
+
+FEEDS_BY_SUBJECT = {
+    type(None): LatestReviewsFeed,
+    Tag: TagReviewsFeed,
+    Film: FilmReviewsFeed,
+    Critic: CriticReviewsFeed,
+}
 
 
 def feed_links(obj=None):
-    """``(title, RSS path, Atom path)`` of the feed for a tag, a film, or (None) the site."""
+    """``(title, RSS path, Atom path)`` of the feed for a tag, a film, a critic, or (None)
+    the site."""
     feed = FEEDS_BY_SUBJECT[type(obj)]()
     kwargs = {} if obj is None else {"slug": obj.slug}
     rss, atom = (reverse(name, kwargs=kwargs) for name in feed.url_names)

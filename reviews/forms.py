@@ -83,6 +83,13 @@ class FilmAdminForm(EditorialForm):
         field_classes = {"poster": CheckedImageField}
 
 
+class CriticAdminForm(EditorialForm):
+    image_fields = ("photo",)
+
+    class Meta:
+        field_classes = {"photo": CheckedImageField}
+
+
 class ReviewAdminForm(EditorialForm):
     """The review, its rating typed in one box ("4.5/5") in place of the model's value,
     scale and step."""

@@ -1,16 +1,26 @@
-"""Checking uploaded images, storing them re-encoded, and making their WebP renditions."""
+"""Checking uploaded images, storing them re-encoded, and making their WebP renditions.
+
+An upload is checked and re-encoded in the request that saves it; its renditions are
+made by a task (``make_renditions``), and until they exist its page shows the original.
+"""
 
 import hashlib
 import io
 import warnings
 from pathlib import PurePosixPath
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from django_tasks import task
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from core import pagecache
+
+from . import keys
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
@@ -210,6 +220,41 @@ def refresh_renditions(field_file, current):
         raise
     finally:
         field_file.close()
+
+
+def renditions_are_current(field_file, width, current):
+    """Whether ``current`` lists the renditions of this file, one per configured width
+    narrower than the file's ``width``, so that there is nothing to make."""
+    if not field_file:
+        return not current
+    wanted = [w for w in settings.IMAGE_RENDITION_WIDTHS if w < (width or 0)]
+    return [entry.get("width") for entry in current] == wanted and all(
+        entry.get("source") == field_file.name for entry in current
+    )
+
+
+# The page that shows each model's picture, whose cached copy is stale once it has renditions.
+PAGE_KEYS = {"reviews.film": keys.film, "reviews.review": keys.review}
+
+
+@task()
+def make_renditions(model, pk, image_field, renditions_field):
+    """Make the renditions of the image in this field of this object, and list them on it.
+
+    Nothing is made twice: a rendition already in storage (its name comes from the
+    image's) is reused, as when the task runs again after its worker died. An image
+    replaced meanwhile is left to the task its own save queued."""
+    instance = apps.get_model(model).objects.filter(pk=pk).first()
+    if instance is None:
+        return
+    field_file = getattr(instance, image_field)
+    renditions = refresh_renditions(field_file, getattr(instance, renditions_field))
+    same_image = {image_field: field_file.name}
+    updated = (
+        type(instance).objects.filter(pk=pk, **same_image).update(**{renditions_field: renditions})
+    )
+    if updated:
+        pagecache.invalidate(PAGE_KEYS[model](pk))
 
 
 def store_rendition(source, size, name):

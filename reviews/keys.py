@@ -33,6 +33,12 @@ def person(pk):
     return f"person:{pk}"
 
 
+def critic(pk):
+    """A critic's record (name, bio, photo, links) and which of their reviews are published:
+    their page and feed. Their name on cards and review pages goes with ``review``."""
+    return f"critic:{pk}"
+
+
 def tags():
     """Every tag's name and count, shown in the lists of tags and on cards."""
     return "tags"

@@ -98,18 +98,26 @@ def refresh(film_ids):
     rows = list(_compute(catalogue, affected))
     after = defaultdict(list)
     for film_id, position, scored in rows:
-        after[film_id].append((position, scored.film_id, scored.reasons))
+        after[film_id].append((position, scored.film_id, scored.reasons, scored.score))
     with transaction.atomic():
         before = defaultdict(list)
         for chunk in _chunks(affected):
             stored = Recommendation.objects.filter(film_id__in=chunk)
-            for film_id, *shown in stored.values_list(
-                "film_id", "position", "recommended_id", "reasons"
+            for film_id, *row in stored.values_list(
+                "film_id", "position", "recommended_id", "reasons", "score"
             ):
-                before[film_id].append(tuple(shown))
-            stored.delete()
-        _write(rows)
-    return {film_id for film_id in affected if sorted(before[film_id]) != sorted(after[film_id])}
+                before[film_id].append(tuple(row))
+        # Most lists rescored come out as they were: only the others are written again.
+        rewritten = {film_id for film_id in affected if sorted(before[film_id]) != after[film_id]}
+        for chunk in _chunks(rewritten):
+            Recommendation.objects.filter(film_id__in=chunk).delete()
+        _write(row for row in rows if row[0] in rewritten)
+    return {film_id for film_id in rewritten if shown(before[film_id]) != shown(after[film_id])}
+
+
+def shown(rows):
+    """What readers see of a stored list: the films in order and their reasons."""
+    return sorted((position, film_id, reasons) for position, film_id, reasons, _ in rows)
 
 
 class RelatedEntry(NamedTuple):

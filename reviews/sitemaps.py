@@ -1,4 +1,5 @@
-"""The sections of sitemap.xml: the index pages, published reviews, films, tags in use, people."""
+"""The sections of sitemap.xml: the index pages, published reviews, films, tags in use, people,
+critics."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
@@ -6,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from .models import Film, Person, Review
+from .models import Critic, Film, Person, Review
 
 
 class IndexPageSitemap(Sitemap):
@@ -55,10 +56,19 @@ class PersonSitemap(Sitemap):
         return Person.objects.only("slug")
 
 
+class CriticSitemap(Sitemap):
+    def items(self):
+        return Critic.objects.only("slug", "updated_at")
+
+    def lastmod(self, critic):
+        return critic.updated_at
+
+
 SITEMAPS = {
     "pages": IndexPageSitemap,
     "reviews": ReviewSitemap,
     "films": FilmSitemap,
     "tags": TagSitemap,
     "people": PersonSitemap,
+    "critics": CriticSitemap,
 }

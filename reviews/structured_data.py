@@ -1,7 +1,8 @@
 """schema.org descriptions of reviews and films, for JSON-LD in their pages.
 
-What we do not know is left out rather than guessed: no author without a byline, no
-date without the review's own date, no rating when the critic gave none.
+What we do not know is left out rather than guessed: no author without a byline (a critic
+with a record is a Person with the address of their page), no date without the review's
+own date, no rating when the critic gave none.
 """
 
 from django.conf import settings
@@ -30,7 +31,9 @@ def review_jsonld(review, request):
             "bestRating": rating.best,
             "worstRating": 0,
         }
-    if review.byline:
+    if review.critic_id:
+        data["author"] = person_data(review.critic, request)
+    elif review.byline:
         data["author"] = {"@type": "Person", "name": review.byline}
     data["publisher"] = publisher_data(review, request)
     if review.review_date:

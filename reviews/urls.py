@@ -36,6 +36,21 @@ def review_urls(review_template=views.ReviewDetailView.template_name):
             cached_for_readers(views.PersonDetailView.as_view()),
             name="person",
         ),
+        path(
+            "critics/<slug:slug>/",
+            cached_for_readers(views.CriticDetailView.as_view()),
+            name="critic",
+        ),
+        path(
+            "critics/<slug:slug>/feed/rss/",
+            cached_for_readers(feeds.CriticReviewsFeed()),
+            name="critic_feed_rss",
+        ),
+        path(
+            "critics/<slug:slug>/feed/atom/",
+            cached_for_readers(feeds.CriticReviewsAtomFeed()),
+            name="critic_feed_atom",
+        ),
         path("tags/", cached_for_readers(views.TagListView.as_view()), name="tags"),
         path(
             "tags/<tag_slug:slug>/", cached_for_readers(views.TagDetailView.as_view()), name="tag"

@@ -14,8 +14,10 @@ from core.pagecache import depend_on, expires_at
 from core.pagination import ListingPaginator, SeekPaginator
 
 from . import keys
+from .fragments import related_films_html
 from .models import (
     Credit,
+    Critic,
     Film,
     Person,
     Review,
@@ -24,13 +26,18 @@ from .models import (
     is_common_tag,
     tags_with_counts,
 )
-from .recommendations import blended_related
 from .search import normalise_query, search_reviews
 
 
 def shows_reviews(reviews):
     """For the page cache: the page being rendered shows these reviews and their films."""
     depend_on(*(keys.review(r.pk) for r in reviews), *(keys.film(r.film_id) for r in reviews))
+
+
+def shows_critic(critic, reviews):
+    """For the page cache: the page shows the critic's record and their published reviews."""
+    depend_on(keys.critic(critic.pk))
+    expires_at(reviews.next_publication_time)
 
 
 def shows_films(films):
@@ -101,15 +108,15 @@ def review_page_context(review):
     expires_at(review.film.reviews.next_publication_time)
     # The newest few; the film's page lists them all. One more is read to know if it does.
     other_reviews = list(
-        review.film.reviews.published().exclude(pk=review.pk)[: OTHER_REVIEWS_SHOWN + 1]
+        review.film.reviews.published()
+        .exclude(pk=review.pk)
+        .select_related("critic")[: OTHER_REVIEWS_SHOWN + 1]
     )
-    related_films = blended_related(review.film)
-    shows_films(related.film for related in related_films)
     return {
         "review": review,
         "other_reviews": other_reviews[:OTHER_REVIEWS_SHOWN],
         "more_reviews_of_the_film": len(other_reviews) > OTHER_REVIEWS_SHOWN,
-        "related_films": related_films,
+        "related_films_html": related_films_html(review.film),
     }
 
 
@@ -179,13 +186,11 @@ class FilmDetailView(RedirectsFormerSlugs, DetailView):
         depend_on(keys.tags(), *keys.all_about_film(self.object.pk))
         expires_at(self.object.reviews.next_publication_time)
         average, count = self.object.rating_summary()
-        related_films = blended_related(self.object)
-        shows_films(related.film for related in related_films)
         return super().get_context_data(
-            reviews=self.object.reviews.published(),
+            reviews=self.object.reviews.published().select_related("critic"),
             rating_average=average,
             rating_count=count,
-            related_films=related_films,
+            related_films_html=related_films_html(self.object),
             **kwargs,
         )
 
@@ -201,6 +206,26 @@ class PersonDetailView(DetailView):
         roles = group_by_role(credits)
         shows_films(credit.film for _, role_credits in roles for credit in role_credits)
         return super().get_context_data(roles=roles, **kwargs)
+
+
+class CriticDetailView(ListView):
+    """A critic, with their bio, photo and links, and their published reviews page by page."""
+
+    template_name = "reviews/critic_detail.html"
+    context_object_name = "reviews"
+    paginate_by = 12
+    paginator_class = ListingPaginator
+
+    def get_queryset(self):
+        critics = Critic.objects.prefetch_related("links")
+        self.critic = get_object_or_404(critics, slug=self.kwargs["slug"])
+        return self.critic.reviews.published().for_listing()
+
+    def get_context_data(self, **kwargs):
+        shows_critic(self.critic, self.critic.reviews)
+        context = super().get_context_data(critic=self.critic, **kwargs)
+        shows_reviews(context["object_list"])
+        return context
 
 
 class TagDetailView(SeeksPages, ListView):

@@ -85,6 +85,7 @@ def review_form(film, **fields):
         "film": str(film.pk),
         "headline": "A quiet triumph of the everyday",
         "slug": "a-quiet-triumph",
+        "critic": "",
         "byline": "",
         "publication_name": "",
         "publication_url": "",

@@ -15,6 +15,8 @@ PAGE_QUERY_BUDGETS = {
     "tag": 7,
     "tags": 2,
     "person": 2,
+    # critic: the critic, their links, the count, the page, its reviews' and films' tags.
+    "critic": 6,
 }
 
 

@@ -20,7 +20,7 @@ from comments.models import Comment
 from comments.services import moderate
 from core import pagecache
 from reviews import keys
-from reviews.models import Credit, Film, Person, RelatedFilm, Review
+from reviews.models import Credit, Critic, Film, Person, RelatedFilm, Review
 
 PAGES = {
     "home": lambda w: "/",
@@ -36,6 +36,9 @@ PAGES = {
     "tags": lambda w: "/tags/",
     "feed": lambda w: "/feeds/reviews/rss/",
     "search": lambda w: "/search/?q=brick&page=1",
+    "critic": lambda w: w.critic.get_absolute_url(),
+    "critic's feed": lambda w: f"{w.critic.get_absolute_url()}feed/atom/",
+    "another critic": lambda w: w.other_critic.get_absolute_url(),
 }
 
 
@@ -51,8 +54,9 @@ def commit(django_capture_on_commit_callbacks):
 
 
 class World:
-    """A film with a director, a tag and two reviews (one tagged itself), a film it
-    recommends with a review of its own, and a comment waiting on the first review."""
+    """A film with a director, a tag and two reviews (one tagged itself, by a critic), a
+    film it recommends with a review of its own (by another critic), and a comment waiting
+    on the first review."""
 
     def __init__(self, make_film, make_review):
         self.film = make_film(title="Brick", year=2005, slug="brick")
@@ -61,10 +65,14 @@ class World:
         Credit.objects.create(film=self.film, person=self.director, role=Credit.Role.DIRECTOR)
         self.film.tags.add("noir")
         RelatedFilm.objects.create(film=self.film, related=self.other_film)
-        self.review = make_review(film=self.film, headline="Hard-boiled halls")
+        self.critic = Critic.objects.create(name="Pauline Kael", slug="pauline-kael")
+        self.other_critic = Critic.objects.create(name="Roger Ebert", slug="roger-ebert")
+        self.review = make_review(film=self.film, headline="Hard-boiled halls", critic=self.critic)
         self.review.tags.add("heist")
         self.sibling = make_review(film=self.film, headline="A second look")
-        self.elsewhere = make_review(film=self.other_film, headline="Time loops")
+        self.elsewhere = make_review(
+            film=self.other_film, headline="Time loops", critic=self.other_critic
+        )
         self.draft = make_review(
             film=self.other_film, headline="Loops again", status=Review.Status.DRAFT
         )
@@ -120,13 +128,32 @@ def schedule_sibling_for_later(w, moderator):
     w.sibling.save()
 
 
+def rename_critic(w, moderator):
+    w.critic.name = "Pauline Kael (1919–2001)"
+    w.critic.save()
+
+
+def give_critic_a_link(w, moderator):
+    w.critic.links.create(title="Website", url="https://example.com/kael")
+
+
+def credit_sibling_to_critic(w, moderator):
+    w.sibling.critic = w.critic
+    w.sibling.save()
+
+
+def move_review_to_other_critic(w, moderator):
+    w.review.critic = w.other_critic
+    w.review.save()
+
+
 # change: (what it does, pages that must be rendered again, pages that must stay cached)
 CHANGES = {
     "a review's headline is edited": (
         edit_headline,
         {"home", "review", "other review of the film", "film", "film's tag", "review's tag"}
-        | {"feed", "search"},
-        {"review of another film", "another film", "director", "tags"},
+        | {"feed", "search", "critic", "critic's feed"},
+        {"review of another film", "another film", "director", "tags", "another critic"},
     ),
     "a comment is approved": (
         approve_comment,
@@ -176,7 +203,30 @@ CHANGES = {
     "a review is moved to the schedule": (
         schedule_sibling_for_later,
         {"home", "other review of the film", "film", "film's tag", "feed"},
-        {"review of another film", "director", "tags"},
+        {"review of another film", "director", "tags", "critic", "another critic"},
+    ),
+    # Their name is on their review's card and page, on the film's list of reviews, and
+    # on the page of the other review of the film, which lists it.
+    "a critic is renamed": (
+        rename_critic,
+        {"critic", "critic's feed", "review", "other review of the film", "film", "home"}
+        | {"film's tag", "review's tag", "feed", "search"},
+        {"another critic", "review of another film", "another film", "director", "tags"},
+    ),
+    "a critic's links change": (
+        give_critic_a_link,
+        {"critic"},
+        {"another critic", "review", "home", "film", "feed", "tags"},
+    ),
+    "a review is credited to a critic": (
+        credit_sibling_to_critic,
+        {"critic", "critic's feed", "other review of the film", "review", "film", "home"},
+        {"another critic", "review of another film", "another film", "director", "tags"},
+    ),
+    "a review moves to another critic": (
+        move_review_to_other_critic,
+        {"critic", "critic's feed", "another critic", "review", "home", "film"},
+        {"review of another film", "another film", "director", "tags"},
     ),
 }
 
@@ -230,7 +280,7 @@ def test_every_kind_of_key_pages_show_is_one_changes_invalidate_and_the_reverse(
         world = refreshed(world)
 
     every_kind = {kind(key) for key in [keys.review(1), keys.film(1), keys.film_details(1)]}
-    every_kind |= {kind(keys.film_reviews(1)), kind(keys.person(1))}
+    every_kind |= {kind(keys.film_reviews(1)), kind(keys.person(1)), kind(keys.critic(1))}
     every_kind |= {keys.tags(), keys.published_list(), keys.catalogue()}
     assert {kind(key) for key in shown} == every_kind
     assert {kind(key) for key in invalidated} == every_kind
@@ -241,7 +291,8 @@ def kind(key):
 
 
 def refreshed(world):
-    for name in ("film", "other_film", "review", "sibling", "elsewhere", "draft", "director"):
+    names = ("film", "other_film", "review", "sibling", "elsewhere", "draft", "director")
+    for name in (*names, "critic", "other_critic"):
         stored = getattr(world, name)
         setattr(world, name, type(stored).objects.get(pk=stored.pk))
     return world

@@ -5,6 +5,8 @@ import io
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from reviews.models import Critic
+
 
 def test_the_demo_accounts_are_those_the_settings_declare(db, settings):
     settings.DEMO_ACCOUNTS = [
@@ -21,7 +23,8 @@ def test_the_demo_accounts_are_those_the_settings_declare(db, settings):
     assert out.getvalue() == "Editor account 'critic': created.\n"
 
 
-def test_the_site_declares_the_editor_and_the_moderator_that_make_run_prints(db):
+def test_the_site_declares_the_editor_moderator_and_critic_that_make_run_prints(db):
+    call_command("seed", stdout=io.StringIO())
     call_command("create_demo_accounts", stdout=io.StringIO())
 
     accounts = {
@@ -31,5 +34,24 @@ def test_the_site_declares_the_editor_and_the_moderator_that_make_run_prints(db)
     assert accounts == {
         "editor": ("Edith Park", ["Editors"]),
         "moderator": ("Morgan Reyes", ["Moderators"]),
+        "critic": ("Melissa", ["Critics"]),
     }
     assert get_user_model().objects.get(username="moderator").check_password("moderator-demo-pass")
+    critic = get_user_model().objects.get(username="critic")
+    assert critic.check_password("critic-demo-pass")
+    assert Critic.objects.get(slug="melissa").user == critic
+
+
+def test_the_demo_critic_is_tied_to_the_seed_critic_only_once_the_seed_is_loaded(db):
+    out = io.StringIO()
+    call_command("create_demo_accounts", stdout=out)
+    assert "Critic account 'critic': created, not tied to a critic" in out.getvalue()
+
+    call_command("seed", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("create_demo_accounts", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == (
+        "Critic account 'critic': already there, password unchanged, signs as Melissa."
+    )
+    assert Critic.objects.get(slug="melissa").user.username == "critic"

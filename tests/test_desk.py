@@ -88,3 +88,22 @@ def test_an_empty_queue_shows_no_moderation_shelves(moderator_client, make_revie
     make_review()
 
     assert desk(moderator_client) == {}
+
+
+def test_an_editor_sees_drafts_of_published_reviews_and_reviews_with_comments_waiting(
+    editor_client, editor, make_review
+):
+    from reviews.models import ReviewDraft
+
+    live = make_review(headline="Live, with a draft")
+    ReviewDraft.objects.create(review=live, values={}, saved_by=editor)
+    busy = make_review(headline="Readers wait here")
+    comment_on(busy, held_reason=Comment.Reason.MODERATION)
+
+    shelves = desk(editor_client)
+
+    ((headline, saved),) = shelves["Drafts of published reviews (1)"]
+    assert headline == "Live, with a draft" and "draft saved 0 minutes ago" in saved
+    assert shelves["Reviews with comments waiting"] == [
+        ("Readers wait here", "1 waiting for the moderators")
+    ]

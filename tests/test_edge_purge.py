@@ -54,25 +54,8 @@ def stand_in(settings):
 
 
 @pytest.fixture
-def queue(settings):
-    """A task queue that keeps what is enqueued; ``run()`` does every task waiting, as a
-    worker would, and returns how many it ran."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
-    class Queue:
-        def waiting(self):
-            return [result for result in default_task_backend.results if not result.is_finished]
-
-        def run(self):
-            ran = 0
-            while waiting := self.waiting():
-                for result in waiting:
-                    default_task_backend.results.remove(result)
-                    result.task.call(*result.args, **result.kwargs)
-                    ran += 1
-            return ran
-
-    return Queue()
+def queue(task_queue):
+    return task_queue
 
 
 def test_without_an_edge_nothing_is_sent(settings, monkeypatch):

@@ -8,7 +8,7 @@ from it.
 
 Each string goes in through the door a person would use: the comment form (name, email,
 website, text), the search box, the page links, and for editors every text field of a
-review, its film, people and tags (saved through the models, and a sample through the
+review, its film, people, critic and tags (saved through the models, and a sample through the
 admin's forms). Every page that shows it is read with the standard library's HTML parser,
 as the other page tests read pages (no new dependency): no script but the site's JSON-LD,
 no ``on*`` attribute, no ``javascript:``, ``data:`` or ``vbscript:`` address, no embedded
@@ -24,6 +24,7 @@ import importlib.resources
 import json
 import re
 import time
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
@@ -39,7 +40,16 @@ from taggit.utils import parse_tags
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
 from comments.services import moderate
-from reviews.models import Credit, Film, FurtherReading, Person, PullQuote, Review
+from reviews.models import (
+    Credit,
+    Critic,
+    CriticLink,
+    Film,
+    FurtherReading,
+    Person,
+    PullQuote,
+    Review,
+)
 from reviews.search import normalise_query
 from tests.factories import film_form, image_bytes, management_form, review_form
 from tests.page_tree import parse_html
@@ -269,6 +279,7 @@ def test_naughty_comments_are_stored_as_sent_or_refused_and_shown_inert(
     group, browser, make_review, moderator, settings
 ):
     settings.COMMENTS_RATE_LIMIT = 10 * len(STRINGS)
+    settings.COMMENTS_THREADS_PER_PAGE = 10 * len(STRINGS)  # every comment on one page
     review = make_review(headline="Readers write under this")
     for n in group:
         sent = STRINGS[n]
@@ -343,6 +354,50 @@ def test_every_naughty_string_as_a_flags_reason_is_refused_on_the_reason_and_fla
     assert not Flag.objects.exists()
 
 
+def test_every_naughty_string_as_the_address_for_ones_comments_is_refused_or_answered_alike(
+    browser, make_review, settings
+):
+    from core.models import Email
+
+    settings.COMMENTS_RATE_LIMIT = 100_000
+    Comment.objects.create(review=make_review(), body="Mine.", author_email="me@example.com")
+    address = reverse("comments:own_data_request")
+    for sent in STRINGS:
+        response = browser.post(address, {"email": sent})
+        if NUL in sent:
+            refused_as_bad_request(response)
+            continue
+        page = read_page(response)
+        if response.status_code == 400:
+            assert page.find(class_="field-error").text, sent
+            continue
+        assert response.status_code == 200, sent
+        assert "a link to them is on its way" in page.find(class_="own-data-answer").text, sent
+    assert not Email.objects.exists()
+
+
+def test_every_naughty_string_as_a_link_to_ones_comments_gets_the_page_refusing_it(
+    browser, make_review
+):
+    review = make_review()
+    Comment.objects.create(review=review, body="Mine.", author_email="me@example.com")
+    listing = reverse("comments:own_data")
+    download = reverse("comments:own_data_download")
+    erase = reverse("comments:own_data_erase")
+    for sent in STRINGS:
+        for response in (
+            browser.get(listing, {"token": sent}),
+            browser.post(download, {"token": sent}),
+            browser.post(erase, {"token": sent, "confirm": "on"}),
+        ):
+            if NUL in sent:
+                refused_as_bad_request(response)
+                continue
+            assert response.status_code == 400, (sent, response.status_code)
+            assert read_page(response).find("h1").text == "This link is not valid", sent
+    assert Comment.objects.filter(author_email="me@example.com").exists()
+
+
 def test_every_naughty_string_as_a_page_number_is_a_page_or_not_found_never_an_error(
     browser, searchable
 ):
@@ -380,7 +435,8 @@ def hero_image_name():
 
 
 def naughty_review(n, sent, image_name):
-    """A published review whose every text field, and its film's and people's, is ``sent``.
+    """A published review whose every text field, and its film's and people's, is ``sent``;
+    every other one is by a critic whose name, bio and link are ``sent`` too.
 
     Returns the review and what each object was given, to compare with what is stored.
     """
@@ -391,7 +447,15 @@ def naughty_review(n, sent, image_name):
         Review: {name: fitted(sent, Review, name) for name in REVIEW_TEXT_FIELDS},
         PullQuote: {name: fitted(sent, PullQuote, name) for name in ("text", "attribution")},
         FurtherReading: {"title": fitted(sent, FurtherReading, "title")},
+        Critic: {name: fitted(sent, Critic, name) for name in ("name", "bio")},
+        CriticLink: {"title": fitted(sent, CriticLink, "title")},
     }
+    critic = link = None
+    if n % 2 == 0:
+        critic = Critic.objects.create(slug=f"critic-{n}", **given[Critic])
+        link = CriticLink.objects.create(
+            critic=critic, url="https://example.com/critic", **given[CriticLink]
+        )
     film = Film.objects.create(year=2000, slug=f"film-{n}", **given[Film])
     person = Person.objects.create(slug=f"person-{n}", **given[Person])
     Credit.objects.create(film=film, person=person, role=Credit.Role.DIRECTOR)
@@ -401,6 +465,7 @@ def naughty_review(n, sent, image_name):
         slug=f"review-{n}",
         status=Review.Status.PUBLISHED,
         hero_image=image_name,
+        critic=critic,
         **given[Review],
     )
     quote = PullQuote.objects.create(review=review, **given[PullQuote])
@@ -412,11 +477,14 @@ def naughty_review(n, sent, image_name):
     if tag:
         review.tags.add(tag)
         film.tags.add(tag)
-    return review, {film: given[Film], person: given[Person], credit: given[Credit]} | {
+    stored = {film: given[Film], person: given[Person], credit: given[Credit]} | {
         review: given[Review],
         quote: given[PullQuote],
         further: given[FurtherReading],
     }
+    if critic is not None:
+        stored |= {critic: given[Critic], link: given[CriticLink]}
+    return review, stored
 
 
 def assert_stored_as_given(given):
@@ -432,7 +500,10 @@ def check_review_page(browser, review):
     assert data["name"] == review.headline
     assert data["itemReviewed"]["name"] == review.film.title
     assert data.get("description", "") == review.excerpt
-    if review.byline:
+    if review.critic:
+        assert data["author"]["name"] == review.critic.name
+        assert data["author"]["url"] == f"http://testserver{review.critic.get_absolute_url()}"
+    elif review.byline:
         assert data["author"]["name"] == review.byline
     if review.hero_image:
         assert page.find("figure", class_="hero").find("img").attrs["alt"] == review.hero_alt
@@ -445,6 +516,14 @@ def check_film_page(browser, film, feed=True):
     assert data["name"] == film.title
     if feed:
         url = reverse("reviews:film_feed_rss", kwargs={"slug": film.slug})
+        assert_feed_inert(parse_xml(browser.get(url)))
+
+
+def check_critic_page(browser, critic, feed=True):
+    page = read_page(browser.get(critic.get_absolute_url()))
+    assert page.find("h1").text == shown(critic.name)
+    if feed:
+        url = reverse("reviews:critic_feed_rss", kwargs={"slug": critic.slug})
         assert_feed_inert(parse_xml(browser.get(url)))
 
 
@@ -500,11 +579,13 @@ def test_naughty_reviews_films_people_and_tags_are_stored_as_sent_and_shown_iner
         check_film_page(browser, review.film, feed=n % 4 == 0)
         read_page(browser.get(review.film.credits.first().person.get_absolute_url()))
         check_tag_pages(browser, review, feed=n % 4 == 2)
+        if review.critic:
+            check_critic_page(browser, review.critic, feed=n % 4 == 0)
     check_listings(browser, len(group))
     # And the editors' lists in the admin.
     desk = Client(raise_request_exception=False)
     desk.force_login(editor)
-    for model in ("review", "film", "person"):
+    for model in ("review", "film", "person", "critic"):
         response = desk.get(reverse(f"admin:reviews_{model}_changelist"))
         read_page(response)
         assert response.context["cl"].result_list
@@ -576,6 +657,25 @@ def test_naughty_strings_typed_in_the_admin_are_stored_as_sent_or_refused_on_the
     else:
         person = Person.objects.create(name=f"Person {n}", slug=f"person-{n}")
 
+    critic_fields = {
+        "name": field(Critic, "name"),
+        "bio": field(Critic, "bio"),
+        "links-0-title": field(CriticLink, "title"),
+    }
+    data = {
+        **dict.fromkeys(critic_fields, sent),
+        "slug": f"critic-{n}",
+        **management_form("links", total=1),
+        # A row with an address but no title would be refused for the missing title.
+        "links-0-url": "https://example.com/critic" if sent.strip() else "",
+        "links-0-position": "0",
+    }
+    if admin_post(client, reverse("admin:reviews_critic_add"), data, sent, critic_fields):
+        critic = Critic.objects.get(slug=f"critic-{n}")
+        assert (critic.name, critic.bio) == (sent.strip(), sent.strip())
+        assert [link.title for link in critic.links.all()] == [sent.strip()]
+        check_critic_page(browser, critic)
+
     film_fields = {
         "title": field(Film, "title"),
         "synopsis": field(Film, "synopsis"),
@@ -645,3 +745,25 @@ def test_a_tag_longer_than_the_database_holds_is_refused_on_the_tags_field(clien
     assert errors == {"tags": [message]}
     assertContains(response, message)
     assert not Film.objects.exists()
+
+
+def test_every_naughty_string_as_a_mailed_links_token_gets_a_clear_refusal_never_an_error(
+    browser, make_review
+):
+    from comments.models import Comment, Unsubscription
+
+    review = make_review()
+    Comment.objects.create(
+        review=review, body="Waiting.", author_email="a@example.com", status="unconfirmed"
+    )
+    for sent in STRINGS:
+        for kind in ("unsubscribe", "confirm"):
+            path = f"/comments/{kind}/{quote(sent, safe='')}/"
+            for response in (
+                browser.get(path),
+                browser.post(path, {"List-Unsubscribe": "One-Click"}),
+            ):
+                assert response.status_code in (400, 404), (kind, sent, response.status_code)
+                read_page(response)
+    assert not Unsubscription.objects.exists()
+    assert Comment.objects.get().status == Comment.Status.UNCONFIRMED

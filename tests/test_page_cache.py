@@ -237,7 +237,7 @@ def test_a_newer_copy_of_a_page_replaces_the_older_in_the_budget():
     pages = pagecache.LocalPages(max_bytes=10)
     pages.put("a", {"etag": '"1"'}, [b"12345678"])
     pages.put("a", {"etag": '"2"'}, [b"87654321"])
-    assert pages.get("a") == ({"etag": '"2"'}, [b"87654321"])
+    assert (pages.get("a").record, pages.get("a").parts) == ({"etag": '"2"'}, [b"87654321"])
     assert pages.size == 8
 
 

@@ -1,14 +1,18 @@
 """Who may do what: every cell of the table is tried for real, through HTTP.
 
-=========== ============ ===================== ============ ========== ============
-actor       view drafts  view pending comments edit reviews moderate   change users
-=========== ============ ===================== ============ ========== ============
-anonymous   no           no                    no           no         no
-commenter   no           no (only their own)   no           no         no
-moderator   no           yes                   no           yes        no
-editor      yes          no                    yes          no         no
-superuser   yes          yes                   yes          yes        yes
-=========== ============ ===================== ============ ========== ============
+In short (the README spells the columns out: view drafts, view pending comments, edit
+reviews, moderate, change users, reply to comments, reply as author):
+
+========= ====== =================== ==== ======== ===== ================ ======
+actor     drafts pending comments    edit moderate users reply            author
+========= ====== =================== ==== ======== ===== ================ ======
+anonymous no     no                  no   no       no    no               no
+commenter no     no (only their own) no   no       no    no               no
+moderator no     yes                 no   yes      no    yes              no
+editor    yes    no                  yes  no       no    no               no
+critic    no     no                  no   no       no    no (own reviews) yes
+superuser yes    yes                 yes  yes      yes   yes              no
+========= ====== =================== ==== ======== ===== ================ ======
 
 - A *commenter* is a reader's browser that has just posted a comment: it sees its own
   pending comment on the review page, and nobody else's.
@@ -18,6 +22,13 @@ superuser   yes          yes                   yes          yes        yes
 - *Edit reviews*: change a review in the admin.
 - *Moderate*: approve a comment from the moderation queue.
 - *Change users*: change an account in the admin.
+- *Reply to comments*: publish a reply, from the admin, to an approved comment on a review
+  by someone else (a critic replies only on their own reviews).
+- *Reply as author*: publish a reply to an approved comment on one's own review, marked
+  "Author" and signed with one's critic name. Only the review's critic does: anyone else's
+  reply there is a staff reply.
+- A *critic* is a staff account in the **Critics** group tied to a critic's record; the
+  review tried is theirs for "reply as author", and someone else's for the other cells.
 
 The same table is in the README, under "Who may do what".
 """
@@ -31,29 +42,33 @@ from django.urls import reverse
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
-from reviews.models import Review
-from tests.factories import review_form
+from reviews.models import Critic, Review
+from tests.factories import create_staff_user, review_form
 
 # The comment rate limit counts in the shared cache; no test may see another's counts.
 pytestmark = pytest.mark.usefixtures("empty_cache")
 
 ACTIONS = ["view drafts", "view pending comments", "edit reviews", "moderate", "change users"]
+ACTIONS += ["reply to comments", "reply as author"]
 ALLOWED = {
     "anonymous": set(),
     "commenter": set(),
-    "moderator": {"view pending comments", "moderate"},
+    "moderator": {"view pending comments", "moderate", "reply to comments"},
     "editor": {"view drafts", "edit reviews"},
-    "superuser": set(ACTIONS),
+    "critic": {"reply as author"},
+    "superuser": set(ACTIONS) - {"reply as author"},
 }
 CELLS = [(actor, action) for actor in ALLOWED for action in ACTIONS]
 
 SOMEONE_ELSES = "A comment by someone else, waiting for a moderator."
 OWN = "My own comment, waiting for a moderator."
 ADMIN_LOGIN = reverse("admin:login")
+QUEUE = reverse("admin:comments_comment_changelist")
 
 
 class World:
-    """A published review with someone else's pending comment, a draft, and an account."""
+    """A published review with someone else's pending comment and an approved one, a draft,
+    an account, and the critic's own review with an approved comment."""
 
     def __init__(self, make_review, django_user_model):
         self.review = make_review(headline="A published review")
@@ -65,6 +80,15 @@ class World:
             body=SOMEONE_ELSES,
         )
         self.member = django_user_model.objects.create_user("member", first_name="Member")
+        self.approved = Comment.objects.create(
+            review=self.review, body="A question.", status=Comment.Status.APPROVED
+        )
+        self.critic_account = create_staff_user("critic", "Critics")
+        critic = Critic.objects.create(name="Pauline Kael", slug="kael", user=self.critic_account)
+        self.critics_review = make_review(headline="The critic's own review", critic=critic)
+        self.on_critics_review = Comment.objects.create(
+            review=self.critics_review, body="A question.", status=Comment.Status.APPROVED
+        )
 
 
 def post_own_comment(client, review):
@@ -133,7 +157,9 @@ def moderate(client, world):
     world.pending.refresh_from_db()
     if world.pending.status == Comment.Status.APPROVED:
         return True
-    assert refused(response)
+    # A critic's queue (their own reviews' comments) offers no decisions at all.
+    offered_no_actions = response.status_code == 200 and 'value="approve"' not in response.text
+    assert refused(response) or offered_no_actions
     assert world.pending.status == Comment.Status.PENDING
     return False
 
@@ -161,12 +187,35 @@ def change_users(client, world):
     return False
 
 
+def reply(client, parent):
+    """Reply to ``parent`` from the admin: the reply, or None when it was refused."""
+    response = client.post(
+        f"{reverse('admin:comments_comment_add')}?parent={parent.pk}",
+        {"body": "A reply.", "author_name": ""},
+    )
+    made = Comment.objects.filter(parent=parent).first()
+    if made is None:
+        assert refused(response) or response["Location"] == QUEUE
+    return made
+
+
+def reply_to_comments(client, world):
+    return reply(client, world.approved) is not None
+
+
+def reply_as_author(client, world):
+    made = reply(client, world.on_critics_review)
+    return made is not None and made.is_review_author
+
+
 TRY = {
     "view drafts": view_drafts,
     "view pending comments": view_pending_comments,
     "edit reviews": edit_reviews,
     "moderate": moderate,
     "change users": change_users,
+    "reply to comments": reply_to_comments,
+    "reply as author": reply_as_author,
 }
 
 
@@ -184,6 +233,8 @@ def sign_in_as(client, world, editor, moderator, django_user_model):
             client.force_login(editor)
         elif actor == "moderator":
             client.force_login(moderator)
+        elif actor == "critic":
+            client.force_login(world.critic_account)
         elif actor == "superuser":
             client.force_login(django_user_model.objects.create_superuser("boss", password="pw"))
         return client

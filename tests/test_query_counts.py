@@ -9,15 +9,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment
-from reviews.models import Credit, Person, RelatedFilm
+from reviews.models import Credit, Critic, Person, RelatedFilm
 from tests.page_tree import parse_html
 from tests.queries import PAGE_QUERY_BUDGETS
 
 
 @pytest.fixture
 def catalogue(make_film, make_review):
-    """Build ``size`` more reviews of one film, with tags, credits, related films and comments."""
+    """Build ``size`` more reviews of one film, with tags, credits, related films, comments
+    and critics: every other review is by one critic, each of the others by one of their own."""
     film = make_film(title="Never Let Me Go", slug="never-let-me-go")
+    melissa = Critic.objects.create(name="Melissa", slug="melissa")
     director = Person.objects.create(name="Mark Romanek", slug="mark-romanek")
     Credit.objects.create(film=film, person=director, role=Credit.Role.DIRECTOR)
     film.tags.add("dystopia")
@@ -26,7 +28,9 @@ def catalogue(make_film, make_review):
     def grow(size):
         for _ in range(size):
             n = built["n"] = built["n"] + 1
-            review = make_review(film=film, rating_value=Decimal("3"), rating_best=4)
+            critic = melissa if n % 2 else Critic.objects.create(name=f"Critic {n}", slug=f"c-{n}")
+            critic.links.create(title="Website", url=f"https://example.com/{n}")
+            review = make_review(film=film, critic=critic, rating_value=Decimal("3"), rating_best=4)
             review.tags.add("dystopia", f"theme {n}")
             other = make_film(title=f"Related {n}")
             other.tags.add("dystopia")
@@ -67,6 +71,7 @@ PAGES = {
     "tag": lambda film, review: "/tags/dystopia/",
     "tags": lambda film, review: "/tags/",
     "person": lambda film, review: "/people/mark-romanek/",
+    "critic": lambda film, review: "/critics/melissa/",
 }
 
 

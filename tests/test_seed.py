@@ -22,6 +22,7 @@ from taggit.models import Tag, TaggedItem
 from comments.models import Comment
 from reviews.models import (
     Credit,
+    Critic,
     Film,
     FurtherReading,
     Person,
@@ -321,6 +322,24 @@ def test_only_melissa_has_a_byline_and_no_review_has_a_date(seeded):
     bylines = {key: review_for(key).byline for key in REVIEW_SLUGS}
     assert bylines == {"000": "", "001": "Melissa", "002": "", "003": ""}
     assert not Review.objects.filter(review_date__isnull=False).exists()
+
+
+def test_melissa_is_the_one_critic_with_nothing_invented_about_her(seeded, client):
+    [critic] = Critic.objects.all()
+    assert (critic.name, critic.slug, critic.bio, critic.photo.name, critic.user) == (
+        "Melissa",
+        "melissa",
+        "",
+        "",
+        None,
+    )
+    assert not critic.links.exists()
+    critics = {key: review_for(key).critic for key in REVIEW_SLUGS}
+    assert critics == {"000": None, "001": critic, "002": None, "003": None}
+    page = client.get(critic.get_absolute_url())
+    assert "Never Let Me Go" in page.text
+    unsigned = client.get(review_for("000").get_absolute_url())
+    assert "Byline unknown" in unsigned.text
 
 
 def test_only_the_festival_review_names_its_publication(seeded):

@@ -44,7 +44,7 @@ def shown_comments(review, pending_ids, is_open):
     """The review's approved comments and this reader's pending ones, oldest first, each
     knowing whether it may be answered."""
     comments = list(
-        Comment.objects.filter(review=review).visible_to(pending_ids).select_related("user")
+        Comment.objects.filter(review=review).visible_to(pending_ids).select_related("user__critic")
     )
     for comment in comments:
         comment.can_reply = (
@@ -53,6 +53,12 @@ def shown_comments(review, pending_ids, is_open):
             and comment.depth + 1 < settings.COMMENTS_THREAD_DEPTH
         )
     return comments
+
+
+def approved_among(comments):
+    """How many of these shown comments "N responses" counts: not the pending ones, nor the
+    placeholders of comments their authors removed."""
+    return sum(comment.status == Comment.Status.APPROVED for comment in comments)
 
 
 def threads_fragment_key(review, is_open, request):
@@ -79,12 +85,11 @@ def shared_threads(review, is_open, request):
         return mark_safe(html), page, count  # noqa: S308 (as render_threads made it)
     comments = shown_comments(review, [], is_open)
     html, page = paged_threads(comments, request)
+    count = approved_among(comments)
     if key:
         page_without_comments = ThreadPage([], page.number, page.page_count, page.order)
-        cache.set(
-            key, (str(html), page_without_comments, len(comments)), settings.PAGE_CACHE_SECONDS
-        )
-    return html, page, len(comments)
+        cache.set(key, (str(html), page_without_comments, count), settings.PAGE_CACHE_SECONDS)
+    return html, page, count
 
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
@@ -101,7 +106,7 @@ def comments_section(context, review):
     else:
         comments = shown_comments(review, pending_ids, is_open)
         threads, page = paged_threads(comments, request)
-        response_count = sum(c.status == Comment.Status.APPROVED for c in comments)
+        response_count = approved_among(comments)
         if form is None and is_open:
             form = CommentForm(review=review, initial={"parent": reply_target(request, comments)})
         parent_id = form["parent"].value() if form is not None else None

@@ -57,8 +57,15 @@ sub vcl_recv {
     if (req.http.Cookie ~ "(^|;\s*)(sessionid|messages)=") {
         return (pass);
     }
-    if (req.url ~ "^/(admin|_personal)/" || req.url ~ "^/healthz(\?|$)") {
+    if (req.url ~ "^/admin/" || req.url ~ "^/healthz(\?|$)") {
         return (pass);
+    }
+    # A per-reader value a stored page includes (ESI). One made without the request (the
+    # comment form's signed time of issue) says s-maxage=1: readers within the same second
+    # share it, so an edge hit on a review asks the application nothing. One made from the
+    # request says private and is fetched for each reader, with their cookies.
+    if (req.url ~ "^/_personal/") {
+        return (hash);
     }
 
     # A shared page does not depend on the reader's other cookies (csrftoken, a consent

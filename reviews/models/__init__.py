@@ -15,10 +15,12 @@ from .catalogue import (
     save_with_image,
     shown_credits,
 )
+from .critics import Critic, CriticLink
 from .derived import (
     COMMON_TAG_ITEMS,
     Recommendation,
     TagUsage,
+    WaitingRefresh,
     count_tag_usage,
     give_tag_a_slug,
     is_common_tag,
@@ -42,6 +44,8 @@ __all__ = [
     "DRAFT_FIELDS",
     "MAIN_CAST_SHOWN",
     "Credit",
+    "Critic",
+    "CriticLink",
     "Film",
     "FilmQuerySet",
     "FormerFilmSlug",
@@ -56,6 +60,7 @@ __all__ = [
     "ReviewDraft",
     "ReviewQuerySet",
     "TagUsage",
+    "WaitingRefresh",
     "add_review_summaries",
     "count_tag_usage",
     "give_tag_a_slug",

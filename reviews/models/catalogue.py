@@ -10,28 +10,40 @@ from taggit.managers import TaggableManager
 
 from ..images import (
     discard_stored_image,
+    make_renditions,
     picture,
-    refresh_renditions,
+    renditions_are_current,
     store_clean_upload,
     validate_image_file,
 )
 
 
 def save_with_image(instance, save, image_field, renditions_field):
-    """Save ``instance`` with ``save``, storing a new upload clean and making its renditions.
+    """Save ``instance`` with ``save``, storing a new upload clean, and queue the making of
+    its renditions (``images.make_renditions``); until they are made it has none.
 
-    The renditions are made once the file has its final name in storage. When any step
-    fails, a file just uploaded is deleted again before the error is raised, so that a
-    failed save leaves nothing behind in the media folder.
+    When a step fails, a file just uploaded is deleted again before the error is raised, so
+    that a failed save leaves nothing behind in the media folder. The task is enqueued in
+    the save's transaction: the database queue then runs it only once the save commits,
+    and not at all if it rolls back.
     """
     uploaded = store_clean_upload(instance, image_field)
+    field = instance._meta.get_field(image_field)
     try:
+        if uploaded:
+            setattr(instance, renditions_field, [])
         save()
+        field_file = getattr(instance, image_field)
+        width = getattr(instance, field.width_field)
         current = getattr(instance, renditions_field)
-        renditions = refresh_renditions(getattr(instance, image_field), current)
-        if renditions != current:
-            setattr(instance, renditions_field, renditions)
-            type(instance).objects.filter(pk=instance.pk).update(**{renditions_field: renditions})
+        if not renditions_are_current(field_file, width, current):
+            if field_file:
+                make_renditions.enqueue(
+                    instance._meta.label_lower, instance.pk, image_field, renditions_field
+                )
+            else:
+                setattr(instance, renditions_field, [])
+                type(instance).objects.filter(pk=instance.pk).update(**{renditions_field: []})
     except BaseException:
         if uploaded:
             discard_stored_image(getattr(instance, image_field))

@@ -1,11 +1,15 @@
-"""What is derived from the catalogue and kept for speed: tag counts and related films."""
+"""What is derived from the catalogue and kept for speed: tag counts and related films, and
+the films whose related films wait to be refreshed."""
 
 import hashlib
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils import timezone
 from taggit.models import Tag
 
 from .catalogue import Film
@@ -113,3 +117,85 @@ class Recommendation(models.Model):
 
     def __str__(self):
         return f"{self.film} → {self.recommended} ({self.score:.2f})"
+
+
+class WaitingRefreshQuerySet(models.QuerySet):
+    def note(self, film_ids):
+        """Have these films' recommendations refreshed by the next sweep; returns whether a
+        sweep must be scheduled for them (none is coming already).
+
+        Called outside any transaction (after a commit), so each statement commits at once:
+        a sweep that claims after this returns sees these films. A film claimed by a sweep
+        refreshing it now is marked noted again, and that sweep leaves it waiting.
+        """
+        film_ids = set(film_ids)
+        if not film_ids:
+            return False
+        unclaimed = self.filter(film_id__in=film_ids, claimed_by="")
+        waiting = set(unclaimed.values_list("film_id", flat=True))
+        now = timezone.now()
+        self.bulk_create(
+            [WaitingRefresh(film_id=pk, noted_at=now, noted_since_claim=True) for pk in film_ids],
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["film_id"],
+            update_fields=["noted_at", "noted_since_claim"],
+        )
+        # A film that waits unclaimed, other than those just added, has its sweep coming,
+        # and that sweep claims every film waiting when it runs, these too.
+        return not self.filter(claimed_by="").exclude(film_id__in=film_ids - waiting).exists()
+
+    def claimable(self):
+        """Films no sweep holds: unclaimed, or claimed so long ago that its worker died."""
+        stale = timezone.now() - timedelta(seconds=settings.RECOMMENDATIONS_CLAIM_SECONDS)
+        return self.filter(Q(claimed_by="") | Q(claimed_at__lt=stale))
+
+    def claim(self, sweep):
+        """Mark every claimable film as the sweep's, with those it held already (it ran
+        before and its worker died); returns their ids.
+
+        No two sweeps ever hold the same film: rows another sweep has locked are skipped,
+        and the update checks again that each row is still free as it writes it
+        (PostgreSQL re-reads a row another sweep updated meanwhile; SQLite writes one
+        transaction at a time)."""
+        with transaction.atomic():
+            free = self.claimable() | self.filter(claimed_by=sweep)
+            pks = list(free.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            (self.claimable() | self.filter(claimed_by=sweep)).filter(pk__in=pks).update(
+                claimed_by=sweep, claimed_at=timezone.now(), noted_since_claim=False
+            )
+        return set(self.filter(claimed_by=sweep).values_list("film_id", flat=True))
+
+    def finish(self, sweep):
+        """Forget the sweep's films, but those noted again since it claimed them, which wait
+        for the next sweep; returns whether any does."""
+        held = self.filter(claimed_by=sweep)
+        held.filter(noted_since_claim=False).delete()
+        return held.update(claimed_by="", claimed_at=None) > 0
+
+
+class WaitingRefresh(models.Model):
+    """A film whose recommendations wait to be refreshed (``reviews.changes``).
+
+    Changes note their films here; one sweep, a little later, refreshes every film waiting
+    at once, so a burst of changes costs one refresh. A sweep claims the films it
+    refreshes, so two workers never refresh the same film at the same time. The film is
+    named by id, not a foreign key: a film deleted still has its neighbours' lists to
+    refresh.
+    """
+
+    film_id = models.PositiveBigIntegerField(unique=True)
+    noted_at = models.DateTimeField(help_text="When a change last named this film.")
+    claimed_by = models.CharField(max_length=100, blank=True, help_text="The sweep refreshing it.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    noted_since_claim = models.BooleanField(default=True)
+
+    objects = WaitingRefreshQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["noted_at"]
+        indexes = [models.Index(fields=["claimed_by"], name="waiting_refresh_claim")]
+        verbose_name_plural = "waiting refreshes"
+
+    def __str__(self):
+        return f"Film {self.film_id}, noted {self.noted_at:%Y-%m-%d %H:%M:%S}"

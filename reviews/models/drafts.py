@@ -8,6 +8,7 @@ from taggit.models import Tag
 
 from ..ratings import parse_rating
 from .catalogue import Film
+from .critics import Critic
 from .reviews import FurtherReading, PullQuote, Review
 
 # The review's own fields a draft holds, besides its tags, mentioned films and inlines. Its
@@ -17,6 +18,7 @@ DRAFT_FIELDS = [
     "film",
     "headline",
     "slug",
+    "critic",
     "byline",
     "publication_name",
     "publication_url",
@@ -77,6 +79,8 @@ class ReviewDraft(models.Model):
         for name, value in self.field_values().items():
             if name == "film":
                 review.film = Film.objects.get(pk=value)
+            elif name == "critic":
+                review.critic = Critic.objects.filter(pk=value).first() if value else None
             else:
                 setattr(review, name, value)
         return review

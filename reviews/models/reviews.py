@@ -18,6 +18,7 @@ from ..images import picture, validate_image_file
 from ..markdown import render_markdown, without_spoilers
 from ..ratings import HALF_STAR, WHOLE_STAR, Rating
 from .catalogue import Film, InOrder, headline_credits, save_with_image
+from .critics import Critic
 
 
 def published_condition(prefix=""):
@@ -123,7 +124,7 @@ class ReviewQuerySet(models.QuerySet):
 
     def for_page(self):
         """With all that the review page shows of the review and its film."""
-        return self.select_related("film", *self.related_shown).prefetch_related(
+        return self.select_related("film", "critic", *self.related_shown).prefetch_related(
             "tags",
             "pull_quotes",
             "further_reading",
@@ -134,7 +135,7 @@ class ReviewQuerySet(models.QuerySet):
         """With what a review's card shows: its film, and its and its film's tags as
         ``listing_tags`` (a list: a prefetch into the managers' caches would build a
         queryset for every review and film on the page)."""
-        return self.select_related("film", *self.related_shown).prefetch_related(
+        return self.select_related("film", "critic", *self.related_shown).prefetch_related(
             Prefetch("tags", to_attr="listing_tags"),
             Prefetch("film__tags", to_attr="listing_tags"),
         )
@@ -153,7 +154,22 @@ class Review(models.Model):
     film = models.ForeignKey(Film, on_delete=models.PROTECT, related_name="reviews")
     headline = models.CharField(max_length=250)
     slug = models.SlugField(max_length=250, unique=True)
-    byline = models.CharField(max_length=200, blank=True, help_text="Leave empty when unknown.")
+    critic = models.ForeignKey(
+        Critic,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        db_index=False,  # the review_critic_order index serves it
+        help_text="The byline, when the critic has a record; their page lists the review.",
+    )
+    byline = models.CharField(
+        "free-text byline",
+        max_length=200,
+        blank=True,
+        help_text="For a byline with no critic record (imported reviews). "
+        "Leave empty when unknown.",
+    )
     publication_name = models.CharField("publication", max_length=200, blank=True)
     publication_url = WebAddressField("publication's site", blank=True)
     original_url = WebAddressField(
@@ -233,6 +249,8 @@ class Review(models.Model):
             ),
             # The scales in use, for the admin's rating filter.
             models.Index(fields=["rating_best"], name="review_rating_scale"),
+            # A critic's page, newest first.
+            models.Index(fields=["critic", "publish_at", "id"], name="review_critic_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -329,6 +347,12 @@ class Review(models.Model):
         if self.status == self.Status.DRAFT:
             return self.Status.DRAFT.label
         return self.Status.PUBLISHED.label if self.is_published else self.Status.SCHEDULED.label
+
+    @property
+    def byline_name(self):
+        """The name the review is signed with: its critic's, else the free-text byline
+        (empty when unknown). Load ``critic`` with the review."""
+        return self.critic.name if self.critic_id else self.byline
 
     @property
     def hero_picture(self):

@@ -36,12 +36,15 @@ def build_documents(review_ids, apps=global_apps):
     TaggedItem = apps.get_model("taggit", "TaggedItem")
     ContentType = apps.get_model("contenttypes", "ContentType")
 
+    # A migration before reviews 0011 indexes with a Review that has no critic yet.
+    has_critic = any(field.name == "critic" for field in Review._meta.get_fields())
     reviews = list(
         Review.objects.filter(pk__in=review_ids).values_list(
             "pk",
             "film_id",
             "film__title",
             "headline",
+            "critic__name" if has_critic else "byline",
             "byline",
             "publication_name",
             "tagline",
@@ -71,7 +74,10 @@ def build_documents(review_ids, apps=global_apps):
         tags[content_type_id, object_id].append(name)
 
     documents = []
-    for pk, film_id, film_title, headline, byline, publication, tagline, dek, body_html in reviews:
+    for row in reviews:
+        pk, film_id, film_title, headline, critic, byline, publication, tagline, dek, body_html = (
+            row
+        )
         # A spoiler is neither matched nor shown in a snippet: it gives away the film.
         body = html.unescape(strip_tags(without_folded(body_html)))
         review_tags = (
@@ -80,7 +86,7 @@ def build_documents(review_ids, apps=global_apps):
         fields = [
             headline,
             film_title,
-            " ".join([*people[film_id], byline, publication]),
+            " ".join(dict.fromkeys([*people[film_id], critic or "", byline, publication])),
             " ".join(dict.fromkeys(review_tags)),
             "\n".join(text for text in (tagline, dek, body) if text),
         ]

@@ -115,7 +115,7 @@ class SearchResults:
             return []
         snippet = RawSQL(self.backend.snippet_sql, self.backend.snippet_params(self.terms))  # noqa: S611
         reviews = (
-            self.published.select_related("film")
+            self.published.select_related("film", "critic")
             .annotate(search_snippet=snippet)
             .in_bulk([review_id for review_id, _ in page])
         )

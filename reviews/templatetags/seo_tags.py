@@ -13,7 +13,7 @@ from django.utils.translation import to_locale
 from taggit.models import Tag
 
 from reviews import feeds
-from reviews.models import Film, Person, Review
+from reviews.models import Critic, Film, Person, Review
 from reviews.structured_data import film_jsonld, review_jsonld
 
 register = template.Library()
@@ -107,6 +107,15 @@ def describe(subject):
             "title": subject.name,
             "description": f"The films {subject.name} worked on, and in what role.",
             "path": subject.get_absolute_url(),
+        }
+    if isinstance(subject, Critic):
+        picture = subject.photo_picture
+        return {
+            "title": subject.name,
+            "description": subject.bio or f"Film reviews by {subject.name}.",
+            "path": subject.get_absolute_url(),
+            "og_type": "profile",
+            "image": {**picture, "alt": subject.name} if picture else None,
         }
     if isinstance(subject, Tag):
         return {

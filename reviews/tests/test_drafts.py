@@ -1,6 +1,8 @@
 """Drafts of published reviews: kept aside, previewed, published or discarded, while
 readers, feeds, search and the page cache see only the published text."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -8,7 +10,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from core import pagecache
 from reviews import drafts, keys
-from reviews.models import PullQuote, Review, ReviewDraft
+from reviews.models import Critic, PullQuote, Review, ReviewDraft
 from tests.factories import image_upload, management_form, review_form
 
 LIVE_BODY = "The lighthouse keeper waits."
@@ -238,3 +240,60 @@ def test_moderators_cannot_see_or_discard_drafts(client, moderator, live_review,
     discard = reverse("admin:reviews_review_draft_discard", args=[live_review.pk])
     assert client.post(discard).status_code == 403
     assert ReviewDraft.objects.exists()
+
+
+def test_a_draft_keeps_a_change_of_critic_until_it_is_published(live_review, editor, committed):
+    critic = Critic.objects.create(name="Pauline Kael", slug="pauline-kael")
+    values = {
+        "film": live_review.film,
+        "headline": live_review.headline,
+        "slug": "keeper",
+        "critic": critic,
+        "body": DRAFT_BODY,
+        "rating": None,
+        "tags": [],
+        "mentioned_films": [],
+    }
+    with committed():
+        drafts.save_draft(live_review, values, {}, editor)
+    assert Review.objects.get(pk=live_review.pk).critic is None
+    assert ReviewDraft.objects.get().values["critic"] == critic.pk
+
+    with committed():
+        drafts.publish_draft(live_review)
+
+    assert Review.objects.get(pk=live_review.pk).critic == critic
+    assert "keeper" in Client().get(critic.get_absolute_url()).text
+
+
+def test_the_draft_is_compared_with_the_published_review_field_by_field(
+    editor_client, live_review, committed
+):
+    with committed():
+        editor_client.post(
+            change_url(live_review), edited_form(live_review, _save_draft="Save draft")
+        )
+    compare_url = reverse("admin:reviews_review_draft_compare", args=[live_review.pk])
+    assertContains(editor_client.get(change_url(live_review)), f'href="{compare_url}"')
+
+    page = editor_client.get(compare_url).content.decode()
+
+    rows = re.findall(
+        r'<th scope="row">(.*?)</th><td class="draft-compare__diff">(.*?)</td>', page, re.S
+    )
+    changed = dict(rows)
+    assert set(changed) == {"Body", "Tags", "Pull quotes", "Further reading"}
+    assert "<del>wait</del><ins>sing</ins>" in changed["Body"]
+    assert "A drafted quote" in changed["Pull quotes"]
+    assert "Headline" not in changed  # unchanged fields are left out
+    assert Review.objects.get(pk=live_review.pk).body == LIVE_BODY  # comparing changes nothing
+
+
+def test_a_moderator_cannot_compare_a_draft(client, moderator, live_review, editor_client):
+    editor_client.post(change_url(live_review), edited_form(live_review, _save_draft="Save draft"))
+    client.force_login(moderator)
+
+    response = client.get(reverse("admin:reviews_review_draft_compare", args=[live_review.pk]))
+
+    assert response.status_code in (302, 403)
+    assertNotContains(response, DRAFT_BODY, status_code=response.status_code)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews import models
-from reviews.models import Credit, Person, Review
+from reviews.models import Credit, Critic, Person, Review
 from tests.factories import image_upload
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -374,10 +374,11 @@ def test_sitemap_query_count_does_not_grow_with_content(
         make_review(film=film).tags.add(f"tag {n}")
         film.tags.add("drama")
         Person.objects.create(name=f"Person {n}", slug=f"person-{n}")
+        Critic.objects.create(name=f"Critic {n}", slug=f"critic-{n}")
     client.get("/sitemap.xml")  # content types are looked up once per process
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         entries = sitemap_entries(client)
-    assert len(entries) == 3 + 20 + 20 + 21 + 20
+    assert len(entries) == 3 + 20 + 20 + 21 + 20 + 20
 
 
 def test_robots_txt_allows_all_but_the_admin_and_points_to_the_sitemap(client, db):

@@ -82,6 +82,8 @@ def test_comment_form_can_be_filled_and_sent_with_the_keyboard_alone(page):
     assert page.evaluate("document.activeElement.id") == "id_author_url"
     # The honeypot, hidden from people, is skipped by the keyboard too.
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_has_spoilers"
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "id_notify"
     page.keyboard.press("Space")
     page.keyboard.press("Tab")

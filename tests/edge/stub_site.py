@@ -50,8 +50,18 @@ def with_personal_value(request):
 
 
 def personal(request, name):
+    """A value per reader; "everyone" is made without the request, shared for a second."""
     response = HttpResponse(f"{name}-{remember(request)}")
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = (
+        "public, max-age=0, s-maxage=1" if name == "everyone" else "private, no-store"
+    )
+    return response
+
+
+def with_shared_value(request):
+    response = shared(request, "esi-shared")
+    response.content += b'<p>Issued: <esi:include src="/_personal/everyone/"/></p>'
+    response["Surrogate-Control"] = 'content="ESI/1.0"'
     return response
 
 
@@ -73,6 +83,7 @@ urlpatterns = [
     path("private/", private),
     path("cookie/", setting_a_cookie),
     path("esi/", with_personal_value),
+    path("esi-shared/", with_shared_value),
     path("_personal/<slug:name>/", personal),
     path("form/", form),
 ]

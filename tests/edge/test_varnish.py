@@ -115,6 +115,17 @@ def test_a_personal_value_is_made_per_request_inside_a_stored_page(stub):
     assert stub_site.seen[0][2]["Surrogate-Capability"] == 'varnish="ESI/1.0"'
 
 
+def test_a_value_made_without_the_request_is_shared_for_a_second_then_made_again(stub):
+    first = stub.request("/esi-shared/")
+    second = stub.request("/esi-shared/")
+    time.sleep(1.5)
+    later = stub.request("/esi-shared/")
+
+    assert first.body == second.body == "<p>esi-shared, rendered 1</p><p>Issued: everyone-2</p>"
+    assert later.body == "<p>esi-shared, rendered 1</p><p>Issued: everyone-3</p>"
+    assert backend_saw("/_personal/everyone/") == ["GET", "GET"]
+
+
 def test_a_post_whose_body_stalls_is_cut_off_before_it_reaches_the_application(stub):
     with socket.create_connection(("127.0.0.1", stub.port), timeout=5) as client:
         client.sendall(

@@ -8,7 +8,7 @@ INDEX = "taggit_taggeditem_tag_type_newest"
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0014_review_film_summary_index"),
+        ("reviews", "0018_review_film_summary_index"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
