@@ -7,14 +7,25 @@ with an OFFSET as large. ``CappedPaginator`` counts at most ``cap`` rows (one
 them. Beyond the cap its count is an ``ApproximateCount``: the cap as a number, so the
 page arithmetic still works, that reads "more than 10,000", or on PostgreSQL "about
 1,000,000" from the planner's estimate, wherever it is shown.
+
+``SeekPaginator`` (and ``ListingPaginator``, for the lists of reviews newest first) finds
+its pages by where each one starts instead (seek pagination): one walk over the sort keys
+of at most ``cap`` rows gives the count and the first row of every page, kept in the cache
+until the list changes, and each page is then read from the index at its start, however
+deep.
 """
 
+import hashlib
 import json
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections
+from django.utils import timezone
 from django.utils.functional import cached_property
+
+from core.pagecache import current_versions
 
 DEFAULT_COUNT_CAP = 10_000
 
@@ -91,12 +102,120 @@ class CappedPaginator(Paginator):
         return isinstance(self.count, ApproximateCount)
 
 
-class ListingPaginator(CappedPaginator):
-    """For the public lists of reviews: the newest 100 pages, no deeper.
+# A list's pages are found again after this long at the latest, even if nothing said it
+# changed.
+PAGE_STARTS_SECONDS = 600
 
-    Older reviews are reached by search, tags, films and the feeds; the deepest page costs
-    an OFFSET of a hundred pages, not of the whole archive.
+
+def order_of(queryset):
+    """The queryset's order as ``[(field, descending)]`` when it ends with the primary key
+    (so that it is a total order seek pagination can resume), or else None."""
+    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+    if not ordering or not all(isinstance(field, str) for field in ordering):
+        return None
+    order = [(field.lstrip("-"), field.startswith("-")) for field in ordering]
+    if order[-1][0] not in ("pk", "id", queryset.model._meta.pk.name):
+        return None
+    return order
+
+
+def starting_at(queryset, order, start):
+    """The rows of the queryset from ``start`` (the values of ``order``'s fields) on: the
+    first field bounded, so that an index on the order is read from there, and the rows
+    tied with ``start`` on the first fields but before it on the next one left out."""
+    (first, descending), first_value = order[0], start[0]
+    rows = queryset.filter(**{f"{first}__{'lte' if descending else 'gte'}": first_value})
+    for n in range(1, len(order)):
+        field, descending = order[n]
+        tied = {name: value for (name, _), value in zip(order[:n], start[:n], strict=True)}
+        before = {f"{field}__{'gt' if descending else 'lt'}": start[n]}
+        rows = rows.exclude(**tied, **before)
+    return rows
+
+
+class SeekPaginator(CappedPaginator):
+    """A capped paginator that finds its pages by where each one starts (seek pagination).
+
+    Given a ``listing`` name, the pages of a list in a total order (ending with the primary
+    key) are found once, ``page_starts``: one walk over at most ``cap`` rows' sort keys,
+    cached until one of the page-cache keys ``depends_on`` changes, or ``changes_at()``
+    (when a scheduled review goes live) comes. Each page then starts at its first row,
+    read from the index, where an OFFSET would read every row before it. The first page
+    needs no start. Without a name, or in another order, pages are counted and read by
+    OFFSET.
     """
+
+    def __init__(self, *args, listing=None, depends_on=(), changes_at=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listing, self.depends_on, self.changes_at = listing, depends_on, changes_at
+
+    @cached_property
+    def order(self):
+        if self.listing is None or not hasattr(self.object_list, "query"):
+            return None
+        return order_of(self.object_list)
+
+    @cached_property
+    def fields(self):
+        return [field for field, _ in self.order]
+
+    @cached_property
+    def newest(self):
+        """The sort key of the list's first row (None when empty): known once the first
+        page is read, or else read on its own."""
+        return self.object_list.values_list(*self.fields).first()
+
+    @cached_property
+    def page_starts(self):
+        """``{"count": rows up to cap + 1, "starts": [the sort key of each page's first
+        row]}``, from the cache or from one walk over the rows' keys. Found again when a
+        key in ``depends_on`` changes, and whenever the list's first row is not the one
+        they were found with (a review published since, before its change was heard)."""
+        versions = current_versions(self.depends_on)
+        signature = json.dumps(
+            [self.listing, self.per_page, self.cap, versions, self.newest], default=str
+        )
+        key = "page-starts:" + hashlib.sha256(signature.encode()).hexdigest()
+        found = cache.get(key)
+        if found is not None and (found["until"] is None or timezone.now() < found["until"]):
+            return found
+        rows = list(self.object_list.values_list(*self.fields)[: self.cap + 1])
+        until = self.changes_at() if self.changes_at else None
+        found = {"count": len(rows), "starts": rows[:: self.per_page], "until": until}
+        seconds = PAGE_STARTS_SECONDS
+        if until is not None:
+            seconds = max(1, min(seconds, int((until - timezone.now()).total_seconds()) + 1))
+        cache.set(key, found, seconds)
+        return found
+
+    @cached_property
+    def count(self):
+        if self.order is None:
+            return super().count
+        counted = self.page_starts["count"]
+        return counted if counted <= self.cap else ApproximateCount(self.cap)
+
+    def page(self, number):
+        """The page's rows from its first one on, as many as a page holds: right even if a
+        change to the list has not yet reached the cached count."""
+        if self.order is None:
+            return super().page(number)
+        if number in (1, "1"):
+            rows = list(self.object_list[: self.per_page])
+            first = rows[0] if rows else None
+            self.newest = None if first is None else tuple(getattr(first, f) for f in self.fields)
+            return self._get_page(rows, self.validate_number(1), self)
+        number = self.validate_number(number)
+        starts = self.page_starts["starts"]
+        rows = self.object_list
+        if 1 < number <= len(starts):
+            rows = starting_at(rows, self.order, starts[number - 1])
+        return self._get_page(rows[: self.per_page], number, self)
+
+
+class ListingPaginator(SeekPaginator):
+    """For the public lists of reviews: the newest 100 pages, no deeper. Older reviews are
+    reached by search, tags, films and the feeds."""
 
     max_pages = 100
     estimate = False

@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from core.pagecache import depend_on, expires_at
-from core.pagination import ListingPaginator
+from core.pagination import ListingPaginator, SeekPaginator
 
 from . import keys
 from .fragments import related_films_html
@@ -46,15 +46,45 @@ def shows_films(films):
 
 def shows_listing():
     """For the page cache: the page lists published reviews, so it changes when they do."""
-    depend_on(keys.published_list(), keys.tags())
+    depend_on(*LISTING_KEYS)
     expires_at(Review.objects.next_publication_time)
 
 
-class ReviewListView(ListView):
+LISTING_KEYS = (keys.published_list(), keys.tags())
+
+
+class SeeksPages:
+    """For a list view with a SeekPaginator: its pages are found by where they start, kept
+    until one of ``listing_keys`` changes or a scheduled review goes live.
+    ``listing_name()`` names the list among the others."""
+
+    paginator_class = ListingPaginator  # the newest 100 pages; older ones by search and tags
+    listing_keys = LISTING_KEYS
+
+    def listing_name(self):
+        raise NotImplementedError
+
+    def get_paginator(self, *args, **kwargs):
+        return super().get_paginator(
+            *args,
+            listing=self.listing_name(),
+            depends_on=self.listing_keys,
+            changes_at=Review.objects.next_publication_time,
+            **kwargs,
+        )
+
+
+class FilmsPaginator(SeekPaginator):
+    max_pages = 1000  # every reviewed film, up to 30,000 of them
+
+
+class ReviewListView(SeeksPages, ListView):
     template_name = "reviews/review_list.html"
     context_object_name = "reviews"
     paginate_by = 12
-    paginator_class = ListingPaginator  # the newest 100 pages; older ones by search and tags
+
+    def listing_name(self):
+        return "home"
 
     def get_queryset(self):
         return Review.objects.published().for_listing()
@@ -120,13 +150,19 @@ class ReviewDetailView(RedirectsFormerSlugs, DetailView):
         return super().get_context_data(**review_page_context(self.object), **kwargs)
 
 
-class FilmListView(ListView):
+class FilmListView(SeeksPages, ListView):
     template_name = "reviews/film_list.html"
     context_object_name = "films"
     paginate_by = 30
+    paginator_class = FilmsPaginator
+    # A film's title moves it in the list.
+    listing_keys = (*LISTING_KEYS, keys.catalogue())
+
+    def listing_name(self):
+        return "films"
 
     def get_queryset(self):
-        return Film.objects.reviewed().with_directors().order_by("title", "year")
+        return Film.objects.reviewed().with_directors().order_by("title", "year", "pk")
 
     def get_context_data(self, **kwargs):
         shows_listing()
@@ -192,15 +228,17 @@ class CriticDetailView(ListView):
         return context
 
 
-class TagDetailView(ListView):
+class TagDetailView(SeeksPages, ListView):
     """A tag's reviews (tagged themselves or through their film), page by page, and the
     films most recently given the tag."""
 
     template_name = "reviews/tag_detail.html"
     context_object_name = "reviews"
     paginate_by = 12
-    paginator_class = ListingPaginator
     films_shown = 24
+
+    def listing_name(self):
+        return f"tag:{self.tag.pk}"
 
     def get_queryset(self):
         tags = Tag.objects.annotate(

@@ -4,6 +4,7 @@ the review page with its comments among them."""
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -49,7 +50,13 @@ def catalogue(make_film, make_review):
     return grow
 
 
-def queries_for(client, url):
+def queries_for(client, url, warm=True):
+    """The queries of a request for ``url``; with ``warm``, once the shared cache holds what
+    an earlier request for it found (as on a site in use), or else with it empty."""
+    if warm:
+        client.get(url)
+    else:
+        cache.clear()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -77,6 +84,15 @@ def test_page_query_count_is_small_and_does_not_grow(client, catalogue, page):
     assert large == small, f"{page}: {small} queries with 3 reviews, {large} with 15"
     budget = PAGE_QUERY_BUDGETS[page]
     assert large <= budget, f"{page}: {large} queries, budget {budget}"
+
+
+@pytest.mark.parametrize("page", ["home", "tag"])
+def test_listing_query_count_with_an_empty_cache_does_not_grow(client, catalogue, page):
+    film, review = catalogue(3)
+    small = queries_for(client, PAGES[page](film, review), warm=False)
+    film, review = catalogue(12)
+    large = queries_for(client, PAGES[page](film, review), warm=False)
+    assert large == small, f"{page}: {small} queries with 3 reviews, {large} with 15"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from functools import partial
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
@@ -60,6 +60,13 @@ def add_review_summaries(films):
         )
         for name, value in summary.items():
             setattr(film, name, value)
+
+
+def tags_shown(item):
+    """A review's or a film's tags: the list ``for_listing`` read, or else its manager's."""
+    if hasattr(item, "listing_tags"):
+        return item.listing_tags
+    return list(item.tags.all())
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -125,8 +132,12 @@ class ReviewQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
+        """With what a review's card shows: its film, and its and its film's tags as
+        ``listing_tags`` (a list: a prefetch into the managers' caches would build a
+        queryset for every review and film on the page)."""
         return self.select_related("film", "critic", *self.related_shown).prefetch_related(
-            "tags", "film__tags"
+            Prefetch("tags", to_attr="listing_tags"),
+            Prefetch("film__tags", to_attr="listing_tags"),
         )
 
 
@@ -230,6 +241,12 @@ class Review(models.Model):
             models.Index(fields=["status", "publish_at"], name="review_status_publish"),
             # Newest first, for the home page and the admin's list.
             models.Index(fields=["publish_at", "id"], name="review_publish_order"),
+            # A film's published reviews and their ratings, read from the index alone: the
+            # films list's "reviewed" test and its review summaries.
+            models.Index(
+                fields=["film", "publish_at", "status", "rating_value", "rating_normalised"],
+                name="review_film_summary",
+            ),
             # The scales in use, for the admin's rating filter.
             models.Index(fields=["rating_best"], name="review_rating_scale"),
             # A critic's page, newest first.
@@ -359,8 +376,9 @@ class Review(models.Model):
 
     @property
     def display_tags(self):
-        """The review's own tags, or its film's when the review has none (prefetched)."""
-        return list(self.tags.all()) or list(self.film.tags.all())
+        """The review's own tags, or its film's when the review has none (prefetched, by
+        ``for_listing`` or ``for_page``)."""
+        return tags_shown(self) or tags_shown(self.film)
 
     @property
     def excerpt(self):

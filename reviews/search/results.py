@@ -1,12 +1,19 @@
 """Search results: published reviews ranked page by page, and the films and people named."""
 
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection as default_connection
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
+from core.pagecache import current_versions
 from core.pagination import ApproximateCount
 
+from .. import keys
 from ..models import Film, Person, Review
 from .backends import backend
 from .query import (
@@ -24,8 +31,9 @@ class SearchResults:
     """Published reviews matching a query, best first, for a Paginator.
 
     ``count()`` is one query, or two with more than ``MAX_RESULTS`` matches, and then an
-    ``ApproximateCount``; it ranks the results. Each slice is one query for its reviews and
-    their snippets. Each review carries ``rank`` and ``snippet``.
+    ``ApproximateCount``; it ranks the results. The ranking of so many matches is cached
+    for ``SEARCH_CACHE_SECONDS``, or until the catalogue changes. Each slice is one query
+    for its reviews and their snippets. Each review carries ``rank`` and ``snippet``.
     """
 
     ordered = True
@@ -55,13 +63,24 @@ class SearchResults:
             cursor.execute(matches, params)
             ranks = dict(cursor.fetchall())
             truncated = len(ranks) > MAX_RESULTS
-            if truncated:
-                candidates = self.backend.candidates_sql.format(published=published_sql)
-                params = self.backend.candidates_params(self.terms, published_params)
+        if not truncated:
+            best = sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
+            return best, False
+        # Ranking the candidates reads the matches of every word: done once for a query
+        # while the catalogue is unchanged, however many pages of it are read.
+        signature = json.dumps([self.query, current_versions([keys.catalogue()])])
+        key = "search-ranking:" + hashlib.sha256(signature.encode()).hexdigest()
+        best = cache.get(key)
+        if best is None:
+            candidates = self.backend.candidates_sql.format(published=published_sql)
+            params = self.backend.candidates_params(self.terms, published_params)
+            with default_connection.cursor() as cursor:
                 cursor.execute(candidates, params)
                 ranks = dict(cursor.fetchall())
-        best = sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
-        return best[:MAX_RESULTS], truncated
+            best = sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
+            best = best[:MAX_RESULTS]
+            cache.set(key, best, settings.SEARCH_CACHE_SECONDS)
+        return best, True
 
     def films(self):
         """Films, reviewed or not, whose titles match the query."""

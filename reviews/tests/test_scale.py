@@ -12,8 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from core.pagination import ApproximateCount, CappedPaginator, ListingPaginator
-from reviews.models import Review
+from core.pagination import (
+    ApproximateCount,
+    CappedPaginator,
+    ListingPaginator,
+    order_of,
+    starting_at,
+)
+from reviews.models import Film, Review
 from tests.queries import query_plan
 
 REVIEW_LIST = reverse("admin:reviews_review_changelist")
@@ -106,6 +112,66 @@ def test_a_short_list_still_says_how_many_pages(client, make_review, two_pages_a
     assert "Older reviews are not listed" not in first.text
 
 
+def headlines_shown(response):
+    return re.findall(r'card__headline"><a href="[^"]*">([^<]*)</a>', response.text)
+
+
+@pytest.mark.parametrize("url", ["/", "/tags/noir/"])
+def test_pages_found_by_their_first_review_follow_on_without_gap_or_repeat(
+    client, make_review, url
+):
+    # Ten reviews published at the same moment straddle the first pages' boundaries.
+    moment = timezone.now() - timezone.timedelta(days=1)
+    for n in range(40):
+        when = moment if 8 <= n < 18 else moment - timezone.timedelta(hours=n)
+        make_review(headline=f"Noir review {n}", publish_at=when).tags.add("noir")
+    newest_first = list(Review.objects.published().values_list("headline", flat=True))
+
+    pages = [client.get(url, {"page": number}) for number in (1, 2, 3, 4)]
+
+    assert [headlines_shown(page) for page in pages] == [
+        newest_first[0:12],
+        newest_first[12:24],
+        newest_first[24:36],
+        newest_first[36:40],
+    ]
+    assert "<span>Page 3 of 4</span>" in pages[2].text
+    assert client.get(url, {"page": 5}).status_code == 404
+
+
+def test_pages_of_films_follow_on_through_films_of_the_same_title_and_year(
+    client, make_film, make_review
+):
+    # Remakes share a title, and some a year too: a page may end among them.
+    for n in range(65):
+        title, year = ("Solaris", 1972 + n % 3) if 25 <= n < 40 else (f"Film {n:02}", 2000)
+        make_review(film=make_film(title=title, year=year))
+    in_order = Film.objects.reviewed().order_by("title", "year", "pk")
+    expected = [(film.title, str(film.year)) for film in in_order]
+
+    pages = [client.get("/films/", {"page": number}) for number in (1, 2, 3)]
+
+    shown = [
+        re.findall(
+            r'<th scope="row"><a href="[^"]*">([^<]*)</a></th>\s*<td>.*?</td>\s*<td>(\d+)</td>',
+            page.text,
+        )
+        for page in pages
+    ]
+    assert shown == [expected[0:30], expected[30:60], expected[60:65]]
+    assert client.get("/films/", {"page": 4}).status_code == 404
+
+
+def test_a_review_published_since_the_pages_were_found_is_on_the_first_page(client, make_review):
+    reviews(make_review, 13)
+    client.get("/")  # the pages found, and cached: no commit here tells the cache otherwise
+
+    make_review(headline="Just published")
+
+    assert headlines_shown(client.get("/"))[0] == "Just published"
+    assert len(headlines_shown(client.get("/"))) == 12
+
+
 # The review admin
 
 
@@ -192,6 +258,12 @@ def test_review_admin_offers_the_films_and_tags_of_recent_reviews(
         pytest.param(
             lambda: Review.objects.published().tagged(Tag.objects.get(name="noir"), many=True),
             id="a tag with many reviews",
+        ),
+        pytest.param(
+            lambda: starting_at(
+                Review.objects.published(), order_of(Review.objects.all()), (timezone.now(), 10)
+            ),
+            id="a page found by its first review",
         ),
     ],
 )

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -454,6 +455,25 @@ def test_beyond_the_results_offered_a_headline_match_still_comes_first(
     assert len(headlines(last)) == 2
     assert "more than 12 reviews found for “lighthouse”; showing 11–12." in last.text
     assert "These are the best 12: add a word to narrow the search." in last.text
+
+
+def test_many_matches_are_ranked_once_until_the_catalogue_changes(
+    client, indexed, make_review, monkeypatch
+):
+    for module in (search.backends, search.results):
+        monkeypatch.setattr(module, "MAX_RESULTS", 12)
+    with indexed():
+        for n in range(14):
+            make_review(headline=f"Harbour {n}", body="It ends at a lighthouse, in the rain.")
+    search_page(client, "lighthouse")
+
+    with CaptureQueriesContext(connection) as second_page:
+        assert len(headlines(search_page(client, "lighthouse", page=2))) == 2
+    with indexed():
+        make_review(headline="The lighthouse keeper", body="A quiet film about a man alone.")
+
+    assert not any("UNION ALL" in query["sql"] for query in second_page.captured_queries)
+    assert headlines(search_page(client, "lighthouse"))[0] == "The lighthouse keeper"
 
 
 @pytest.mark.parametrize("page", ["abc", "999", "0", "-1", "1.5", "9" * 30])
