@@ -144,7 +144,12 @@ def blended_related(film, shown=None):
             .order_by()
             .annotate(is_curated=Value(curated), said=reasons)
             .values_list(
-                f"{to}_id", *(f"{to}__{name}" for name in columns), "position", "is_curated", "said"
+                f"{to}_id",
+                *(f"{to}__{name}" for name in columns),
+                "position",
+                "id",
+                "is_curated",
+                "said",
             )
         )
 
@@ -152,9 +157,10 @@ def blended_related(film, shown=None):
     if shown > 0:
         computed = rows(Recommendation.objects, "recommended", False, F("reasons"))
         both = computed.union(both, all=True)
-    both = both.order_by("-is_curated", "position")
+    # The order the editor gave (ties: the order added), then the computed ranking.
+    both = both.order_by("-is_curated", "position", "id")
     related, computed, taken = [], [], {film.pk}
-    for pk, *values, _, curated, reasons in both:
+    for pk, *values, _position, _id, curated, reasons in both:
         if pk in taken:
             continue
         other = Film.from_db(both.db, ["id", *columns], [pk, *values])
