@@ -208,13 +208,20 @@ class PersonDetailView(DetailView):
         return super().get_context_data(roles=roles, **kwargs)
 
 
-class CriticDetailView(ListView):
+class CriticDetailView(SeeksPages, ListView):
     """A critic, with their bio, photo and links, and their published reviews page by page."""
 
     template_name = "reviews/critic_detail.html"
     context_object_name = "reviews"
     paginate_by = 12
-    paginator_class = ListingPaginator
+
+    def listing_name(self):
+        return f"critic:{self.critic.pk}"
+
+    @property
+    def listing_keys(self):
+        # A review of theirs published, moved or given to another critic renews the first.
+        return (keys.critic(self.critic.pk), keys.published_list())
 
     def get_queryset(self):
         critics = Critic.objects.prefetch_related("links")

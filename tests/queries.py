@@ -15,8 +15,9 @@ PAGE_QUERY_BUDGETS = {
     "tag": 7,
     "tags": 2,
     "person": 2,
-    # critic: the critic, their links, the count, the page, its reviews' and films' tags.
-    "critic": 6,
+    # critic: the critic, their links, the page starts (as for home), the page, its
+    # reviews' and films' tags.
+    "critic": 7,
 }
 
 
