@@ -22,6 +22,14 @@ register_converter(TagSlugConverter, "tag_slug")
 app_name = "reviews"
 
 
+def feed_paths(route, rss_feed, atom_feed, name):
+    """A list's RSS and Atom feeds at ``route`` + ``rss/`` and ``atom/``, kept like pages."""
+    return [
+        path(f"{route}rss/", cached_for_readers(rss_feed()), name=f"{name}_rss"),
+        path(f"{route}atom/", cached_for_readers(atom_feed()), name=f"{name}_atom"),
+    ]
+
+
 def review_urls(review_template=views.ReviewDetailView.template_name):
     """The reviews' pages. The site may show the review page with a template of its own
     that extends reviews/review_detail.html and fills its blocks (config/urls.py)."""
@@ -41,15 +49,11 @@ def review_urls(review_template=views.ReviewDetailView.template_name):
             cached_for_readers(views.CriticDetailView.as_view()),
             name="critic",
         ),
-        path(
-            "critics/<slug:slug>/feed/rss/",
-            cached_for_readers(feeds.CriticReviewsFeed()),
-            name="critic_feed_rss",
-        ),
-        path(
-            "critics/<slug:slug>/feed/atom/",
-            cached_for_readers(feeds.CriticReviewsAtomFeed()),
-            name="critic_feed_atom",
+        *feed_paths(
+            "critics/<slug:slug>/feed/",
+            feeds.CriticReviewsFeed,
+            feeds.CriticReviewsAtomFeed,
+            "critic_feed",
         ),
         path("tags/", cached_for_readers(views.TagListView.as_view()), name="tags"),
         path(
@@ -60,31 +64,12 @@ def review_urls(review_template=views.ReviewDetailView.template_name):
             cached_for_readers(views.SearchView.as_view(), views.search_page_address),
             name="search",
         ),
-        path("feeds/reviews/rss/", cached_for_readers(feeds.LatestReviewsFeed()), name="feed_rss"),
-        path(
-            "feeds/reviews/atom/",
-            cached_for_readers(feeds.LatestReviewsAtomFeed()),
-            name="feed_atom",
+        *feed_paths("feeds/reviews/", feeds.LatestReviewsFeed, feeds.LatestReviewsAtomFeed, "feed"),
+        *feed_paths(
+            "tags/<tag_slug:slug>/feed/", feeds.TagReviewsFeed, feeds.TagReviewsAtomFeed, "tag_feed"
         ),
-        path(
-            "tags/<tag_slug:slug>/feed/rss/",
-            cached_for_readers(feeds.TagReviewsFeed()),
-            name="tag_feed_rss",
-        ),
-        path(
-            "tags/<tag_slug:slug>/feed/atom/",
-            cached_for_readers(feeds.TagReviewsAtomFeed()),
-            name="tag_feed_atom",
-        ),
-        path(
-            "films/<slug:slug>/feed/rss/",
-            cached_for_readers(feeds.FilmReviewsFeed()),
-            name="film_feed_rss",
-        ),
-        path(
-            "films/<slug:slug>/feed/atom/",
-            cached_for_readers(feeds.FilmReviewsAtomFeed()),
-            name="film_feed_atom",
+        *feed_paths(
+            "films/<slug:slug>/feed/", feeds.FilmReviewsFeed, feeds.FilmReviewsAtomFeed, "film_feed"
         ),
     ]
 
