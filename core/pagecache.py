@@ -213,14 +213,7 @@ class Unwritten:
             keys = set(self.keys)
             if not keys:
                 return True
-            with one_write_transaction():
-                versions = {VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}
-                failed = cache.set_many(versions, None)
-                # Written after the keys, in a call of its own: a process that reads the
-                # new value of CHANGES_KEY then reads the new versions too.
-                changes = {VERSION_PREFIX + CHANGES_KEY: uuid.uuid4().hex}
-                failed = failed or cache.set_many(changes, None)
-            if failed:
+            if not write_new_versions(keys):
                 # The cache failed: other processes may have lost writes as well.
                 self.keys.add(SITE_KEY)
                 return False
@@ -232,6 +225,18 @@ class Unwritten:
 
 
 unwritten = Unwritten()
+
+
+def write_new_versions(keys):
+    """Give these keys new versions in the shared cache, then CHANGES_KEY; whether the
+    cache took them all."""
+    with one_write_transaction():
+        failed = cache.set_many({VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}, None)
+        # Written after the keys, in a call of its own: a process that reads the new value
+        # of CHANGES_KEY then reads the new versions too.
+        changes = {VERSION_PREFIX + CHANGES_KEY: uuid.uuid4().hex}
+        failed = failed or cache.set_many(changes, None)
+    return not failed
 
 
 def invalidate(*keys):
@@ -258,8 +263,7 @@ def write_versions(keys, attempt=1):
     """Give these keys new versions in the shared cache; queued again, with a growing
     pause, until the cache takes them. With the site's own version among them, every page
     stored before the outage is rendered again."""
-    failed = cache.set_many({VERSION_PREFIX + key: uuid.uuid4().hex for key in keys}, None)
-    if not failed:
+    if write_new_versions(keys):
         if attempt > 1:
             logger.info(
                 "The shared cache took %d keys' new versions, at try %d", len(keys), attempt

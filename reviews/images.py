@@ -234,7 +234,11 @@ def renditions_are_current(field_file, width, current):
 
 
 # The page that shows each model's picture, whose cached copy is stale once it has renditions.
-PAGE_KEYS = {"reviews.film": keys.film, "reviews.review": keys.review}
+PAGE_KEYS = {
+    "reviews.film": keys.film,
+    "reviews.review": keys.review,
+    "reviews.critic": keys.critic,
+}
 
 
 @task()

@@ -110,3 +110,14 @@ def test_a_hanging_redis_keeps_the_invalidation_until_it_answers(settings, queue
         caches["default"].delete_many([pagecache.VERSION_PREFIX + k for k in ("review:12", "site")])
         hanging.close()
         pagecache.unwritten.keys.clear()
+
+
+def test_the_task_renews_what_hits_before_django_check_too(db):
+    """A page kept in a process's memory is served while CHANGES_KEY is unchanged
+    (core/fastpath.py): the task that writes lost keys must renew it as well."""
+    changes = pagecache.VERSION_PREFIX + pagecache.CHANGES_KEY
+    before = caches["default"].get(changes)
+
+    pagecache.write_versions.call(["review:1"])
+
+    assert caches["default"].get(changes) not in (None, before)

@@ -134,3 +134,18 @@ def test_a_save_that_changes_no_image_queues_no_renditions(settings, make_review
     review.save()
 
     assert TaskQueue().waiting() == []
+
+
+def test_a_critics_photo_gets_its_renditions_and_their_page_is_made_stale(db):
+    from core import pagecache
+    from reviews import keys
+    from reviews.models import Critic
+
+    critic = Critic.objects.create(name="Ann Vell", slug="ann-vell")
+    before = pagecache.current_versions([keys.critic(critic.pk)])
+    critic.photo = image_upload(size=(1200, 800))
+    critic.save()
+
+    critic.refresh_from_db()  # made by a task, which tests run at once
+    assert [r["width"] for r in critic.photo_renditions] == [480, 960]
+    assert pagecache.current_versions([keys.critic(critic.pk)]) != before
