@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import ngettext
 
 from . import mail
@@ -113,7 +112,7 @@ class TaskWorkerAdmin(ReadOnlyAdmin):
 
     @admin.display(description="seconds since last beat")
     def seconds_since_beat(self, worker):
-        return round((timezone.now() - worker.last_beat_at).total_seconds())
+        return round(worker.beat_age().total_seconds())
 
 
 @admin.register(ScheduledRun)

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from .retry import doubling_pause
+
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 1
@@ -65,7 +67,7 @@ def purge_edge(url, keys, attempt=1):
 
 def pause_before(attempt):
     """Seconds to wait before the given attempt: doubling from FIRST_PAUSE_SECONDS."""
-    return min(FIRST_PAUSE_SECONDS * 2 ** (attempt - 2), LONGEST_PAUSE_SECONDS)
+    return doubling_pause(attempt - 1, FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS)
 
 
 def send(url, keys):

@@ -33,11 +33,9 @@ from . import logs, pagecache
 logger = logging.getLogger(__name__)
 
 PERSONAL_PREFIX = "/_personal/"
-# A value made without the request is the same for every reader within a second (a time
-# of issue): an edge may share it that long, browsers never keep it.
 HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),
-    ("Cache-Control", "public, max-age=0, s-maxage=1"),
+    ("Cache-Control", pagecache.SHARED_FOR_A_SECOND),
     ("X-Content-Type-Options", "nosniff"),
 ]
 

@@ -23,12 +23,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from .batches import Batch, PerTransaction
 from .models import Email
+from .retry import doubling_pause
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def attempt_failed(email, error):
 
 def pause_after(attempts):
     """Seconds to wait after this many refused attempts: doubling from FIRST_PAUSE_SECONDS."""
-    return min(FIRST_PAUSE_SECONDS * 2 ** (attempts - 1), LONGEST_PAUSE_SECONDS)
+    return doubling_pause(attempts, FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS)
 
 
 def give_up_on_stale_claims(emails):
@@ -209,8 +210,8 @@ def give_up_on_stale_claims(emails):
 def retry_later(waiting):
     """Queue the delivery of these waiting emails again, for when the first is due; where
     tasks run at once, they wait for ``deliver_due`` instead of being tried in a loop."""
-    ids = list(waiting.order_by("pk").values_list("pk", flat=True))
-    if not ids or not deliver.get_backend().supports_defer:
+    rows = list(waiting.order_by("pk").values_list("pk", "next_attempt_at"))
+    if not rows or not deliver.get_backend().supports_defer:
         return
-    first_due = waiting.aggregate(first=Min("next_attempt_at"))["first"]
-    deliver.using(run_after=max(first_due, timezone.now())).enqueue(ids)
+    first_due = min(due for _, due in rows)
+    deliver.using(run_after=max(first_due, timezone.now())).enqueue([pk for pk, _ in rows])

@@ -26,9 +26,6 @@ class EmailQuerySet(models.QuerySet):
         """Waiting emails whose next attempt has come."""
         return self.waiting().filter(next_attempt_at__lte=now or timezone.now())
 
-    def failed(self):
-        return self.filter(status=Email.Status.FAILED)
-
 
 class Email(models.Model):
     """One email, from the moment it is decided until it is sent or given up on.

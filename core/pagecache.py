@@ -66,6 +66,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django_tasks import task
 
 from core import edge
+from core.retry import doubling_pause
 
 VERSION_PREFIX = "page-version:"
 PAGE_PREFIX = "page:"
@@ -75,7 +76,7 @@ BODY_PREFIX = "page-pieces:"
 PERSONAL_SESSION_KEY = "sees_personal_pages"
 # Bytes no template writes, kept as they are by HTML escaping: "\x00per-reader:NAME\x00".
 PLACEHOLDER_FORM = "\x00per-reader:{}\x00"
-SITE_KEY = "site"
+SITE_KEY = edge.SITE_KEY
 # New at every invalidation, after the keys invalidated: read before a page's versions, it
 # tells whether anything at all changed since that page was found current.
 CHANGES_KEY = "changes"
@@ -84,7 +85,10 @@ CHANGES_KEY = "changes"
 PAGE_KEY_ENVIRON = "core.pagecache.key"
 HIT_HEADERS_ENVIRON = "core.pagecache.hit-headers"
 # Every page at the edge carries this key: invalidating SITE_KEY purges them all.
-EDGE_ALL_KEY = "all"
+EDGE_ALL_KEY = edge.EVERY_PAGE_KEY
+# A per-reader value made without the request is everyone's for a second at the edge (a
+# time of issue); browsers never keep it.
+SHARED_FOR_A_SECOND = "public, max-age=0, s-maxage=1"
 
 logger = logging.getLogger(__name__)
 
@@ -277,7 +281,7 @@ def write_versions(keys, attempt=1):
     if not write_versions.get_backend().supports_defer:
         logger.error("Could not give %s new versions in the shared cache", keys)
         return
-    pause = min(FIRST_PAUSE_SECONDS * 2 ** (attempt - 1), LONGEST_PAUSE_SECONDS)
+    pause = doubling_pause(attempt, FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS)
     later = timezone.now() + timedelta(seconds=pause)
     write_versions.using(run_after=later).enqueue(keys, attempt + 1)
 

@@ -89,7 +89,7 @@ def personal(request, name):
     response = HttpResponse(pagecache.make_per_reader(request, name))
     # One made without the request is everyone's for a second (core.fastpath says the same).
     shared = pagecache.is_made_without_request(name)
-    response["Cache-Control"] = "public, max-age=0, s-maxage=1" if shared else "private, no-store"
+    response["Cache-Control"] = pagecache.SHARED_FOR_A_SECOND if shared else "private, no-store"
     return response
 
 
@@ -102,8 +102,9 @@ def shared_for(seconds):
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            if response.status_code == 200 and seconds() >= 1:
-                pagecache.shared(response, int(seconds()), {})
+            kept_for = int(seconds())
+            if response.status_code == 200 and kept_for >= 1:
+                pagecache.shared(response, kept_for, {})
             return response
 
         return wrapped

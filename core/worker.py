@@ -61,9 +61,9 @@ def living_worker_ids(silent_for, own_worker_id):
     with their process still running), and of all workers with a row."""
     known = set(TaskWorker.objects.values_list("worker_id", flat=True))
     beating = TaskWorker.objects.beating_since(Now() - silent_for)
-    alive = set()
+    alive, here = set(), socket.gethostname()
     for worker_id, host, pid in beating.values_list("worker_id", "host", "pid"):
-        gone_from_here = host == socket.gethostname() and worker_id != own_worker_id
+        gone_from_here = host == here and worker_id != own_worker_id
         if not (gone_from_here and not process_is_running(pid)):
             alive.add(worker_id)
     return alive, known
