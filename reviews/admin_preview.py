@@ -32,12 +32,7 @@ IMAGE_NOT_DRAFTED = (
 
 def formset_objects(formset):
     """The unsaved objects a valid formset holds, as saving it would leave them."""
-    deleted = formset.deleted_forms
-    return [
-        form.instance
-        for form in formset.forms
-        if form not in deleted and (form.instance.pk or form.has_changed())
-    ]
+    return [form.instance for form in drafts.kept_forms(formset)]
 
 
 class ReviewPreviewMixin:
@@ -169,7 +164,7 @@ class ReviewPreviewMixin:
             "change_url": reverse(self._url_name("change"), args=[review.pk]),
         }
         response = TemplateResponse(request, "admin/reviews/review/draft_compare.html", context)
-        response["Cache-Control"] = "private, no-store"
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
     def discard_draft_view(self, request, object_id):

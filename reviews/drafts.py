@@ -20,15 +20,20 @@ def draft_of(review):
         return None
 
 
-def inline_values(formset):
-    """The rows a valid formset of one of DRAFTED_INLINES holds, as a draft keeps them."""
-    _, fields = DRAFTED_INLINES[formset.model]
+def kept_forms(formset):
+    """The forms of a valid formset whose rows saving it would keep."""
     deleted = formset.deleted_forms
     return [
-        {name: form.cleaned_data.get(name) for name in fields}
+        form
         for form in formset.forms
         if form not in deleted and (form.instance.pk or form.has_changed())
     ]
+
+
+def inline_values(formset):
+    """The rows a valid formset of one of DRAFTED_INLINES holds, as a draft keeps them."""
+    _, fields = DRAFTED_INLINES[formset.model]
+    return [{name: form.cleaned_data.get(name) for name in fields} for form in kept_forms(formset)]
 
 
 def values_from_form(cleaned_data):
@@ -96,9 +101,10 @@ def differences(review, draft):
     live_tags = ", ".join(sorted(tag.name for tag in review.tags.all()))
     if live_tags != ", ".join(draft.tags):
         changes.append(("tags", live_tags, ", ".join(draft.tags)))
+    drafted_rows = draft.inline_objects(review)
     for model, (name, fields) in DRAFTED_INLINES.items():
         live = rows_as_text(getattr(review, name).all(), fields)
-        edited = rows_as_text(draft.inline_objects(review)[name], fields)
+        edited = rows_as_text(drafted_rows[name], fields)
         if live != edited:
             changes.append((model._meta.verbose_name_plural, live, edited))
     return changes

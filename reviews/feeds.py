@@ -161,7 +161,7 @@ class CriticReviewsFeed(ReviewFeed):
         return critic.reviews.all()
 
     def shows(self, critic):
-        shows_critic(critic, critic.reviews)
+        shows_critic(critic)
 
     def title(self, critic):
         return f"{settings.SITE_NAME}: reviews by {critic.name}"

@@ -34,10 +34,10 @@ def shows_reviews(reviews):
     depend_on(*(keys.review(r.pk) for r in reviews), *(keys.film(r.film_id) for r in reviews))
 
 
-def shows_critic(critic, reviews):
+def shows_critic(critic):
     """For the page cache: the page shows the critic's record and their published reviews."""
     depend_on(keys.critic(critic.pk))
-    expires_at(reviews.next_publication_time)
+    expires_at(critic.reviews.next_publication_time)
 
 
 def shows_films(films):
@@ -229,7 +229,7 @@ class CriticDetailView(SeeksPages, ListView):
         return self.critic.reviews.published().for_listing()
 
     def get_context_data(self, **kwargs):
-        shows_critic(self.critic, self.critic.reviews)
+        shows_critic(self.critic)
         context = super().get_context_data(critic=self.critic, **kwargs)
         shows_reviews(context["object_list"])
         return context

@@ -27,6 +27,11 @@ from .query import (
 )
 
 
+def best_first(ranks):
+    """``{review id: rank}`` as ``[(id, rank)]``, best first; ties by the newer id."""
+    return sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
+
+
 class SearchResults:
     """Published reviews matching a query, best first, for a Paginator.
 
@@ -64,8 +69,7 @@ class SearchResults:
             ranks = dict(cursor.fetchall())
             truncated = len(ranks) > MAX_RESULTS
         if not truncated:
-            best = sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
-            return best, False
+            return best_first(ranks), False
         # Ranking the candidates reads the matches of every word: done once for a query
         # while the catalogue is unchanged, however many pages of it are read.
         signature = json.dumps([self.query, current_versions([keys.catalogue()])])
@@ -77,8 +81,7 @@ class SearchResults:
             with default_connection.cursor() as cursor:
                 cursor.execute(candidates, params)
                 ranks = dict(cursor.fetchall())
-            best = sorted(ranks.items(), key=lambda row: (row[1], row[0]), reverse=True)
-            best = best[:MAX_RESULTS]
+            best = best_first(ranks)[:MAX_RESULTS]
             cache.set(key, best, settings.SEARCH_CACHE_SECONDS)
         return best, True
 

@@ -258,14 +258,6 @@ def child_text(element, name):
     return ""
 
 
-def raw_child_text(element, name):
-    """The text as written, surrounding whitespace included (post and comment bodies)."""
-    for child in element:
-        if local_name(child.tag) == name:
-            return child.text or ""
-    return ""
-
-
 def as_int(value):
     try:
         return int(value)
@@ -340,7 +332,7 @@ def read_comment(element):
         date=wp_date(
             child_text(element, "wp:comment_date_gmt"), child_text(element, "wp:comment_date")
         ),
-        content=raw_child_text(element, "wp:comment_content").strip(),
+        content=child_text(element, "wp:comment_content"),
         approved=child_text(element, "wp:comment_approved") or "1",
         type=child_text(element, "wp:comment_type"),
         parent_id=as_int(child_text(element, "wp:comment_parent")),
