@@ -264,7 +264,9 @@ class CommentAdmin(admin.ModelAdmin):
         while parent is not None:
             ancestors.insert(0, parent)
             parent = parent.parent
-        replies = list(comment.replies.order_by("submitted_at", "id"))
+        replies = list(
+            comment.replies.select_related("user__critic").order_by("submitted_at", "id")
+        )
         return format_html(
             '<ol class="moderation-thread">{}</ol>',
             format_html_join(

@@ -43,6 +43,17 @@ def thread_roots(comments):
     return roots
 
 
+def page_address(number=None, order=OLDEST):
+    """The query string (``?comments=2&order=newest``) of a page of threads; empty for the
+    first page, oldest first."""
+    query = {}
+    if (number or 1) > 1:
+        query[PAGE_PARAMETER] = number
+    if order != OLDEST:
+        query[ORDER_PARAMETER] = order
+    return f"?{urlencode(query)}" if query else ""
+
+
 @dataclass
 class ThreadPage:
     threads: list  # the top-level comments of this page, with their ``children``
@@ -51,15 +62,8 @@ class ThreadPage:
     order: str
 
     def address(self, number=None, order=None):
-        """The query string (``?comments=2&order=newest``) of a page, in this order unless
-        told; empty for the first page, oldest first."""
-        order = order or self.order
-        query = {}
-        if (number or 1) > 1:
-            query[PAGE_PARAMETER] = number
-        if order != OLDEST:
-            query[ORDER_PARAMETER] = order
-        return f"?{urlencode(query)}" if query else ""
+        """The query string of a page (``page_address``), in this page's order unless told."""
+        return page_address(number, order or self.order)
 
     @property
     def links(self):

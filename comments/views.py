@@ -19,7 +19,7 @@ from .flags import flag_comment
 from .forms import CommentForm, FlagForm
 from .models import Comment
 from .services import address_hash, comments_are_open, rate_limited, submit_comment
-from .threads import OLDEST, ThreadPage, page_holding
+from .threads import page_address, page_holding
 
 PENDING_SESSION_KEY = "pending_comment_ids"
 
@@ -136,5 +136,4 @@ def address_on_its_page(request, comment):
         request.session.get(PENDING_SESSION_KEY, [])
     )
     number = page_holding(list(thread.only("pk", "parent_id")), comment.pk)
-    page = ThreadPage([], number, number, OLDEST)
-    return f"{comment.review.get_absolute_url()}{page.address(number)}#comment-{comment.pk}"
+    return f"{comment.review.get_absolute_url()}{page_address(number)}#comment-{comment.pk}"

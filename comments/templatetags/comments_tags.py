@@ -65,7 +65,8 @@ def threads_fragment_key(review, is_open, request):
     """Where a page of the review's threads as every reader sees them is kept: stale as soon
     as the review's page is (a comment approved or taken down, a staff name changed), or
     None when the shared cache cannot say its version."""
-    version = pagecache.current_versions([keys.review(review.pk)])[keys.review(review.pk)]
+    key = keys.review(review.pk)
+    version = pagecache.current_versions([key])[key]
     if version is None:
         return None
     zone = timezone.get_current_timezone_name()

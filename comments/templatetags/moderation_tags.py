@@ -15,3 +15,9 @@ def pending_comment_count():
 @register.simple_tag
 def moderators_desk():
     return {"by_reason": queue_by_reason(), "reviews": reviews_with_comments_waiting()}
+
+
+@register.simple_tag
+def reviews_waiting():
+    """The reviews with comments waiting, for an editor's desk (no counts by reason)."""
+    return reviews_with_comments_waiting()
