@@ -17,8 +17,11 @@ from .views import address_on_its_page, remember_pending
 ONE_CLICK = "One-Click"
 
 
-def bad_link(request, problem, status=400):
-    return TemplateResponse(request, "comments/bad_link.html", {"problem": problem}, status=status)
+def bad_link(request, problem, status=400, **where_next):
+    """A link that does not work, saying why; ``heading``, ``next_url`` and ``next_label``
+    may say it otherwise than the defaults (comments/bad_link.html)."""
+    context = {"problem": problem, **where_next}
+    return TemplateResponse(request, "comments/bad_link.html", context, status=status)
 
 
 NOT_OURS = (

@@ -11,6 +11,7 @@ import functools
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 from core.visitors import client_ip
 
 from . import notifications, own_data
+from .email_views import bad_link
 from .forms_own_data import EraseForm, LinkRequestForm
 from .services import address_hash, rate_limited
 
@@ -84,8 +86,18 @@ def request_link(request):
 
 
 def refused(request, error):
-    return TemplateResponse(
-        request, "comments/own_data/link_refused.html", {"expired": error.expired}, status=400
+    if error.expired:
+        heading = "This link has expired"
+        problem = "A link to your comments works for a day after it is sent, and this one is older."
+    else:
+        heading = "This link is not valid"
+        problem = "This link is not one this site sent, or it was cut short when it was copied."
+    return bad_link(
+        request,
+        problem,
+        heading=heading,
+        next_url=reverse("comments:own_data_request"),
+        next_label="Ask for a new link",
     )
 
 
