@@ -1,6 +1,7 @@
 """The VCL (config/varnish/default.vcl) in a real Varnish, in front of a stand-in
 application that answers as the edge contract says the site does (stub_site.py)."""
 
+import gzip
 import socket
 import time
 
@@ -124,6 +125,17 @@ def test_a_value_made_without_the_request_is_shared_for_a_second_then_made_again
     assert first.body == second.body == "<p>esi-shared, rendered 1</p><p>Issued: everyone-2</p>"
     assert later.body == "<p>esi-shared, rendered 1</p><p>Issued: everyone-3</p>"
     assert backend_saw("/_personal/everyone/") == ["GET", "GET"]
+
+
+@pytest.mark.parametrize("page", ["/shared/home/", "/esi-shared/"])
+def test_a_stored_page_is_sent_compressed_to_browsers_and_plain_to_other_clients(stub, page):
+    plain = stub.request(page)
+    compressed = stub.request(page, headers={"Accept-Encoding": "gzip, deflate, br"})
+    plain_again = stub.request(page)
+
+    assert (compressed.cache, compressed.headers["Content-Encoding"]) == ("HIT", "gzip")
+    assert gzip.decompress(compressed.content).decode() == plain.body == plain_again.body
+    assert "Content-Encoding" not in plain_again.headers
 
 
 def test_a_post_whose_body_stalls_is_cut_off_before_it_reaches_the_application(stub):

@@ -22,7 +22,11 @@ START_SECONDS = 20
 class Answer:
     status: int
     headers: http.client.HTTPMessage
-    body: str
+    content: bytes
+
+    @property
+    def body(self):
+        return self.content.decode()
 
     @property
     def cache(self):
@@ -95,6 +99,6 @@ class Varnish:
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
-            return Answer(response.status, response.headers, response.read().decode())
+            return Answer(response.status, response.headers, response.read())
         finally:
             connection.close()
