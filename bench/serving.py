@@ -30,10 +30,11 @@ before and after the pages.
   request to ``/ping`` in the same run. Targets: under 150 ms and under 1 s.
 - Edge: `make serve`'s Varnish in front of granian (EDGE=1), the page cache on; the home
   page and the review, stored by Varnish, against ``/ping`` straight to granian, both asked
-  by a generator in two processes. Target: an edge hit at ten times ``/ping``'s throughput.
-  CPU per request is Varnish's and the application's (about 0 on hits) apart, and the
-  generator's own: a Python generator may well be the limit, not Varnish, and says so.
-  Skipped when varnishd is not installed.
+  by the same generator: wrk where it is installed (``apt-get install wrk``), otherwise this
+  Python generator in two processes, which is slower than Varnish and says so. Target: an
+  edge hit at ten times ``/ping``'s throughput. CPU per request is Varnish's and the
+  application's (about 0 on hits) apart, and the generator's own. Skipped when varnishd is
+  not installed.
 - Hit: the review with 200 comments as an application page-cache hit (answered before
   Django's middleware, core/fastpath.py) against ``/ping``, under granian, with the page
   cache warm. Targets: at least 90% of ``/ping``'s throughput, at most 1.1× its CPU per
@@ -98,6 +99,8 @@ SECTIONS = ["throughput", "hit", "growth", "moderation", "edge"]
 # The edge is asked by this many generator processes (each with --clients connections):
 # one Python process cannot ask as fast as Varnish answers.
 EDGE_GENERATORS = 2
+# ... or, where it is installed (apt-get install wrk), wrk's threads: a C generator that can.
+WRK = shutil.which("wrk")
 # A generator busy this share of its time is the limit of what is measured.
 GENERATOR_LIMIT = 0.8
 # So are CPUs busy this share of their time, with this load or with other programs.
@@ -454,13 +457,14 @@ def load_in_this_process(port, path, clients, seconds):
 
 def generate_load(port, path, clients, seconds, processes=1):
     """keep_busy in ``processes`` processes at once, each with ``clients`` connections:
-    latencies, statuses, seconds elapsed and the generator's CPU seconds, all summed."""
+    the requests answered, p50 and p99 latency in seconds, the statuses, the seconds
+    elapsed and the generator's CPU seconds, all summed."""
     if processes == 1:
-        return load_in_this_process(port, path, clients, seconds)
+        return load_figures(*load_in_this_process(port, path, clients, seconds))
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         parts = pool.starmap(load_in_this_process, [(port, path, clients, seconds)] * processes)
     statuses = sum((Counter(part[1]) for part in parts), Counter())
-    return (
+    return load_figures(
         [latency for part in parts for latency in part[0]],
         dict(statuses),
         max(part[2] for part in parts),
@@ -468,41 +472,109 @@ def generate_load(port, path, clients, seconds, processes=1):
     )
 
 
-def measure(server, path, clients, seconds, port=None, processes=1):
-    """Requests per second, latencies, the server's CPU per request on one page (in all and
-    by part: Server.cpu_seconds) and the load generator's, with the share of its time the
-    generator was busy."""
-    port = port or server.port
-    generate_load(port, path, clients, 1, processes)  # warm: connections, caches
-    cpu_before, machine_before = server.cpu_seconds(), machine_cpu_seconds()
-    latencies, statuses, elapsed, generator_cpu = generate_load(
-        port, path, clients, seconds, processes
-    )
-    cpu = {part: used - cpu_before[part] for part, used in server.cpu_seconds().items()}
-    (busy_after, total_after), (busy_before, total_before) = machine_cpu_seconds(), machine_before
-    busy, total = busy_after - busy_before, total_after - total_before
+def load_figures(latencies, statuses, elapsed, generator_cpu):
     latencies.sort()
     count = len(latencies)
     return {
         "requests": count,
-        "rps": count / elapsed,
-        "p50": latencies[count // 2] * 1000,
-        "p99": latencies[min(count - 1, int(count * 0.99))] * 1000,
+        "p50": latencies[count // 2],
+        "p99": latencies[min(count - 1, int(count * 0.99))],
+        "statuses": statuses,
+        "elapsed": elapsed,
+        "generator_cpu": generator_cpu,
+    }
+
+
+# wrk's summary as one line of JSON; "status" counts the answers that were not 2xx or 3xx.
+WRK_SUMMARY = """
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+    .. '"no_answer": %d, "status": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    errors.connect + errors.read + errors.write + errors.timeout, errors.status))
+end
+"""
+
+
+def wrk_load(port, path, clients, seconds, processes=1):
+    """The same load as generate_load (``processes`` threads × ``clients`` connections, a new
+    connection per request), asked by wrk, a C generator fast enough to measure Varnish, with
+    a browser's Accept-Encoding. wrk's latency starts once connected, where keep_busy's
+    includes the connection."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SUMMARY)
+        script.flush()
+        before = os.times()
+        finished = subprocess.run(  # noqa: S603 (wrk, with the bench's own arguments)
+            [
+                WRK,
+                f"--threads={processes}",
+                f"--connections={clients * processes}",
+                f"--duration={max(1, round(seconds))}s",
+                "--timeout=60s",
+                f"--script={script.name}",
+                "--header=Connection: close",
+                "--header=User-Agent: bench/serving.py",
+                # As every browser asks: the edge sends what it stored, compressed.
+                "--header=Accept-Encoding: gzip, deflate, br",
+                f"http://{HOST}:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        after = os.times()
+    summary = json.loads(finished.stdout.strip().splitlines()[-1])
+    not_2xx = summary["status"]
+    return {
+        "requests": summary["requests"],
+        "p50": summary["p50_us"] / 1e6,
+        "p99": summary["p99_us"] / 1e6,
+        "statuses": {
+            200: summary["requests"] - not_2xx,
+            "not 2xx": not_2xx,
+            0: summary["no_answer"],
+        },
+        "elapsed": summary["duration_us"] / 1e6,
+        "generator_cpu": (after.children_user + after.children_system)
+        - (before.children_user + before.children_system),
+    }
+
+
+def measure(server, path, clients, seconds, port=None, processes=1, load=generate_load):
+    """Requests per second, latencies, the server's CPU per request on one page (in all and
+    by part: Server.cpu_seconds) and the load generator's, with the share of its time the
+    generator was busy. ``load`` is generate_load or wrk_load."""
+    port = port or server.port
+    load(port, path, clients, 1, processes)  # warm: connections, caches
+    cpu_before, machine_before = server.cpu_seconds(), machine_cpu_seconds()
+    figures = load(port, path, clients, seconds, processes)
+    cpu = {part: used - cpu_before[part] for part, used in server.cpu_seconds().items()}
+    (busy_after, total_after), (busy_before, total_before) = machine_cpu_seconds(), machine_before
+    busy, total = busy_after - busy_before, total_after - total_before
+    count, generator_cpu = max(1, figures["requests"]), figures["generator_cpu"]
+    return {
+        "requests": figures["requests"],
+        "rps": figures["requests"] / figures["elapsed"],
+        "p50": figures["p50"] * 1000,
+        "p99": figures["p99"] * 1000,
         "cpu_ms": sum(cpu.values()) / count * 1000,
         **{f"{part}_cpu_ms": used / count * 1000 for part, used in cpu.items()},
         "generator_cpu_ms": generator_cpu / count * 1000,
-        "generator_busy": generator_cpu / (elapsed * processes),
+        "generator_busy": generator_cpu / (figures["elapsed"] * processes),
         # The machine's CPUs, busy with anything (other programs too), and with this load.
         "machine_busy": busy / total,
         "ours_busy": (sum(cpu.values()) + generator_cpu) / total,
-        "failed": {status: n for status, n in statuses.items() if status != 200},
+        "failed": {status: n for status, n in figures["statuses"].items() if status != 200 and n},
     }
 
 
 def failures(row):
     """ "3 × 502, 1 × no answer": what came back instead of a 200."""
     return ", ".join(
-        f"{n} × {status or 'no answer'}" for status, n in sorted(row["failed"].items())
+        f"{n} × {status or 'no answer'}" for status, n in sorted(row["failed"].items(), key=str)
     )
 
 
@@ -772,6 +844,8 @@ def measure_edge(archive, pages, args):
         name: path for name, path in pages.items() if name == "home" or name.startswith("review")
     }
     load = {"clients": args.clients, "seconds": args.seconds, "processes": EDGE_GENERATORS}
+    load["load"] = wrk_load if WRK else generate_load
+    print(f"    asked by {edge_generator()}", flush=True)
     with Server(MAIN_SERVER, archive, cached=True, edge=True) as server:
         includes = {name: warm_at_the_edge(server, path) for name, path in edge_pages.items()}
         rows = {"/ping, granian": measure(server, "/ping", port=server.backend_port, **load)}
@@ -790,6 +864,12 @@ def measure_edge(archive, pages, args):
     for name, row in rows.items():
         print_edge_row(name, row)
     return rows
+
+
+def edge_generator():
+    if WRK:
+        return f"wrk, {EDGE_GENERATORS} threads"
+    return f"{EDGE_GENERATORS} Python generator processes (apt-get install wrk for a faster one)"
 
 
 def print_edge_row(name, row):
@@ -957,8 +1037,9 @@ def edge_lines(args, rows, misses):
     if rows is None:
         return [*lines, "- Skipped: varnishd is not installed.", ""]
     lines += [
-        f"- Load: {EDGE_GENERATORS} generator processes × {args.clients} connections; /ping "
-        "straight to the application server, the pages through Varnish, stored before.",
+        f"- Load: {edge_generator()} × {args.clients} connections, a new connection per "
+        "request; /ping straight to the application server, the pages through Varnish, "
+        "stored before.",
         "",
         "| Page | req/s | × /ping | p50 ms | p99 ms | CPU ms/req Varnish | CPU ms/req app "
         "| /ping's CPU ÷ this CPU | generator CPU ms/req | generator busy | CPUs busy | |",
