@@ -23,7 +23,8 @@ before and after the pages.
 - Servers: the same under gunicorn and under granian, each started as `make serve` starts
   it (config/serve.py); growth and moderation run under granian, which `make serve` uses.
 - Growth: the server's CPU time per request for the same pages (cache off) on the small
-  archive and on the large one; the ratio should stay under 1.5.
+  archive and on the large one, each as a multiple of /ping's in its run; large ÷ small is
+  the page's growth, at most 1.2 (the target).
 - Moderation at scale: the time to open the pending queue as a moderator, and to approve
   1,000 pending comments in one admin action, on the large archive, with tasks (the
   emails) queued in the database as in production; each also as a multiple of one
@@ -86,7 +87,8 @@ APPROVED_AT_ONCE = 1_000
 TARGETS = {
     "warm review": 0.70,
     "cold review": 0.15,
-    "growth": 1.5,
+    # From 1,000 to 1,000,000 comments: a page's CPU, as a multiple of /ping's in its run.
+    "growth": 1.2,
     "edge hit": 10,
     # An application page-cache hit: throughput as a share of /ping's, CPU as a multiple.
     "hit throughput": 0.90,
@@ -918,6 +920,9 @@ def bench_database(args, vendor):
             print(f"  growth: {name} archive, {MAIN_SERVER}, page cache off", flush=True)
             with Server(MAIN_SERVER, archive, cached=False) as server:
                 report["growth"][name] = measure_pages(server, report[name]["pages"], args)
+        for name, growth in growth_rows(report["growth"]).items():
+            if name != "baseline (/ping)":
+                print(f"    growth of {name}: {growth:.2f}, {growth_verdict(growth)}", flush=True)
     if "moderation" in wanted:
         print("  moderation, large archive", flush=True)
         with Server(MAIN_SERVER, large, cached=True, task_queue=True) as server:
@@ -926,6 +931,23 @@ def bench_database(args, vendor):
         print(f"  edge: Varnish in front of {MAIN_SERVER}, page cache warm", flush=True)
         report["edge"] = measure_edge(large, pages, args)
     return report
+
+
+def growth_rows(growth):
+    """Each page's growth from the small archive to the large: its CPU per request as a
+    multiple of /ping's measured in the same run, large ÷ small."""
+    small, large = growth["small"], growth["large"]
+    ping = "baseline (/ping)"
+    return {
+        name: (large[name]["cpu_ms"] / large[ping]["cpu_ms"])
+        / (small[name]["cpu_ms"] / small[ping]["cpu_ms"])
+        for name in small
+    }
+
+
+def growth_verdict(growth):
+    target = TARGETS["growth"]
+    return f"target ≤ {target:g}" + ("" if growth <= target else ": MISSED")
 
 
 def figure(value, digits=1):
@@ -990,20 +1012,24 @@ def report_lines(args, report):
             "",
             f"- Small archive: {holdings(small['holds'])}",
             "",
-            "| Page | CPU ms/req, small | CPU ms/req, large | ratio | p50 ms, small "
+            "- Growth: the page's CPU per request as a multiple of /ping's in the same run, "
+            "large archive ÷ small archive.",
+            "",
+            "| Page | CPU ms/req, small | CPU ms/req, large | ratio | growth | p50 ms, small "
             "| p50 ms, large | |",
-            "|---|---:|---:|---:|---:|---:|---|",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
         ]
-        small_rows, large_rows = report["growth"]["small"], report["growth"]["large"]
-        for (name, before), after in zip(small_rows.items(), large_rows.values(), strict=True):
-            ratio = after["cpu_ms"] / before["cpu_ms"]
-            met = ratio < TARGETS["growth"]
-            if not met:
-                misses.append(f"growth of {name}: {ratio:.2f}")
+        for name, growth in growth_rows(report["growth"]).items():
+            before, after = report["growth"]["small"][name], report["growth"]["large"][name]
+            note = ""
+            if name != "baseline (/ping)":
+                note = growth_verdict(growth)
+                if growth > TARGETS["growth"]:
+                    misses.append(f"growth of {name}: {growth:.2f}")
             lines.append(
                 f"| {name} | {figure(before['cpu_ms'], 2)} | {figure(after['cpu_ms'], 2)} | "
-                f"{ratio:.2f} | {figure(before['p50'])} | {figure(after['p50'])} | "
-                f"{'' if met else 'MISSED (target < 1.5)'} |"
+                f"{after['cpu_ms'] / before['cpu_ms']:.2f} | {growth:.2f} | "
+                f"{figure(before['p50'])} | {figure(after['p50'])} | {note} |"
             )
         lines.append("")
     if "moderation" in report:
