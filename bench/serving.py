@@ -47,6 +47,7 @@ Figures are printed and appended to bench/RESULTS.md with the machine's descript
 
 import argparse
 import asyncio
+import functools
 import json
 import multiprocessing
 import os
@@ -500,11 +501,11 @@ end
 """
 
 
-def wrk_load(port, path, clients, seconds, processes=1):
+def wrk_load(port, path, clients, seconds, processes=1, keep_alive=False):
     """The same load as generate_load (``processes`` threads × ``clients`` connections, a new
-    connection per request), asked by wrk, a C generator fast enough to measure Varnish, with
-    a browser's Accept-Encoding. wrk's latency starts once connected, where keep_busy's
-    includes the connection."""
+    connection per request unless ``keep_alive``), asked by wrk, a C generator fast enough to
+    measure Varnish, with a browser's Accept-Encoding. wrk's latency starts once connected,
+    where keep_busy's includes the connection."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SUMMARY)
         script.flush()
@@ -517,7 +518,7 @@ def wrk_load(port, path, clients, seconds, processes=1):
                 f"--duration={max(1, round(seconds))}s",
                 "--timeout=60s",
                 f"--script={script.name}",
-                "--header=Connection: close",
+                f"--header=Connection: {'keep-alive' if keep_alive else 'close'}",
                 "--header=User-Agent: bench/serving.py",
                 # As every browser asks: the edge sends what it stored, compressed.
                 "--header=Accept-Encoding: gzip, deflate, br",
@@ -847,15 +848,24 @@ def measure_edge(archive, pages, args):
     }
     load = {"clients": args.clients, "seconds": args.seconds, "processes": EDGE_GENERATORS}
     load["load"] = wrk_load if WRK else generate_load
+    # With wrk, the same again on connections kept open, as a browser keeps them.
+    kept_open = {**load, "load": functools.partial(wrk_load, keep_alive=True)} if WRK else None
     print(f"    asked by {edge_generator()}", flush=True)
+    rows = {}
     with Server(MAIN_SERVER, archive, cached=True, edge=True) as server:
         includes = {name: warm_at_the_edge(server, path) for name, path in edge_pages.items()}
-        rows = {"/ping, granian": measure(server, "/ping", port=server.backend_port, **load)}
-        for name, path in edge_pages.items():
-            rows[f"{name}, edge hit"] = measure(server, path, **load)
-            rows[f"{name}, edge hit"]["esi_includes"] = includes[name]
-    baseline = rows["/ping, granian"]
-    for row in list(rows.values())[1:]:
+        for connections, asking in (("", load), (", connections kept open", kept_open)):
+            if asking is None:
+                continue
+            baseline = f"/ping, granian{connections}"
+            rows[baseline] = measure(server, "/ping", port=server.backend_port, **asking)
+            for name, path in edge_pages.items():
+                row = rows[f"{name}, edge hit{connections}"] = measure(server, path, **asking)
+                row.update(esi_includes=includes[name], baseline=baseline)
+    for row in rows.values():
+        if "baseline" not in row:
+            continue
+        baseline = rows[row["baseline"]]
         row["ratio"] = row["rps"] / baseline["rps"]
         # The throughput ratio the CPUs would allow, were they the server's alone...
         row["cpu_ratio"] = baseline["cpu_ms"] / row["cpu_ms"]

@@ -105,6 +105,13 @@ sub vcl_backend_response {
     # the application's s-maxage ends where the page must change (a scheduled review's
     # time), so a stale copy is not served past it.
     set beresp.grace = 0s;
+    # Except a per-reader value made without the request (the comment form's time of issue):
+    # once its second is up it is made again in the background while readers are given the
+    # one before, so no reader waits on the application. Two seconds old at most, under
+    # the three a comment must take (COMMENTS_MIN_SECONDS): a 0-second post is still held.
+    if (bereq.url ~ "^/_personal/") {
+        set beresp.grace = 1s;
+    }
     # Stored compressed: pages take a fraction of the cache's memory, and every browser
     # (they all accept gzip) is sent the stored bytes as they are: a 45 KB review goes out
     # as 6 KB. Varnish unzips for the rare client that does not accept gzip. Not the
