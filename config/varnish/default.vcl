@@ -113,10 +113,11 @@ sub vcl_backend_response {
         set beresp.grace = 1s;
     }
     # Stored compressed: pages take a fraction of the cache's memory, and every browser
-    # (they all accept gzip) is sent the stored bytes as they are: a 45 KB review goes out
-    # as 6 KB. Varnish unzips for the rare client that does not accept gzip. Not the
-    # per-reader values: a few bytes each, wrapped as they are into the compressed page.
-    if (bereq.url !~ "^/_personal/"
+    # (they all accept gzip) is sent the stored bytes as they are: a 15 KB home page goes
+    # out as 3 KB. Varnish unzips for the rare client that does not accept gzip. Not a
+    # page with per-reader values (ESI): Varnish answers one compressed about six times
+    # slower (measured: 1,500 against 9,000 hits a second on a review), and not the values.
+    if (!beresp.do_esi && bereq.url !~ "^/_personal/"
         && beresp.http.Content-Type ~ "^(text/|application/(xml|rss\+xml|atom\+xml|json))") {
         set beresp.do_gzip = true;
     }
