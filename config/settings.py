@@ -433,6 +433,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviews@localhost")
 # Every email goes through the outbox (core/mail.py): tried this many times, the pause
 # doubling from 10 s to at most an hour (about 1.4 hours in all), then marked failed.
 EMAIL_MOST_ATTEMPTS = env_int("EMAIL_MOST_ATTEMPTS", 10)
+# Sent emails, and those given up on, are deleted after this many days (TASKS_SCHEDULE).
+EMAIL_KEEP_DAYS = env_int("EMAIL_KEEP_DAYS", 90)
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 TAGGIT_CASE_INSENSITIVE = True
@@ -502,6 +504,9 @@ WORKER_LOST_AFTER_SECONDS = env_int("WORKER_LOST_AFTER_SECONDS", 30)
 # /healthz answers 503 when a ready task has waited longer than this for a worker, or no
 # worker has beaten for as long.
 TASKS_UNHEALTHY_AFTER_SECONDS = env_int("TASKS_UNHEALTHY_AFTER_SECONDS", 300)
+# Finished tasks are deleted after this many days, failed ones after TASKS_KEEP_FAILED_DAYS.
+TASKS_KEEP_FINISHED_DAYS = env_int("TASKS_KEEP_FINISHED_DAYS", 14)
+TASKS_KEEP_FAILED_DAYS = env_int("TASKS_KEEP_FAILED_DAYS", 30)
 # The daily jobs the workers run (core/schedule.py): each run once per due time across all
 # workers and hosts, a run missed while no worker was up as soon as one is. Times in UTC.
 TASKS_SCHEDULE = [
@@ -512,6 +517,7 @@ TASKS_SCHEDULE = [
         "at": "03:10",
     },
     {"name": "forget_old_revisions", "task": "reviews.tasks.forget_old_revisions", "at": "03:20"},
+    {"name": "forget_finished_work", "task": "core.tasks.forget_finished_work", "at": "03:30"},
     # A safety net: emails are sent as they are recorded, and a refused one queues itself
     # again; this sends whatever is due and was left behind (a worker stopped meanwhile).
     {"name": "deliver_due_emails", "task": "core.mail.deliver_due", "every_minutes": 10},

@@ -26,6 +26,12 @@ class EmailQuerySet(models.QuerySet):
         """Waiting emails whose next attempt has come."""
         return self.waiting().filter(next_attempt_at__lte=now or timezone.now())
 
+    def done_before(self, moment):
+        """Emails sent before ``moment``, and those given up on that were decided before it."""
+        sent = Q(status=Email.Status.SENT, sent_at__lt=moment)
+        failed = Q(status=Email.Status.FAILED, created_at__lt=moment)
+        return self.filter(sent | failed)
+
 
 class Email(models.Model):
     """One email, from the moment it is decided until it is sent or given up on.

@@ -18,9 +18,9 @@ from django_tasks_db.models import DBTaskResult
 from comments.models import Comment
 from comments.tasks import prune_comments
 from core import schedule, worker
-from core.models import ScheduledRun, TaskWorker
+from core.models import Email, ScheduledRun, TaskWorker
 from core.taskhealth import task_queue_report
-from core.tasks import forget_old_sign_in_records
+from core.tasks import forget_finished_work, forget_old_sign_in_records
 from tests import worker_tasks
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -240,6 +240,7 @@ def test_the_sites_schedule_names_tasks_that_exist(settings):
         "prune_comments": "prune_comments",
         "forget_old_sign_in_records": "forget_old_sign_in_records",
         "forget_old_revisions": "forget_old_revisions",
+        "forget_finished_work": "forget_finished_work",
         "deliver_due_emails": "deliver_due",
     }
 
@@ -350,6 +351,40 @@ def test_the_daily_sign_in_cleanup_forgets_old_records_only(db, settings):
     message = forget_old_sign_in_records.call()
     assert message == "Deleted 1 access logs and 1 access failures older than 30 days."
     assert AccessLog.objects.count() == AccessFailureLog.objects.count() == 1
+
+
+def test_the_daily_cleanup_forgets_finished_tasks_and_emails_only_once_they_are_old(
+    database_tasks, db
+):
+    now, days = timezone.now(), timedelta(days=1)
+    tasks = {
+        "finished long ago": (TaskResultStatus.SUCCESSFUL, now - 15 * days),
+        "finished lately": (TaskResultStatus.SUCCESSFUL, now - 13 * days),
+        "failed a while ago": (TaskResultStatus.FAILED, now - 15 * days),
+        "failed long ago": (TaskResultStatus.FAILED, now - 31 * days),
+        "waiting long": (TaskResultStatus.READY, None),
+    }
+    for label, (status, finished_at) in tasks.items():
+        result = worker_tasks.note_run.enqueue(label)
+        DBTaskResult.objects.filter(pk=result.id).update(status=status, finished_at=finished_at)
+    emails = {
+        "sent long ago": (Email.Status.SENT, now - 91 * days),
+        "sent lately": (Email.Status.SENT, now - 89 * days),
+        "given up long ago": (Email.Status.FAILED, None),
+        "waiting long": (Email.Status.WAITING, None),
+    }
+    for key, (status, sent_at) in emails.items():
+        Email.objects.create(
+            key=key, to=["reader@example.com"], subject="s", body="b", status=status,
+            sent_at=sent_at, created_at=now - 100 * days,
+        )  # fmt: skip
+
+    message = forget_finished_work.call()
+
+    assert message == "Deleted 2 finished tasks and 2 emails sent or given up on."
+    kept = {task.args_kwargs["args"][0] for task in DBTaskResult.objects.all()}
+    assert kept == {"finished lately", "failed a while ago", "waiting long"}
+    assert set(Email.objects.values_list("key", flat=True)) == {"sent lately", "waiting long"}
 
 
 def test_the_daily_comment_pruning_deletes_old_spam(make_review, settings):
