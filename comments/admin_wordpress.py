@@ -1,6 +1,7 @@
 """The admin page where an editor uploads a WordPress export and reads the report."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import filesizeformat
@@ -10,15 +11,14 @@ from reviews.wordpress.parse import WXRError
 
 from .wordpress import ImportOptions, import_wordpress
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
 
 class WordPressImportForm(forms.Form):
     file = forms.FileField(
         label="WordPress export",
         help_text=(
             "The .xml file WordPress gives under Tools → Export (All content), at most "
-            f"{filesizeformat(MAX_UPLOAD_BYTES)}. Importing it again adds only what is new."
+            f"{filesizeformat(settings.WORDPRESS_MAX_UPLOAD_BYTES)}. Importing it again adds "
+            "only what is new."
         ),
     )
     dry_run = forms.BooleanField(
@@ -35,10 +35,11 @@ class WordPressImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > settings.WORDPRESS_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 f"This file is {filesizeformat(upload.size)}; an export may be at most "
-                f"{filesizeformat(MAX_UPLOAD_BYTES)}. Export one year at a time (Tools → "
+                f"{filesizeformat(settings.WORDPRESS_MAX_UPLOAD_BYTES)}. Export one year at a "
+                "time (Tools → "
                 "Export lets you choose the dates), or ask for manage.py import_wordpress."
             )
         return upload

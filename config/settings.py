@@ -233,6 +233,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REQUEST_READ_TIMEOUT_SECONDS = env_int("REQUEST_READ_TIMEOUT_SECONDS", 10)
 REQUEST_READ_MIN_BYTES_PER_SECOND = env_int("REQUEST_READ_MIN_BYTES_PER_SECOND", 20_000)
 REQUEST_MAX_BYTES = IMAGE_MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+# A WordPress export uploaded in the admin: it must fit in a request, as an image does.
+# A larger export is imported with manage.py import_wordpress, or a year at a time.
+WORDPRESS_MAX_UPLOAD_BYTES = IMAGE_MAX_UPLOAD_BYTES
 # A moderator may select a whole "Show all" page of the queue (1,000 comments) for one action.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 

@@ -2,6 +2,7 @@
 limit, before a thread runs the site on it (config/bridge.py)."""
 
 import asyncio
+import re
 import subprocess
 import sys
 import threading
@@ -314,6 +315,17 @@ def test_the_bridge_is_sized_and_bounded_by_the_settings(settings, monkeypatch):
     assert the_bridge.max_body_bytes == settings.IMAGE_MAX_UPLOAD_BYTES + (
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     )
+
+
+def test_the_largest_upload_the_admin_takes_fits_in_a_request_at_the_edge_and_the_server(
+    settings,
+):
+    vcl = (settings.BASE_DIR / "config" / "varnish" / "default.vcl").read_text()
+    edge_bytes = int(re.search(r"cache_req_body\((\d+)MB\)", vcl).group(1)) * 1024 * 1024
+    largest_file = max(settings.IMAGE_MAX_UPLOAD_BYTES, settings.WORDPRESS_MAX_UPLOAD_BYTES)
+
+    assert largest_file + settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= settings.REQUEST_MAX_BYTES
+    assert edge_bytes >= settings.REQUEST_MAX_BYTES
 
 
 @pytest.mark.slow

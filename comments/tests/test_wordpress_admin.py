@@ -83,8 +83,8 @@ def test_a_bad_file_is_refused_on_the_form_and_nothing_is_written(editor_client)
     assert not Review.objects.exists()
 
 
-def test_a_file_over_the_limit_is_refused(editor_client, monkeypatch):
-    monkeypatch.setattr("comments.admin_wordpress.MAX_UPLOAD_BYTES", 100)
+def test_a_file_over_the_limit_is_refused(editor_client, settings):
+    settings.WORDPRESS_MAX_UPLOAD_BYTES = 100
     response = editor_client.post(URL, {"file": upload()})
     assertContains(response, "an export may be at most 100")
     assert not Review.objects.exists()
