@@ -12,7 +12,7 @@ from .models import Critic, Film, Person, Review
 
 class IndexPageSitemap(Sitemap):
     def items(self):
-        return ["reviews:home", "reviews:films", "reviews:tags"]
+        return ["reviews:home", "reviews:films", "reviews:critics", "reviews:tags"]
 
     def location(self, name):
         return reverse(name)

@@ -44,6 +44,7 @@ def review_urls(review_template=views.ReviewDetailView.template_name):
             cached_for_readers(views.PersonDetailView.as_view()),
             name="person",
         ),
+        path("critics/", cached_for_readers(views.CriticListView.as_view()), name="critics"),
         path(
             "critics/<slug:slug>/",
             cached_for_readers(views.CriticDetailView.as_view()),

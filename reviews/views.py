@@ -235,6 +235,23 @@ class CriticDetailView(SeeksPages, ListView):
         return context
 
 
+class CriticListView(ListView):
+    """The critics whose reviews readers can see, by name, each with how many."""
+
+    template_name = "reviews/critic_list.html"
+    context_object_name = "critics"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return Critic.objects.with_published_reviews()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shows_listing()  # who has a review published, and how many
+        depend_on(*(keys.critic(critic.pk) for critic in context["object_list"]))
+        return context
+
+
 class TagDetailView(SeeksPages, ListView):
     """A tag's reviews (tagged themselves or through their film), page by page, and the
     films most recently given the tag."""

@@ -39,6 +39,7 @@ PAGES = {
     "critic": lambda w: w.critic.get_absolute_url(),
     "critic's feed": lambda w: f"{w.critic.get_absolute_url()}feed/atom/",
     "another critic": lambda w: w.other_critic.get_absolute_url(),
+    "critics": lambda w: "/critics/",
 }
 
 
@@ -166,7 +167,7 @@ CHANGES = {
         add_cast,
         {"film", "review", "other review of the film"},
         {"home", "review of another film", "another film", "director", "tags", "feed"}
-        | {"review's tag"},
+        | {"review's tag", "critics"},
     ),
     # The first film's related films now give "by the same director" as a reason: its
     # pages may change too.
@@ -205,7 +206,7 @@ CHANGES = {
     "a critic is renamed": (
         rename_critic,
         {"critic", "critic's feed", "review", "other review of the film", "film", "home"}
-        | {"film's tag", "review's tag", "feed", "search"},
+        | {"film's tag", "review's tag", "feed", "search", "critics"},
         {"another critic", "review of another film", "another film", "director", "tags"},
     ),
     "a critic's links change": (
@@ -215,12 +216,13 @@ CHANGES = {
     ),
     "a review is credited to a critic": (
         credit_sibling_to_critic,
-        {"critic", "critic's feed", "other review of the film", "review", "film", "home"},
+        {"critic", "critic's feed", "other review of the film", "review", "film", "home"}
+        | {"critics"},
         {"another critic", "review of another film", "another film", "director", "tags"},
     ),
     "a review moves to another critic": (
         move_review_to_other_critic,
-        {"critic", "critic's feed", "another critic", "review", "home", "film"},
+        {"critic", "critic's feed", "another critic", "review", "home", "film", "critics"},
         {"review of another film", "another film", "director", "tags"},
     ),
 }

@@ -11,6 +11,17 @@ from ..images import picture, validate_image_file
 from .catalogue import InOrder, save_with_image
 
 
+class CriticQuerySet(models.QuerySet):
+    def with_published_reviews(self):
+        """Critics with a review readers can see, each with ``published_count``, by name."""
+        from .reviews import published_condition  # reviews.py imports Critic from here
+
+        counted = self.annotate(
+            published_count=models.Count("reviews", filter=published_condition("reviews__"))
+        )
+        return counted.filter(published_count__gt=0).order_by("name", "id")
+
+
 class Critic(models.Model):
     """A critic, optionally tied to the account they sign in with to answer their readers."""
 
@@ -39,6 +50,8 @@ class Critic(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CriticQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

@@ -256,6 +256,7 @@ def test_sitemap_lists_the_critics_pages(client, critic):
     root = xml_root(client, "/sitemap.xml")
     locations = [loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert f"{HOST}/critics/pauline-kael/" in locations
+    assert f"{HOST}/critics/" in locations
 
 
 # The editors' admin
@@ -352,3 +353,46 @@ def test_a_database_seeded_before_critics_gets_melissa_as_the_seed_does(make_rev
     other.refresh_from_db()
     assert (hers.critic, other.critic) == (critic, None)
     assert hers.byline == "Melissa"
+
+
+# The critics' index
+
+
+def test_the_critics_index_lists_critics_with_published_reviews_by_name_with_their_count(
+    client, critic, make_review
+):
+    farber = Critic.objects.create(name="Manny Farber", slug="manny-farber")
+    Critic.objects.create(name="Andrew Sarris", slug="andrew-sarris")  # only a draft
+    make_review(critic=critic)
+    make_review(critic=critic)
+    make_review(critic=farber)
+    make_review(critic=Critic.objects.get(slug="andrew-sarris"), status=Review.Status.DRAFT)
+
+    tree = page(client, "/critics/")
+
+    entries = [
+        (item.find("a").text, item.find("a").attrs["href"], item.find("p", class_="count").text)
+        for item in tree.find_all("li", class_="critic-index__item")
+    ]
+    assert entries == [
+        ("Manny Farber", "/critics/manny-farber/", "1 review"),
+        ("Pauline Kael", "/critics/pauline-kael/", "2 reviews"),
+    ]
+    assert (
+        tree.find("p", class_="critic-index__bio").text == "Wrote for The New Yorker. Loved trash."
+    )
+    site_nav = {a.text: a.attrs["href"] for a in tree.find("nav", class_="site-nav").find_all("a")}
+    assert site_nav["Critics"] == "/critics/"
+
+
+def test_the_critics_index_shows_names_and_bios_as_text(client, make_review):
+    hostile = Critic.objects.create(
+        name="<script>alert(1)</script>", slug="hostile", bio="<img src=x onerror=alert(2)>"
+    )
+    make_review(critic=hostile)
+
+    response = client.get("/critics/")
+
+    assert b"<script>alert(1)" not in response.content
+    assert b"<img src=x" not in response.content
+    assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;")

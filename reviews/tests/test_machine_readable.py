@@ -354,6 +354,7 @@ def test_sitemap_lists_index_pages_published_reviews_films_tags_and_people(
     assert set(entries) == {
         f"{HOST}/",
         f"{HOST}/films/",
+        f"{HOST}/critics/",
         f"{HOST}/tags/",
         f"{HOST}{review.get_absolute_url()}",
         f"{HOST}{film.get_absolute_url()}",
@@ -378,7 +379,7 @@ def test_sitemap_query_count_does_not_grow_with_content(
     client.get("/sitemap.xml")  # content types are looked up once per process
     with django_assert_max_num_queries(10):
         entries = sitemap_entries(client)
-    assert len(entries) == 3 + 20 + 20 + 21 + 20 + 20
+    assert len(entries) == 4 + 20 + 20 + 21 + 20 + 20
 
 
 def test_robots_txt_allows_all_but_the_admin_and_points_to_the_sitemap(client, db):
