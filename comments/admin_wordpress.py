@@ -1,15 +1,21 @@
 """The admin page where an editor uploads a WordPress export and reads the report."""
 
+from functools import partial
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 
-from reviews.wordpress.parse import WXRError
+from reviews.wordpress.parse import WXRError, read_wxr
 
-from .wordpress import ImportOptions, import_wordpress
+from .models import WordPressImport
+from .tasks import import_wordpress_upload
 
 
 class WordPressImportForm(forms.Form):
@@ -44,30 +50,50 @@ class WordPressImportForm(forms.Form):
             )
         return upload
 
+    def save(self, user):
+        """The upload, kept and queued for a worker; None, with the form's error, when the
+        file cannot be imported."""
+        upload = self.cleaned_data["file"]
+        try:
+            read_wxr(upload)
+        except WXRError as error:
+            self.add_error("file", f"{error} Nothing was imported.")
+            return None
+        upload.seek(0)
+        kept = WordPressImport.objects.create(
+            file_name=upload.name[:255],
+            content=upload.read(),
+            dry_run=self.cleaned_data["dry_run"],
+            publish_unmatched=self.cleaned_data["publish_unmatched"],
+            uploaded_by=user,
+        )
+        transaction.on_commit(partial(import_wordpress_upload.enqueue, kept.pk))
+        return kept
+
 
 def import_view(model_admin, request):
-    """Staff who may add reviews upload an export; they read the report below the form.
+    """Staff who may add reviews upload an export. The file is read at once (one that cannot
+    be imported is refused on the form), then imported by a worker; the page shows the
+    import's report when it is done, and refreshes itself until then.
 
     Images cannot come with an upload: the report lists them (manage.py import_wordpress
     --media-dir brings them in).
     """
     if not request.user.has_perm("reviews.add_review"):
         raise PermissionDenied
-    report = None
+    upload = None
     if request.method == "POST":
         form = WordPressImportForm(request.POST, request.FILES)
         if form.is_valid():
-            options = ImportOptions(
-                dry_run=form.cleaned_data["dry_run"],
-                publish_unmatched=form.cleaned_data["publish_unmatched"],
-            )
-            try:
-                report = import_wordpress(form.cleaned_data["file"], options)
-            except WXRError as error:
-                form.add_error("file", f"{error} Nothing was imported.")
-            else:
-                done = "Dry run: nothing was imported." if options.dry_run else "Imported."
-                model_admin.message_user(request, done, messages.SUCCESS)
+            upload = form.save(request.user)
+            if upload is not None:
+                return redirect(f"{request.path}?{urlencode({'import': upload.pk})}")
+    elif "import" in request.GET:
+        if not request.GET["import"].isdigit():
+            raise Http404("No such import.")
+        uploads = WordPressImport.objects.defer("content")
+        upload = get_object_or_404(uploads, pk=request.GET["import"])
+        form = WordPressImportForm(initial=upload.options())
     else:
         form = WordPressImportForm()
     context = {
@@ -75,6 +101,7 @@ def import_view(model_admin, request):
         "opts": model_admin.model._meta,
         "title": "Import from WordPress",
         "form": form,
-        "report": report,
+        "upload": upload,
+        "recent_uploads": WordPressImport.objects.defer("content")[:5],
     }
     return TemplateResponse(request, "admin/comments/wordpress_import.html", context)

@@ -330,3 +330,47 @@ class ConfirmedAddress(models.Model):
 
     def __str__(self):
         return f"Address confirmed on {self.confirmed_at:%Y-%m-%d}"
+
+
+class WordPressImport(models.Model):
+    """A WordPress export uploaded in the admin, imported (or read, for a dry run) by a
+    worker: an export takes longer than a request may. The file is kept until then."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for a worker"
+        RUNNING = "running", "Being imported"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField(help_text="The export, until it is imported.")
+    dry_run = models.BooleanField(default=True)
+    publish_unmatched = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    report = models.JSONField(default=list, help_text="The report, a line each.")
+    problem = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display().lower()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def options(self):
+        return {"dry_run": self.dry_run, "publish_unmatched": self.publish_unmatched}
+
+    def finish(self, report=(), problem=""):
+        """Keep the report (or what went wrong), and let the file go."""
+        self.status = self.Status.FAILED if problem else self.Status.DONE
+        self.report, self.problem, self.content = list(report), problem, b""
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "report", "problem", "content", "finished_at"])
