@@ -45,8 +45,8 @@ class WordPressImportForm(forms.Form):
             raise forms.ValidationError(
                 f"This file is {filesizeformat(upload.size)}; an export may be at most "
                 f"{filesizeformat(settings.WORDPRESS_MAX_UPLOAD_BYTES)}. Export one year at a "
-                "time (Tools → "
-                "Export lets you choose the dates), or ask for manage.py import_wordpress."
+                "time (Tools → Export lets you choose the dates), or ask for manage.py "
+                "import_wordpress."
             )
         return upload
 
