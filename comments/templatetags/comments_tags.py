@@ -79,7 +79,8 @@ def shared_threads(review, is_open, request):
     own waiting: rendered once per version of the review and page, then read from the
     shared cache, so a page rendered again for another reason does not read and render its
     comments again."""
-    key = threads_fragment_key(review, is_open, request) if settings.PAGE_CACHE_SECONDS else None
+    seconds = pagecache.fragment_seconds()
+    key = threads_fragment_key(review, is_open, request) if seconds else None
     kept = cache.get(key) if key else None
     if kept is not None:
         html, page, count = kept
@@ -89,7 +90,7 @@ def shared_threads(review, is_open, request):
     count = approved_among(comments)
     if key:
         page_without_comments = ThreadPage([], page.number, page.page_count, page.order)
-        cache.set(key, (str(html), page_without_comments, count), settings.PAGE_CACHE_SECONDS)
+        cache.set(key, (str(html), page_without_comments, count), seconds)
     return html, page, count
 
 
