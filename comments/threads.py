@@ -2,7 +2,7 @@
 ``COMMENTS_THREADS_PER_PAGE`` threads, oldest or newest first; replies stay with their thread,
 oldest first."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import ceil
 from urllib.parse import urlencode
 
@@ -29,6 +29,28 @@ def build_threads(comments):
         else:
             threads.append(comment)
     return threads
+
+
+@dataclass
+class Place:
+    """Where a shown comment stands, without the comment: enough to page threads, count
+    them and know what may be answered."""
+
+    pk: int
+    parent_id: int | None
+    status: str
+    can_reply: bool
+    children: list = field(default_factory=list)
+
+
+def every_comment(threads):
+    """The comments of these threads, replies included."""
+    found, stack = [], list(threads)
+    while stack:
+        comment = stack.pop()
+        found.append(comment)
+        stack.extend(comment.children)
+    return found
 
 
 def thread_roots(comments):

@@ -242,6 +242,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 # Pages for anonymous readers are cached this long at most, and dropped as soon as anything
 # they show changes (core/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# Blocks of pages kept rendered in the shared cache (a review's comment threads, a film's
+# related films) are kept this long; unset, as long as pages. With the page cache off and
+# this on, every page is rendered for its reader around the blocks kept.
+FRAGMENT_CACHE_SECONDS = (
+    env_int("FRAGMENT_CACHE_SECONDS", 0) if os.environ.get("FRAGMENT_CACHE_SECONDS") else None
+)
 # Search results are kept for a short while only, and dropped when the catalogue changes.
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60)
 # Each server process also keeps the pages it served lately, up to this many bytes, so that

@@ -187,6 +187,13 @@ def depend_on(*keys):
         page["versions"].update(current_versions(new))
 
 
+def fragment_seconds():
+    """How long a block of a page is kept rendered in the shared cache: 0 for not at all
+    (FRAGMENT_CACHE_SECONDS, or PAGE_CACHE_SECONDS when that is not set)."""
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    return settings.PAGE_CACHE_SECONDS if seconds is None else seconds
+
+
 def expires_at(moment):
     """The page being rendered must not be served after ``moment()`` (a scheduled review's
     time, say); ``moment`` is only called when the page is being cached."""

@@ -6,7 +6,6 @@ Each is kept with the versions of the page-cache keys it shows (``reviews.keys``
 used while they are unchanged; the page being rendered shows the same keys either way.
 """
 
-from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -28,7 +27,8 @@ def related_films_html(film):
 
     It shows which films are related and why (``keys.film_details``), the film's title
     and each related film's title and year (``keys.film``)."""
-    if not settings.PAGE_CACHE_SECONDS:
+    seconds = pagecache.fragment_seconds()
+    if not seconds:
         return render_related_films(film, blended_related(film))
     kept = cache.get(related_films_key(film.pk))
     if kept is not None:
@@ -45,7 +45,7 @@ def related_films_html(film):
     pagecache.depend_on(*shown, *others)
     html = render_related_films(film, related)
     if None not in versions.values():
-        cache.set(related_films_key(film.pk), (str(html), versions), settings.PAGE_CACHE_SECONDS)
+        cache.set(related_films_key(film.pk), (str(html), versions), seconds)
     return html
 
 

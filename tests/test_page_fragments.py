@@ -1,11 +1,15 @@
 """Blocks of pages kept in the shared cache (reviews/fragments.py): a page rendered again
 for another reason reuses them, and a change to what a block shows shows at once."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from comments import services
+from comments.models import Comment
 from core import pagecache
 from reviews import keys
 from reviews.fragments import RELATED_FILMS_TEMPLATE
@@ -38,6 +42,11 @@ def related_films(response):
     """The titles in the page's related-films block, as a reader sees them."""
     block = parse_html(response.content.decode()).find("section", class_="related")
     return [] if block is None else [link.text for link in block.find_all("a")]
+
+
+def without_time_of_issue(response):
+    """The page as every reader is given it: each has a comment form issued to them."""
+    return re.sub(r'name="issued" value="[^"]*"', "", response.content.decode())
 
 
 def templates_rendered(response):
@@ -94,3 +103,26 @@ def test_the_films_own_title_in_the_block_follows_a_rename(moon, committed):
 
     heading = parse_html(again.content.decode()).find("h2", id="related-title")
     assert heading.text == "If you liked Moon (2009), watch next"
+
+
+def test_with_the_page_cache_off_a_review_page_is_rendered_around_its_kept_blocks(
+    moon, settings, committed, moderator
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = 0, 600
+    review = moon.reviews.get()
+    with committed():
+        comment = Comment.objects.create(
+            review=review, author_name="Ann", author_email="ann@example.com", body="Lovely score."
+        )
+        services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
+    first = Client().get(review.get_absolute_url())
+
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(review.get_absolute_url())
+
+    assert again.get("X-Page-Cache") is None and "public" not in again["Cache-Control"]
+    assert without_time_of_issue(again) == without_time_of_issue(first)
+    assert related_films(again) == ["Solaris"] and "Lovely score." in again.content.decode()
+    read = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in read if "comments_comment" in sql]
+    assert not [sql for sql in read if "reviews_relatedfilm" in sql]

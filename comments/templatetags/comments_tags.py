@@ -8,7 +8,15 @@ from django.utils.safestring import mark_safe
 from comments.forms import ISSUED_PER_READER, CommentForm
 from comments.models import Comment, discussion_of
 from comments.services import comments_are_open
-from comments.threads import ThreadPage, build_threads, page_of, requested_page
+from comments.threads import (
+    NEWEST,
+    Place,
+    ThreadPage,
+    build_threads,
+    every_comment,
+    page_of,
+    requested_page,
+)
 from comments.views import PENDING_SESSION_KEY
 from core import pagecache
 from reviews import keys
@@ -28,31 +36,42 @@ def render_threads(threads):
     )
 
 
-def paged_threads(comments, request):
-    """(the HTML of the page of threads the request asks for, its ThreadPage)."""
-    page = page_of(build_threads(comments), *requested_page(request.GET))
-    return render_threads(page.threads), page
-
-
 @register.filter
 def approved_comment_count(review):
     """The review's approved comments, as stored for the listings (0 without a discussion)."""
     return discussion_of(review).approved_count
 
 
-def shown_comments(review, pending_ids, is_open):
-    """The review's approved comments and this reader's pending ones, oldest first, each
-    knowing whether it may be answered."""
-    comments = list(
-        Comment.objects.filter(review=review).visible_to(pending_ids).select_related("user__critic")
+def may_be_answered(is_open, status, depth):
+    return (
+        is_open and status == Comment.Status.APPROVED and depth + 1 < settings.COMMENTS_THREAD_DEPTH
     )
+
+
+def shown_places(review, pending_ids, is_open):
+    """Where each of the review's shown comments stands (approved ones, placeholders of
+    removed ones, this reader's pending ones), oldest first."""
+    shown = Comment.objects.filter(review=review).visible_to(pending_ids)
+    return [
+        Place(pk, parent_id, status, may_be_answered(is_open, status, depth))
+        for pk, parent_id, status, depth in shown.values_list("pk", "parent_id", "status", "depth")
+    ]
+
+
+def requested_threads(review, pending_ids, is_open, request):
+    """(the page of threads the request asks for, its comments read whole, each knowing
+    whether it may be answered; the places of all the shown comments). Only the page's
+    comments are read whole: a review may have thousands."""
+    places = shown_places(review, pending_ids, is_open)
+    outline = page_of(build_threads(places), *requested_page(request.GET))
+    shown = Comment.objects.filter(pk__in=[place.pk for place in every_comment(outline.threads)])
+    comments = list(shown.visible_to(pending_ids).select_related("user__critic"))
     for comment in comments:
-        comment.can_reply = (
-            is_open
-            and comment.status == Comment.Status.APPROVED
-            and comment.depth + 1 < settings.COMMENTS_THREAD_DEPTH
-        )
-    return comments
+        comment.can_reply = may_be_answered(is_open, comment.status, comment.depth)
+    threads = build_threads(comments)  # the page's threads, whole: oldest first
+    if outline.order == NEWEST:
+        threads.reverse()
+    return ThreadPage(threads, outline.number, outline.page_count, outline.order), places
 
 
 def approved_among(comments):
@@ -79,17 +98,18 @@ def shared_threads(review, is_open, request):
     own waiting: rendered once per version of the review and page, then read from the
     shared cache, so a page rendered again for another reason does not read and render its
     comments again."""
-    key = threads_fragment_key(review, is_open, request) if settings.PAGE_CACHE_SECONDS else None
+    seconds = pagecache.fragment_seconds()
+    key = threads_fragment_key(review, is_open, request) if seconds else None
     kept = cache.get(key) if key else None
     if kept is not None:
         html, page, count = kept
         return mark_safe(html), page, count  # noqa: S308 (as render_threads made it)
-    comments = shown_comments(review, [], is_open)
-    html, page = paged_threads(comments, request)
-    count = approved_among(comments)
+    page, places = requested_threads(review, [], is_open, request)
+    html = render_threads(page.threads)
+    count = approved_among(places)
     if key:
         page_without_comments = ThreadPage([], page.number, page.page_count, page.order)
-        cache.set(key, (str(html), page_without_comments, count), settings.PAGE_CACHE_SECONDS)
+        cache.set(key, (str(html), page_without_comments, count), seconds)
     return html, page, count
 
 
@@ -105,13 +125,13 @@ def comments_section(context, review):
     if not pending_ids and form is None and "replyto" not in request.GET:
         threads, page, response_count = shared_threads(review, is_open, request)
     else:
-        comments = shown_comments(review, pending_ids, is_open)
-        threads, page = paged_threads(comments, request)
-        response_count = approved_among(comments)
+        page, places = requested_threads(review, pending_ids, is_open, request)
+        threads = render_threads(page.threads)
+        response_count = approved_among(places)
         if form is None and is_open:
-            form = CommentForm(review=review, initial={"parent": reply_target(request, comments)})
+            form = CommentForm(review=review, initial={"parent": reply_target(request, places)})
         parent_id = form["parent"].value() if form is not None else None
-        replying_to = next((c for c in comments if str(c.pk) == str(parent_id)), None)
+        replying_to = answered_comment(places, parent_id)
     if form is None and is_open:
         form = CommentForm(review=review)
     if issued is None and form is not None:
@@ -130,7 +150,15 @@ def comments_section(context, review):
     }
 
 
-def reply_target(request, comments):
+def reply_target(request, places):
     """The approved comment named by ``?replyto=``, if a reply to it is allowed."""
     wanted = request.GET.get("replyto", "")
-    return next((c.pk for c in comments if str(c.pk) == wanted and c.can_reply), None)
+    return next((c.pk for c in places if str(c.pk) == wanted and c.can_reply), None)
+
+
+def answered_comment(places, parent_id):
+    """The shown comment a reply is being written to, on whichever page it is."""
+    place = next((c for c in places if str(c.pk) == str(parent_id)), None)
+    if place is None:
+        return None
+    return Comment.objects.select_related("user__critic").filter(pk=place.pk).first()

@@ -103,6 +103,7 @@ def test_the_review_page_query_count_does_not_grow_with_the_number_of_comments(
     assert heading(response) == "301 responses"
     assert len(bodies_shown(response)) == 302
     assert many == few
-    # The review with its film, credits, tags and the rest; the session; the comments.
-    with django_assert_max_num_queries(9):
+    # The review with its film, credits, tags and the rest; the session; where each comment
+    # stands, then the page's comments whole.
+    with django_assert_max_num_queries(10):
         client.get(review.get_absolute_url())
