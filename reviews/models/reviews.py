@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
-from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
+
+from core.links import slug_url
 
 from ..fields import WebAddressField
 from ..images import picture, validate_image_file
@@ -302,7 +303,7 @@ class Review(models.Model):
         save_with_image(self, save, "hero_image", "hero_renditions")
 
     def get_absolute_url(self):
-        return reverse("reviews:detail", kwargs={"slug": self.slug})
+        return slug_url("reviews:detail", self.slug)
 
     def clean(self):
         errors = {}

@@ -1,5 +1,6 @@
 from django import template
 
+from core.links import slug_url
 from core.weblinks import safe_link_url
 from reviews.ratings import Rating
 
@@ -7,6 +8,13 @@ register = template.Library()
 
 # An address given by a person is a link only when it is http or https (core.weblinks).
 register.filter("safe_link_url", safe_link_url)
+
+
+@register.filter
+def tag_url(tag):
+    """The address of the tag's page: ``{% url 'reviews:tag' tag.slug %}``, for the many
+    tags of a listing (core.links)."""
+    return slug_url("reviews:tag", tag.slug)
 
 
 @register.inclusion_tag("includes/star_rating.html")
