@@ -39,6 +39,12 @@ def average_rating(average):
 
 
 @register.simple_tag
+def film_rows(films):
+    """The films list's table rows: each film, its directors, its reviews and their average."""
+    return piece("includes/film_rows.html", films=films, rating_of=Rating.from_average)
+
+
+@register.simple_tag
 def review_card(review, comment_count):
     return piece("includes/review_card.html", review=review, comment_count=comment_count)
 
