@@ -3,8 +3,11 @@ settings.TEMPLATES): the same autoescaping as Django's templates, and dates form
 way the rest of the site shows them, in the time zone the template is given (looking the
 current one up for each of hundreds of dates costs more than formatting them)."""
 
+from django.template.defaultfilters import pluralize, truncatewords
+from django.utils.html import conditional_escape
 from jinja2 import Environment
 
+from .links import slug_url
 from .weblinks import safe_link_url
 
 
@@ -25,4 +28,15 @@ def environment(**options):
     env.filters.update(
         local_datetime=local_datetime, iso_datetime=iso_datetime, safe_link_url=safe_link_url
     )
+    return env
+
+
+def django_escaping_environment(**options):
+    """The same, for pieces of pages Django's engine draws the rest of: every value escaped
+    by Django's rules (an apostrophe is ``&#x27;``, where Jinja2 writes ``&#39;``), a
+    template's last newline kept, Django's ``truncatewords`` and ``pluralize``, and
+    ``slug_url`` for the addresses of pages by slug."""
+    env = environment(finalize=conditional_escape, keep_trailing_newline=True, **options)
+    env.filters.update(truncatewords=truncatewords, pluralize=pluralize)
+    env.globals.update(slug_url=slug_url)
     return env

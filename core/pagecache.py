@@ -318,6 +318,16 @@ def current_versions(keys):
     return {key: found.get(VERSION_PREFIX + key) for key in keys}
 
 
+def get_with_versions(key, keys):
+    """``(cache.get(key), current_versions(keys))``, in one read of the cache when the keys
+    have versions: for a value kept with the versions it was made with."""
+    prefixed = [VERSION_PREFIX + name for name in keys]
+    found = cache.get_many([key, *prefixed])
+    if any(name not in found for name in prefixed):
+        return found.get(key), current_versions(keys)
+    return found.get(key), {name: found[VERSION_PREFIX + name] for name in keys}
+
+
 def mark_personal(request):
     """From now on this browser sees pages made for it alone (e.g. its pending comments)."""
     request.session[PERSONAL_SESSION_KEY] = True

@@ -274,7 +274,10 @@ class TagDetailView(SeeksPages, ListView):
 
     def get_context_data(self, **kwargs):
         shows_listing()
-        films = list(Film.objects.tagged(self.tag)[: self.films_shown])
+        # Only what the links show: a whole film's record is read for nothing.
+        films = list(
+            Film.objects.tagged(self.tag).only("title", "year", "slug")[: self.films_shown]
+        )
         shows_films(films)
         context = super().get_context_data(
             tag=self.tag,

@@ -5,8 +5,9 @@ from functools import partial
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
 from taggit.managers import TaggableManager
+
+from core.links import slug_url
 
 from ..images import (
     discard_stored_image,
@@ -64,7 +65,7 @@ class Person(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("reviews:person", kwargs={"slug": self.slug})
+        return slug_url("reviews:person", self.slug)
 
 
 class FilmQuerySet(models.QuerySet):
@@ -166,7 +167,7 @@ class Film(models.Model):
         save_with_image(self, save, "poster", "poster_renditions")
 
     def get_absolute_url(self):
-        return reverse("reviews:film", kwargs={"slug": self.slug})
+        return slug_url("reviews:film", self.slug)
 
     @property
     def poster_picture(self):

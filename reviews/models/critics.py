@@ -4,7 +4,8 @@ from functools import partial
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+
+from core.links import slug_url
 
 from ..fields import WebAddressField
 from ..images import picture, validate_image_file
@@ -64,7 +65,7 @@ class Critic(models.Model):
         save_with_image(self, save, "photo", "photo_renditions")
 
     def get_absolute_url(self):
-        return reverse("reviews:critic", kwargs={"slug": self.slug})
+        return slug_url("reviews:critic", self.slug)
 
     @property
     def photo_picture(self):

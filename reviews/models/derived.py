@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Count, F, Q
-from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
+
+from core.links import slug_url
 
 from .catalogue import Film
 
@@ -89,7 +90,7 @@ class TagUsage(models.Model):
         return f"{self.tag}: {self.item_count}"
 
     def get_absolute_url(self):
-        return reverse("reviews:tag", kwargs={"slug": self.tag.slug})
+        return slug_url("reviews:tag", self.tag.slug)
 
 
 class Recommendation(models.Model):

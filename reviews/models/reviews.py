@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
-from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
+
+from core.links import slug_url
 
 from ..fields import WebAddressField
 from ..images import picture, validate_image_file
@@ -98,18 +99,23 @@ class ReviewQuerySet(models.QuerySet):
         once its page is full, where sorting tens of thousands of reviews would read all.
         """
         content_types = ContentType.objects.get_for_models(Film, Review)
-        items = TaggedItem.objects.filter(tag=tag)
-        films = items.filter(content_type=content_types[Film])
-        reviews = items.filter(content_type=content_types[Review])
+
+        def items(model, **lookups):
+            # One filter() each: building the querysets is a part of every tag page's cost.
+            content_type = content_types[model]
+            return TaggedItem.objects.filter(
+                tag_id=tag.pk, content_type_id=content_type.pk, **lookups
+            )
+
         if many:
             return self.filter(
-                Exists(reviews.filter(object_id=OuterRef("pk")))
-                | Exists(films.filter(object_id=OuterRef("film_id")))
+                Exists(items(Review, object_id=OuterRef("pk")))
+                | Exists(items(Film, object_id=OuterRef("film_id")))
             )
         # Their union, on PostgreSQL, drives the lookup of the reviews by id; an OR of the
         # two would be checked against every review.
-        of_films = Review.objects.filter(film__in=films.values("object_id"))
-        named = reviews.order_by().values("object_id")
+        of_films = Review.objects.filter(film__in=items(Film).values("object_id"))
+        named = items(Review).order_by().values("object_id")
         return self.filter(pk__in=named.union(of_films.order_by().values("pk"), all=True))
 
     # Other apps' one-to-one records of a review that the review page and the listings
@@ -302,7 +308,7 @@ class Review(models.Model):
         save_with_image(self, save, "hero_image", "hero_renditions")
 
     def get_absolute_url(self):
-        return reverse("reviews:detail", kwargs={"slug": self.slug})
+        return slug_url("reviews:detail", self.slug)
 
     def clean(self):
         errors = {}

@@ -1,7 +1,6 @@
 """Search results: published reviews ranked page by page, and the films and people named."""
 
 import hashlib
-import json
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,7 +9,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
-from core.pagecache import current_versions
+from core.pagecache import get_with_versions
 from core.pagination import ApproximateCount
 
 from .. import keys
@@ -37,7 +36,8 @@ class SearchResults:
 
     ``count()`` is one query, or two with more than ``MAX_RESULTS`` matches, and then an
     ``ApproximateCount``; it ranks the results. The ranking of so many matches is cached
-    for ``SEARCH_CACHE_SECONDS``, or until the catalogue changes. Each slice is one query
+    for ``SEARCH_CACHE_SECONDS``, or until the catalogue changes, and while it is, no
+    query at all. Each slice is one query
     for its reviews and their snippets. Each review carries ``rank`` and ``snippet``.
     """
 
@@ -59,6 +59,14 @@ class SearchResults:
         """``([(review_id, rank), ...] best first, truncated)``."""
         if self.terms is None:
             return [], False
+        # Ranking more than MAX_RESULTS matches reads the matches of every word: done once
+        # for a query while the catalogue is unchanged, however many pages of it are read.
+        # Only such rankings are kept, so one found is truncated, and the matches need not
+        # be read again to know it (ranking them alone reads every word's whole index).
+        key = "search-ranking:" + hashlib.sha256(self.query.encode()).hexdigest()
+        kept, versions = get_with_versions(key, [keys.catalogue()])
+        if kept is not None and kept[0] == versions:
+            return kept[1], True
         published = self.published.filter(pk=RawSQL(self.backend.id_column, ()))  # noqa: S611
         published_sql, published_params = published.order_by().values("pk").query.sql_with_params()
         matches = self.backend.matches_sql.format(published=published_sql)
@@ -67,22 +75,16 @@ class SearchResults:
             # The SQL is the backend's own; the reader's words are only parameters.
             cursor.execute(matches, params)
             ranks = dict(cursor.fetchall())
-            truncated = len(ranks) > MAX_RESULTS
-        if not truncated:
+        if len(ranks) <= MAX_RESULTS:
             return best_first(ranks), False
-        # Ranking the candidates reads the matches of every word: done once for a query
-        # while the catalogue is unchanged, however many pages of it are read.
-        signature = json.dumps([self.query, current_versions([keys.catalogue()])])
-        key = "search-ranking:" + hashlib.sha256(signature.encode()).hexdigest()
-        best = cache.get(key)
-        if best is None:
-            candidates = self.backend.candidates_sql.format(published=published_sql)
-            params = self.backend.candidates_params(self.terms, published_params)
-            with default_connection.cursor() as cursor:
-                cursor.execute(candidates, params)
-                ranks = dict(cursor.fetchall())
-            best = best_first(ranks)[:MAX_RESULTS]
-            cache.set(key, best, settings.SEARCH_CACHE_SECONDS)
+        candidates = self.backend.candidates_sql.format(published=published_sql)
+        params = self.backend.candidates_params(self.terms, published_params)
+        with default_connection.cursor() as cursor:
+            cursor.execute(candidates, params)
+            ranks = dict(cursor.fetchall())
+        best = best_first(ranks)[:MAX_RESULTS]
+        if None not in versions.values():
+            cache.set(key, (versions, best), settings.SEARCH_CACHE_SECONDS)
         return best, True
 
     def films(self):
