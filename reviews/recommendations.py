@@ -6,9 +6,13 @@ best ``RECOMMENDATIONS_STORED`` and reads them back beside the editors' picks.
 Keeping the stored lists current
 --------------------------------
 ``recompute_all()`` rewrites every list; ``refresh(film_ids)`` rewrites the lists of the
-films given and of the films whose lists they may enter, leave or move in. A refresh
-leaves the rarity of a tag or person as it was in other films' lists until the next
-``recompute_all()`` (``manage.py recompute_recommendations``).
+films given and of the films whose lists they may enter, leave or move in. Beside each
+list it stores the list's bounds (``RecommendationBounds``: the prefilter's cut-off, the
+candidates scored but not listed, the best of them), from which a refresh tells which
+lists a changed film can alter, and works out most of those without scoring them again.
+A refresh leaves the rarity of a tag or person as it was in other films' lists until the
+next ``recompute_all()`` (``manage.py recompute_recommendations``): with that aside, the
+lists it stores are those scoring every film again would.
 """
 
 from collections import defaultdict
@@ -129,8 +133,9 @@ def refresh(film_ids):
 
     The lists of the films given are scored again. Another film's list can change only if
     one of them is in it, or among its candidates, or now has the indexed points to become
-    one (its stored bounds tell). Where only one of them does and stays a candidate, the
-    list is worked out from the stored one (``_adjusted``); else it is scored again.
+    one (its stored bounds tell). Where each of them that is stays a candidate and none
+    becomes one, the list is worked out from the stored one (``_adjusted``); else it is
+    scored again.
     Returns the ids of the films whose list readers see has changed.
     """
     film_ids = set(film_ids)
@@ -152,6 +157,40 @@ def refresh(film_ids):
         if held_here := bound.unlisted & film_ids:
             held[film_id].update(held_here)
 
+    rescore, adjust = _sort_out(catalogue, changed, bounds, near, held)
+    before = defaultdict(list)
+    for chunk in _chunks(rescore | adjust.keys()):
+        stored = Recommendation.objects.filter(film_id__in=chunk)
+        for film_id, *row in stored.values_list(
+            "film_id", "position", "recommended_id", "reasons", "score"
+        ):
+            before[film_id].append(tuple(row))
+    after = _rank(catalogue, rescore)
+    for film_id, others in adjust.items():
+        worked_out = before[film_id], bounds[film_id]
+        for other in others:
+            worked_out = worked_out and _adjusted(catalogue, film_id, other, *worked_out)
+        after[film_id] = worked_out or _rank(catalogue, [film_id])[film_id]
+
+    # Most lists come out as they were: only the others are written again.
+    rewritten = {film_id for film_id, (rows, _) in after.items() if sorted(before[film_id]) != rows}
+    rebounded = {
+        film_id: bound for film_id, (_, bound) in after.items() if bounds.get(film_id) != bound
+    }
+    with transaction.atomic():
+        for chunk in _chunks(rewritten):
+            Recommendation.objects.filter(film_id__in=chunk).delete()
+        _write({film_id: after[film_id][0] for film_id in rewritten})
+        _write_bounds(rebounded)
+    return {film_id for film_id in rewritten if shown(before[film_id]) != shown(after[film_id][0])}
+
+
+def _sort_out(catalogue, changed, bounds, near, held):
+    """``(films to score again, {film: the changed films to work into its list})``.
+
+    ``near``: ``{film: {changed film: its indexed points from that film}}``; ``held``:
+    ``{film: the films given that its list or candidates hold}``.
+    """
     rescore, adjust = set(changed), {}
     for film_id in (near.keys() | held.keys()) - changed:
         if film_id not in catalogue.titles:
@@ -179,32 +218,7 @@ def refresh(film_ids):
             rescore.add(film_id)
         elif staying:
             adjust[film_id] = sorted(staying)
-
-    before = defaultdict(list)
-    for chunk in _chunks(rescore | adjust.keys()):
-        stored = Recommendation.objects.filter(film_id__in=chunk)
-        for film_id, *row in stored.values_list(
-            "film_id", "position", "recommended_id", "reasons", "score"
-        ):
-            before[film_id].append(tuple(row))
-    after = _rank(catalogue, rescore)
-    for film_id, others in adjust.items():
-        worked_out = before[film_id], bounds[film_id]
-        for other in others:
-            worked_out = worked_out and _adjusted(catalogue, film_id, other, *worked_out)
-        after[film_id] = worked_out or _rank(catalogue, [film_id])[film_id]
-
-    # Most lists come out as they were: only the others are written again.
-    rewritten = {film_id for film_id, (rows, _) in after.items() if sorted(before[film_id]) != rows}
-    rebounded = {
-        film_id: bound for film_id, (_, bound) in after.items() if bounds.get(film_id) != bound
-    }
-    with transaction.atomic():
-        for chunk in _chunks(rewritten):
-            Recommendation.objects.filter(film_id__in=chunk).delete()
-        _write({film_id: after[film_id][0] for film_id in rewritten})
-        _write_bounds(rebounded)
-    return {film_id for film_id in rewritten if shown(before[film_id]) != shown(after[film_id][0])}
+    return rescore, adjust
 
 
 def _adjusted(catalogue, film_id, other, rows, bound):
