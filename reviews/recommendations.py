@@ -158,6 +158,11 @@ def refresh(film_ids):
             held[film_id].update(held_here)
 
     rescore, adjust = _sort_out(catalogue, changed, bounds, near, held)
+    adjust = {
+        film_id: others
+        for film_id, others in adjust.items()
+        if not all(_stays_out(catalogue, film_id, other, bounds[film_id]) for other in others)
+    }
     before = defaultdict(list)
     for chunk in _chunks(rescore | adjust.keys()):
         stored = Recommendation.objects.filter(film_id__in=chunk)
@@ -219,6 +224,18 @@ def _sort_out(catalogue, changed, bounds, near, held):
         elif staying:
             adjust[film_id] = sorted(staying)
     return rescore, adjust
+
+
+def _stays_out(catalogue, film_id, other, bound):
+    """Whether ``other``, a candidate of the film's not listed, stays behind the best of
+    those: then the film's list and bounds are as they were, and need not be read."""
+    following = bound.following
+    if other not in bound.unlisted or following is None or following[0] == other:
+        return False
+    if following[0] not in catalogue.titles:
+        return False
+    result = catalogue.score(film_id, other)
+    return result is None or catalogue.sort_key(other, result[0]) > catalogue.sort_key(*following)
 
 
 def _adjusted(catalogue, film_id, other, rows, bound):

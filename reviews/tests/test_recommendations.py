@@ -468,7 +468,7 @@ def changes_keeping_every_count(rng, films):
 
     changed = set()
     items = list(TaggedItem.objects.filter(object_id__in=[film.pk for film in films]))
-    for item in rng.sample(items, 12):
+    for item in rng.sample(items, 16):
         target = rng.choice(films)
         if {item.object_id, target.pk} & changed or item.tag in target.tags.all():
             continue
@@ -489,7 +489,7 @@ def changes_keeping_every_count(rng, films):
     return changed
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("seed", range(1, 9))
 def test_a_refresh_after_a_burst_of_changes_stores_what_scoring_every_film_again_would(
     db, small_lists, seed
 ):
@@ -522,7 +522,8 @@ def test_a_refresh_reads_and_writes_in_a_few_queries_however_many_films_changed(
     changed = changes_keeping_every_count(rng, films)
     assert len(changed) > 20
 
-    # The catalogue (6), the bounds, the lists holding the films, the lists rescored, and
-    # in one transaction: the lists deleted, written, and the bounds written.
-    with django_assert_max_num_queries(14):
+    # The catalogue (6), the bounds, the lists holding the films, the lists read again, and
+    # in one transaction (a savepoint in a test, 2): the lists deleted, written (360 rows at
+    # most: SQLite takes up to 199 a statement, 2) and the bounds written (120 at most, 1).
+    with django_assert_max_num_queries(15):
         recommendations.refresh(changed)
