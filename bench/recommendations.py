@@ -1,12 +1,12 @@
 """How long recommendations take on a catalogue of 10,000 films.
 
-    .venv/bin/python bench/recommendations.py [--films 10000] [--seed 2010]
+    .venv/bin/python bench/recommendations.py [--films 10000] [--seed 2010] [--no-results]
 
 Builds a catalogue in a throwaway SQLite file in /tmp, or in the empty database named by
 DATABASE_URL, then times reading the catalogue once (the reads a recompute makes, without
 scoring: the baseline), ``recompute_all()``, and ``refresh()`` after one film changes. It
 prints each in seconds and as a multiple of the baseline, and appends them to
-bench/RESULTS.md with a description of the machine.
+bench/RESULTS.md with a description of the machine (unless ``--no-results``).
 
 Then bursts: 100 catalogue saves, each its own transaction (a tag added to a film, or its
 record saved again), of 100 films and then of 10, with tasks queued in the database as in
@@ -69,6 +69,7 @@ def configure():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--films", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2010)
+    parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         for suffix in ("", "-wal", "-shm"):
@@ -347,7 +348,8 @@ def main():
     for label, seconds, note in results:
         print(f"  {label:<36} {seconds:7.2f} s  {seconds / baseline:6.1f}× baseline  ({note})")
     print(*bursts, sep="\n")
-    write_results(sizes, results, baseline, bursts)
+    if not args.no_results:
+        write_results(sizes, results, baseline, bursts)
 
 
 def write_results(sizes, results, baseline, burst):

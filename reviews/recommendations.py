@@ -6,9 +6,13 @@ best ``RECOMMENDATIONS_STORED`` and reads them back beside the editors' picks.
 Keeping the stored lists current
 --------------------------------
 ``recompute_all()`` rewrites every list; ``refresh(film_ids)`` rewrites the lists of the
-films given and of the films whose lists they may enter, leave or move in. A refresh
-leaves the rarity of a tag or person as it was in other films' lists until the next
-``recompute_all()`` (``manage.py recompute_recommendations``).
+films given and of the films whose lists they may enter, leave or move in. Beside each
+list it stores the list's bounds (``RecommendationBounds``: the prefilter's cut-off, the
+candidates scored but not listed, the best of them), from which a refresh tells which
+lists a changed film can alter, and works out most of those without scoring them again.
+A refresh leaves the rarity of a tag or person as it was in other films' lists until the
+next ``recompute_all()`` (``manage.py recompute_recommendations``): with that aside, the
+lists it stores are those scoring every film again would.
 """
 
 from collections import defaultdict
@@ -19,36 +23,91 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, JSONField, Value
 
-from .models import Film, Recommendation, RelatedFilm
-from .similarity import load_catalogue
+from .models import Film, Recommendation, RecommendationBounds, RelatedFilm
+from .similarity import candidate_key, load_catalogue
+
+# Indexed points summed in another order can differ in their last digits.
+EPSILON = 1e-9
 
 
-def _compute(catalogue, film_ids):
+class Bounds(NamedTuple):
+    """What bounds a film's list (``similarity.Ranking``), as stored in RecommendationBounds."""
+
+    cutoff: tuple | None  # (indexed points, film id)
+    unlisted: frozenset
+    following: tuple | None  # (film id, score)
+
+
+def _rank(catalogue, film_ids):
+    """``{film id: (rows, Bounds)}``, rows ``(position, film id, reasons, score)``."""
     count = settings.RECOMMENDATIONS_STORED
-    return [
-        (film_id, position, scored)
-        for film_id in sorted(film_ids)
-        for position, scored in enumerate(catalogue.recommend(film_id, count), start=1)
-    ]
+    ranked = {}
+    for film_id in sorted(film_ids):
+        ranking = catalogue.rank(film_id, count)
+        rows = [
+            (position, scored.film_id, scored.reasons, scored.score)
+            for position, scored in enumerate(ranking.listed, start=1)
+        ]
+        ranked[film_id] = (
+            rows,
+            Bounds(ranking.cutoff, frozenset(ranking.unlisted), ranking.following),
+        )
+    return ranked
 
 
-def _write(rows, batch_size=2000):
-    """Store ``(film id, position, Scored)`` rows; the caller holds the transaction."""
-    rows = iter(rows)
+def _write(lists, batch_size=2000):
+    """Store ``{film id: rows}``; the caller holds the transaction and has deleted the
+    films' rows before."""
+    rows = ((film_id, *row) for film_id, film_rows in lists.items() for row in film_rows)
     written = 0
     while batch := list(islice(rows, batch_size)):
         Recommendation.objects.bulk_create(
             Recommendation(
                 film_id=film_id,
-                recommended_id=scored.film_id,
-                score=scored.score,
-                reasons=scored.reasons,
+                recommended_id=recommended_id,
+                score=score,
+                reasons=reasons,
                 position=position,
             )
-            for film_id, position, scored in batch
+            for film_id, position, recommended_id, reasons, score in batch
         )
         written += len(batch)
     return written
+
+
+def _write_bounds(bounds):
+    """Store ``{film id: Bounds}`` over what was stored; the caller holds the transaction."""
+    RecommendationBounds.objects.bulk_create(
+        (
+            RecommendationBounds(
+                film_id=film_id,
+                cutoff=bound.cutoff[0] if bound.cutoff else None,
+                cutoff_film_id=bound.cutoff[1] if bound.cutoff else None,
+                unlisted=sorted(bound.unlisted),
+                following_id=bound.following[0] if bound.following else None,
+                following_score=bound.following[1] if bound.following else None,
+            )
+            for film_id, bound in bounds.items()
+        ),
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["film"],
+        update_fields=["cutoff", "cutoff_film_id", "unlisted", "following_id", "following_score"],
+    )
+
+
+def _read_bounds():
+    stored = RecommendationBounds.objects.values_list(
+        "film_id", "cutoff", "cutoff_film_id", "unlisted", "following_id", "following_score"
+    )
+    return {
+        film_id: Bounds(
+            None if cutoff is None else (cutoff, cutoff_id),
+            frozenset(unlisted),
+            None if following is None else (following, score),
+        )
+        for film_id, cutoff, cutoff_id, unlisted, following, score in stored
+    }
 
 
 def _chunks(values, size=500):
@@ -60,59 +119,170 @@ def recompute_all():
     """Score every film and replace every stored list in one transaction; return the count."""
     catalogue = load_catalogue()
     # Scored before the transaction starts: SQLite takes its write lock at BEGIN.
-    rows = _compute(catalogue, catalogue.titles)
+    ranked = _rank(catalogue, catalogue.titles)
     with transaction.atomic():
         Recommendation.objects.all().delete()
-        return _write(rows)
+        RecommendationBounds.objects.all().delete()
+        _write_bounds({film_id: bound for film_id, (_, bound) in ranked.items()})
+        return _write({film_id: rows for film_id, (rows, _) in ranked.items()})
 
 
 def refresh(film_ids):
-    """Rescore these films, and every film whose stored list they may enter, leave or move in.
+    """Bring up to date the lists of these films, and of every film whose list they may
+    enter, leave or move in. Ids of films since deleted are allowed.
 
-    Those are the films whose list holds one of them, and the films that would now rank
-    one of them above the last of their list. Ids of films since deleted are allowed.
+    The lists of the films given are scored again. Another film's list can change only if
+    one of them is in it, or among its candidates, or now has the indexed points to become
+    one (its stored bounds tell). Where each of them that is stays a candidate and none
+    becomes one, the list is worked out from the stored one (``_adjusted``); else it is
+    scored again.
     Returns the ids of the films whose list readers see has changed.
     """
     film_ids = set(film_ids)
     if not film_ids:
         return set()
     catalogue = load_catalogue()
-    count = settings.RECOMMENDATIONS_STORED
     changed = film_ids & catalogue.titles.keys()
-    affected = set(changed)
+    bounds = _read_bounds()
+    near = defaultdict(dict)  # {film: {film given: its indexed points from that film}}
+    for film_id in changed:
+        for other, points in catalogue.indexed_points(film_id).items():
+            near[other][film_id] = points
+    held = defaultdict(set)  # {film: the films given that its list or candidates hold}
     for chunk in _chunks(film_ids):
         listing = Recommendation.objects.filter(recommended_id__in=chunk)
-        affected.update(listing.values_list("film_id", flat=True))
-    scores = defaultdict(float)  # the best score a changed film has after each other film
-    for film_id in changed:
-        for other in catalogue.indexed_points(film_id):
-            result = catalogue.score(other, film_id)
-            if result is not None:
-                scores[other] = max(scores[other], result[0])
-    last = {}  # the score of the last film of each full list
-    for chunk in _chunks(scores):
-        full = Recommendation.objects.filter(film_id__in=chunk, position=count)
-        last.update(full.values_list("film_id", "score"))
-    affected.update(other for other, score in scores.items() if score >= last.get(other, 0))
-    affected &= catalogue.titles.keys()
-    rows = list(_compute(catalogue, affected))
-    after = defaultdict(list)
-    for film_id, position, scored in rows:
-        after[film_id].append((position, scored.film_id, scored.reasons, scored.score))
+        for film_id, other in listing.values_list("film_id", "recommended_id"):
+            held[film_id].add(other)
+    for film_id, bound in bounds.items():
+        if held_here := bound.unlisted & film_ids:
+            held[film_id].update(held_here)
+
+    rescore, adjust = _sort_out(catalogue, changed, bounds, near, held)
+    adjust = {
+        film_id: others
+        for film_id, others in adjust.items()
+        if not all(_stays_out(catalogue, film_id, other, bounds[film_id]) for other in others)
+    }
+    before = defaultdict(list)
+    for chunk in _chunks(rescore | adjust.keys()):
+        stored = Recommendation.objects.filter(film_id__in=chunk)
+        for film_id, *row in stored.values_list(
+            "film_id", "position", "recommended_id", "reasons", "score"
+        ):
+            before[film_id].append(tuple(row))
+    after = _rank(catalogue, rescore)
+    for film_id, others in adjust.items():
+        worked_out = before[film_id], bounds[film_id]
+        for other in others:
+            worked_out = worked_out and _adjusted(catalogue, film_id, other, *worked_out)
+        after[film_id] = worked_out or _rank(catalogue, [film_id])[film_id]
+
+    # Most lists come out as they were: only the others are written again.
+    rewritten = {film_id for film_id, (rows, _) in after.items() if sorted(before[film_id]) != rows}
+    rebounded = {
+        film_id: bound for film_id, (_, bound) in after.items() if bounds.get(film_id) != bound
+    }
     with transaction.atomic():
-        before = defaultdict(list)
-        for chunk in _chunks(affected):
-            stored = Recommendation.objects.filter(film_id__in=chunk)
-            for film_id, *row in stored.values_list(
-                "film_id", "position", "recommended_id", "reasons", "score"
-            ):
-                before[film_id].append(tuple(row))
-        # Most lists rescored come out as they were: only the others are written again.
-        rewritten = {film_id for film_id in affected if sorted(before[film_id]) != after[film_id]}
         for chunk in _chunks(rewritten):
             Recommendation.objects.filter(film_id__in=chunk).delete()
-        _write(row for row in rows if row[0] in rewritten)
-    return {film_id for film_id in rewritten if shown(before[film_id]) != shown(after[film_id])}
+        _write({film_id: after[film_id][0] for film_id in rewritten})
+        _write_bounds(rebounded)
+    return {film_id for film_id in rewritten if shown(before[film_id]) != shown(after[film_id][0])}
+
+
+def _sort_out(catalogue, changed, bounds, near, held):
+    """``(films to score again, {film: the changed films to work into its list})``.
+
+    ``near``: ``{film: {changed film: its indexed points from that film}}``; ``held``:
+    ``{film: the films given that its list or candidates hold}``.
+    """
+    rescore, adjust = set(changed), {}
+    for film_id in (near.keys() | held.keys()) - changed:
+        if film_id not in catalogue.titles:
+            continue
+        bound = bounds.get(film_id)
+        if bound is None:  # never ranked with its bounds: only scoring it again can tell
+            rescore.add(film_id)
+            continue
+        moving, staying = False, []
+        for other in near[film_id].keys() | held[film_id]:
+            points = near[film_id].get(other, 0.0)
+            if bound.cutoff and other not in held[film_id] and points < bound.cutoff[0] - EPSILON:
+                continue  # far from becoming a candidate
+            if points > 0:  # counted from the other side: to the last digit, from this one
+                points = catalogue.pair_points(film_id, other)
+            key = candidate_key((other, points))
+            is_candidate = points > 0 and (
+                bound.cutoff is None or key >= candidate_key(bound.cutoff[::-1])
+            )
+            if other in held[film_id] and is_candidate:
+                staying.append(other)
+            elif other in held[film_id] or is_candidate:
+                moving = True  # it leaves the candidates, or becomes one and may push one out
+        if moving:
+            rescore.add(film_id)
+        elif staying:
+            adjust[film_id] = sorted(staying)
+    return rescore, adjust
+
+
+def _stays_out(catalogue, film_id, other, bound):
+    """Whether ``other``, a candidate of the film's not listed, stays behind the best of
+    those: then the film's list and bounds are as they were, and need not be read."""
+    following = bound.following
+    if other not in bound.unlisted or following is None or following[0] == other:
+        return False
+    if following[0] not in catalogue.titles:
+        return False
+    result = catalogue.score(film_id, other)
+    return result is None or catalogue.sort_key(other, result[0]) > catalogue.sort_key(*following)
+
+
+def _adjusted(catalogue, film_id, other, rows, bound):
+    """``(rows, Bounds)`` of the film's list once ``other``, one of its candidates that
+    stays one, has changed: worked out from the stored list, as scoring the film again
+    would give it, or None when only scoring it again can tell.
+
+    The other candidates' scores have not changed, so the list is the stored one with
+    ``other`` scored again: in it, or out of it, in its place by score.
+    """
+    count = settings.RECOMMENDATIONS_STORED
+    key = catalogue.sort_key
+    following = bound.following
+    if following and (following[0] == other or following[0] not in catalogue.titles):
+        return None  # who follows it now is not known
+    entries = [(rid, reasons, score) for _, rid, reasons, score in sorted(rows) if rid != other]
+    was_listed = len(entries) < len(rows)
+    result = catalogue.score(film_id, other)
+    unlisted = set(bound.unlisted)
+    if result is None:
+        if was_listed:
+            return None  # it falls out, and the one following takes its place
+        changed = (other, None, None)
+    else:
+        changed = (other, catalogue.reasons(film_id, other, result[1]), result[0])
+    if was_listed:
+        if following and key(other, result[0]) >= key(*following):
+            return None
+        entries.append(changed)
+    elif result is not None:
+        entries.sort(key=lambda entry: key(entry[0], entry[2]))
+        if len(entries) < count:
+            entries.append(changed)
+            unlisted.discard(other)
+        elif key(other, result[0]) < key(entries[-1][0], entries[-1][2]):
+            dropped = entries.pop()
+            entries.append(changed)
+            unlisted.discard(other)
+            unlisted.add(dropped[0])
+            following = (dropped[0], dropped[2])
+        elif following is None or key(other, result[0]) < key(*following):
+            following = (other, result[0])
+    entries.sort(key=lambda entry: key(entry[0], entry[2]))
+    rows = [
+        (position, rid, reasons, score) for position, (rid, reasons, score) in enumerate(entries, 1)
+    ]
+    return rows, Bounds(bound.cutoff, frozenset(unlisted), following)
 
 
 def shown(rows):

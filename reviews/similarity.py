@@ -31,7 +31,8 @@ Nothing compares every pair of films. Candidates for a film come from inverted i
 (tag → films, person → films, review term → films, mentions), and a tag, person or term
 on more than ``candidate_cap`` films proposes none: "drama" would otherwise make every
 drama a candidate for every other. It still adds its points to films found otherwise.
-The best ``prefilter`` candidates by those points are then scored in full.
+The best ``prefilter`` candidates by those points (on equal points, the lower id) are then
+scored in full.
 """
 
 import heapq
@@ -419,22 +420,82 @@ class Catalogue:
             reasons.append(SAME_YEAR_REASON if apart == 0 else NEAR_YEAR_REASON)
         return reasons
 
-    def recommend(self, film_id, count):
-        """The ``count`` best films to follow this one, best first, as ``Scored``."""
+    def pair_points(self, film_id, other):
+        """``indexed_points(film_id)[other]``, added up in the same order, to the last digit."""
+        w, cap = self.weights, self.cap
+        points = 0.0
+        other_tags = self.tags.get(other, ())
+        for tag in self.tags.get(film_id, ()):
+            if tag in other_tags and len(self.tag_films[tag]) <= cap:
+                points += w["tag"] * self.tag_rarity[tag]
+        other_people = self.people.get(other, {})
+        for person, roles in self.people.get(film_id, {}).items():
+            if person in other_people and len(self.person_films[person]) <= cap:
+                points += self.role_points(roles, other_people[person]) * self.person_rarity[person]
+        other_vector = self.vectors.get(other, {})
+        for term, weight in self.vectors.get(film_id, {}).items():
+            if term in other_vector and len(self.term_films[term]) <= cap:
+                points += w["review_text"] * weight * other_vector[term]
+        counts = self.mentions.get(film_id)
+        if counts and other in counts:
+            points += self.mention_points(*counts[other])
+        return points
+
+    def sort_key(self, film_id, score):
+        """How films rank in a list: best score first, then by title, then by id."""
+        return (-score, self.titles[film_id], film_id)
+
+    def rank(self, film_id, count):
+        """The film's ``Ranking``: its ``count`` best films and what bounds its list."""
         points = self.indexed_points(film_id)
         limit = max(self.weights["prefilter"], count)
+        cutoff = None
         if len(points) > limit:
-            points = dict(heapq.nlargest(limit, points.items(), key=itemgetter(1)))
+            best = heapq.nlargest(limit, points.items(), key=candidate_key)
+            points, cutoff = dict(best), best[-1][::-1]
         scored = []
         for other in points:
             result = self.score(film_id, other)
             if result is not None:
                 scored.append((result[0], self.titles[other], other, result[1]))
         scored.sort(key=lambda entry: (-entry[0], entry[1], entry[2]))
-        return [
+        listed = [
             Scored(other, score, self.reasons(film_id, other, shared))
             for score, _, other, shared in scored[:count]
         ]
+        following = (scored[count][2], scored[count][0]) if len(scored) > count else None
+        return Ranking(
+            listed,
+            cutoff,
+            points.keys() - {entry.film_id for entry in listed},
+            following,
+        )
+
+    def recommend(self, film_id, count):
+        """The ``count`` best films to follow this one, best first, as ``Scored``."""
+        return self.rank(film_id, count).listed
+
+
+def candidate_key(item):
+    """How candidates ``(film id, indexed points)`` are chosen: most points, then lowest id."""
+    return item[1], -item[0]
+
+
+class Ranking(NamedTuple):
+    """A film's list, and what a refresh needs to tell whether a change can alter it.
+
+    ``cutoff``: ``(indexed points, film id)`` of the last candidate scored in full, by
+    ``candidate_key`` (None when every film the indexes propose was scored): every film
+    outside them comes after it.
+    ``unlisted``: the ids of the candidates scored but not listed. ``following``: ``(id,
+    score)`` of the best of them, the one a listed film that falls out gives its place
+    to, or None.
+    """
+
+    listed: list
+    cutoff: tuple | None
+    unlisted: set
+    following: tuple | None
 
 
 def load_catalogue():

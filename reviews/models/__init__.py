@@ -19,6 +19,7 @@ from .critics import Critic, CriticLink
 from .derived import (
     COMMON_TAG_ITEMS,
     Recommendation,
+    RecommendationBounds,
     TagUsage,
     WaitingRefresh,
     count_tag_usage,
@@ -55,6 +56,7 @@ __all__ = [
     "Person",
     "PullQuote",
     "Recommendation",
+    "RecommendationBounds",
     "RelatedFilm",
     "Review",
     "ReviewDraft",

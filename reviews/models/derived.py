@@ -120,6 +120,32 @@ class Recommendation(models.Model):
         return f"{self.film} → {self.recommended} ({self.score:.2f})"
 
 
+class RecommendationBounds(models.Model):
+    """What bounds a film's stored list, so that a refresh can tell, without scoring it
+    again, whether a change to another film can alter it (``reviews.recommendations``).
+
+    Written with the list, by the same functions.
+    """
+
+    film = models.OneToOneField(Film, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    cutoff = models.FloatField(
+        null=True, help_text="The indexed points of the last candidate scored in full."
+    )
+    cutoff_film_id = models.PositiveBigIntegerField(null=True, help_text="That candidate.")
+    unlisted = models.JSONField(default=list, help_text="Candidates scored but not listed.")
+    following_id = models.PositiveBigIntegerField(
+        null=True, help_text="The best of them, which a film that falls out makes way for."
+    )
+    following_score = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["film"]
+        verbose_name_plural = "recommendation bounds"
+
+    def __str__(self):
+        return f"Bounds of {self.film_id}"
+
+
 class WaitingRefreshQuerySet(models.QuerySet):
     def note(self, film_ids):
         """Have these films' recommendations refreshed by the next sweep; returns whether a

@@ -412,3 +412,118 @@ def test_an_editor_adds_a_film_not_yet_in_the_catalogue_from_the_related_films_p
     stub = Film.objects.get(slug="high-school-musical-2-2007")
     assert (stub.title, stub.year, stub.synopsis) == ("High School Musical 2", 2007, "")
     assert "data-popup-response" in response.text
+
+
+# Refreshing after changes: the same lists as scoring every film again
+
+
+@pytest.fixture
+def small_lists(settings):
+    """Short lists from few candidates, so that changes move films across both limits."""
+    settings.RECOMMENDATIONS_STORED = 3
+    settings.RECOMMENDATION_WEIGHTS = {"prefilter": 6}
+
+
+def random_catalogue(rng, films=60):
+    """Films with tags and credits drawn from small pools, so that they share many."""
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import Tag, TaggedItem
+
+    made = Film.objects.bulk_create(
+        Film(title=f"Film {n}", year=rng.randint(1990, 2020), slug=f"film-{n}")
+        for n in range(films)
+    )
+    tags = Tag.objects.bulk_create(Tag(name=f"tag {n}", slug=f"tag-{n}") for n in range(15))
+    people = Person.objects.bulk_create(
+        Person(name=f"Person {n}", slug=f"person-{n}") for n in range(20)
+    )
+    film_type = ContentType.objects.get_for_model(Film)
+    TaggedItem.objects.bulk_create(
+        TaggedItem(content_type=film_type, object_id=film.pk, tag=tag)
+        for film in made
+        for tag in rng.sample(tags, rng.randint(1, 4))
+    )
+    roles = [Credit.Role.DIRECTOR, Credit.Role.WRITER, Credit.Role.CAST]
+    Credit.objects.bulk_create(
+        Credit(film=film, person=person, role=rng.choice(roles))
+        for film in made
+        for person in rng.sample(people, rng.randint(1, 3))
+    )
+    return made
+
+
+def lists():
+    """Every stored list: ``{film id: [(film id, reasons, score)]}`` in order."""
+    stored = {}
+    for row in Recommendation.objects.order_by("film_id", "position"):
+        stored.setdefault(row.film_id, []).append((row.recommended_id, row.reasons, row.score))
+    return stored
+
+
+def changes_keeping_every_count(rng, films):
+    """Tags and credits moved from one film to another, films renamed and moved in time:
+    no tag or person is on more or fewer films, so every score but those of the films
+    changed stays as it was. Returns the ids of the films changed."""
+    from taggit.models import TaggedItem
+
+    changed = set()
+    items = list(TaggedItem.objects.filter(object_id__in=[film.pk for film in films]))
+    for item in rng.sample(items, 16):
+        target = rng.choice(films)
+        if {item.object_id, target.pk} & changed or item.tag in target.tags.all():
+            continue
+        changed |= {item.object_id, target.pk}
+        item.object_id = target.pk
+        item.save()
+    for credit in rng.sample(list(Credit.objects.all()), 8):
+        target = rng.choice(films)
+        if Credit.objects.filter(film__in=[target, credit.film], person=credit.person).count() > 1:
+            continue
+        changed |= {credit.film_id, target.pk}
+        credit.film = target
+        credit.save()
+    for film in rng.sample(films, 6):
+        film.title, film.year = f"Renamed {film.pk}", rng.randint(1990, 2020)
+        film.save()
+        changed.add(film.pk)
+    return changed
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_a_refresh_after_a_burst_of_changes_stores_what_scoring_every_film_again_would(
+    db, small_lists, seed
+):
+    import random
+
+    rng = random.Random(seed)
+    films = random_catalogue(rng)
+    recompute_all()
+    before = lists()
+    changed = changes_keeping_every_count(rng, films)
+
+    recommendations.refresh(changed)
+    refreshed = lists()
+    recompute_all()
+
+    assert refreshed == lists()
+    moved = {pk for pk in refreshed.keys() | before.keys() if refreshed.get(pk) != before.get(pk)}
+    assert moved - changed, "some films not changed have lists that changed"
+    assert refreshed.keys() - moved, "some films have lists that did not"
+
+
+def test_a_refresh_reads_and_writes_in_a_few_queries_however_many_films_changed(
+    db, small_lists, django_assert_max_num_queries
+):
+    import random
+
+    rng = random.Random(5)
+    films = random_catalogue(rng, films=120)
+    recompute_all()
+    changed = changes_keeping_every_count(rng, films)
+    assert len(changed) > 20
+
+    # The catalogue (6), the bounds, the lists holding the films, the lists read again, and
+    # in one transaction (a savepoint in a test, 2): the lists deleted, written (360 rows at
+    # most: SQLite takes up to 199 a statement, 2) and the bounds written (120 at most, 1).
+    with django_assert_max_num_queries(15):
+        recommendations.refresh(changed)
