@@ -623,6 +623,11 @@ def measure_pages(server, pages, args):
     return {"baseline (/ping)": baseline, **rows}
 
 
+def marked(verdict, met):
+    """The verdict, with ": MISSED" when its target is missed."""
+    return verdict if met else f"{verdict}: MISSED"
+
+
 def is_listing(name):
     return name in ("home", "films list") or name.startswith(("tag (", "search "))
 
@@ -630,9 +635,7 @@ def is_listing(name):
 def listing_verdict(row):
     """ "CPU 23.5× /ping's, target ≤ 25× /ping's CPU", with ": MISSED" when over it."""
     cpu, target = 1 / row["cpu_ratio"], TARGETS["cold listing cpu"]
-    return f"CPU {cpu:.1f}× /ping's, target ≤ {target:g}× /ping's CPU" + (
-        "" if cpu <= target else ": MISSED"
-    )
+    return marked(f"CPU {cpu:.1f}× /ping's, target ≤ {target:g}× /ping's CPU", cpu <= target)
 
 
 # Moderation
@@ -690,7 +693,7 @@ def moderation_verdict(name, value):
     """ "target < 1 s" or "target < 150 ms", with ": MISSED" when the figure is not under it."""
     target = MODERATION_TARGETS[name]
     unit = "s" if name == "approve_s" else "ms"
-    return f"target < {target:g} {unit}" + ("" if value < target else ": MISSED")
+    return marked(f"target < {target:g} {unit}", value < target)
 
 
 def measure_moderation(server, pending_ids):
@@ -768,10 +771,10 @@ def measure_hits(archive, pages, args):
     for row in list(rows.values())[1:]:
         row["baseline_cpu_ms"] = baseline["cpu_ms"]
         for verdict, met in hit_verdicts(row):
-            print(f"      {verdict}" + ("" if met else ": MISSED"), flush=True)
+            print(f"      {marked(verdict, met)}", flush=True)
         print(f"      {generator_note(row, baseline)}", flush=True)
-        if limit_note(row):
-            print(f"      {limit_note(row)}", flush=True)
+        if note := limit_note(row):
+            print(f"      {note}", flush=True)
     return rows
 
 
@@ -797,7 +800,7 @@ def hit_lines(rows, misses):
         if "baseline_cpu_ms" in row:
             ratio, cpu = f"{row['ratio']:.1%}", f"{row['cpu_ms'] / row['baseline_cpu_ms']:.2f}×"
             for verdict, met in hit_verdicts(row):
-                notes.append(verdict + ("" if met else ": MISSED"))
+                notes.append(marked(verdict, met))
                 if not met:
                     misses.append(f"{name}: {verdict}")
             notes += [generator_note(row, rows["baseline (/ping)"]), limit_note(row)]
@@ -817,7 +820,7 @@ def hit_lines(rows, misses):
 def edge_verdict(ratio):
     """ "target ≥ 10×", with ": MISSED" when an edge hit's throughput is below it."""
     target = TARGETS["edge hit"]
-    return f"target ≥ {target:g}×" + ("" if ratio >= target else ": MISSED")
+    return marked(f"target ≥ {target:g}×", ratio >= target)
 
 
 def limit_note(row):
@@ -997,7 +1000,7 @@ def growth_rows(growth):
 
 def growth_verdict(growth):
     target = TARGETS["growth"]
-    return f"target ≤ {target:g}" + ("" if growth <= target else ": MISSED")
+    return marked(f"target ≤ {target:g}", growth <= target)
 
 
 CACHE_NAMES = {
@@ -1022,7 +1025,7 @@ def review_verdict(cache, name, row):
         multiple = 1 / row["cpu_ratio"]
         met = multiple <= target
         verdict = f"CPU per request {multiple:.1f}× /ping's, target ≤ {target:g}×"
-    return verdict + ("" if met else ": MISSED"), met
+    return marked(verdict, met), met
 
 
 def figure(value, digits=1):
