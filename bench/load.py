@@ -26,7 +26,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from machine import append_results, database_description, machine_lines
+from machine import append_results, database_description, free_port, machine_lines
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = Path(tempfile.gettempdir()) / "bench-load"
@@ -65,12 +64,6 @@ def parse_args():
     )
     parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
     return parser.parse_args()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def server_environment(args, port):

@@ -4,6 +4,7 @@ import os
 import platform
 import secrets
 import signal
+import socket
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,3 +146,10 @@ def production_environment(work_dir, **extra):
 
 
 SECRET_KEY = secrets.token_urlsafe(50)
+
+
+def free_port(host="127.0.0.1"):
+    """A port nothing listens on at the moment, for a server the bench starts."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]

@@ -13,7 +13,6 @@ twice, and how long after the server came back.
 
 import argparse
 import os
-import socket
 import socketserver
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from machine import stop_server_group
+from machine import free_port, stop_server_group
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -68,12 +67,6 @@ class StandInMailServer(socketserver.ThreadingTCPServer):
         super().__init__((HOST, port), SMTPHandler)
         self.received = []
         threading.Thread(target=self.serve_forever, args=(0.1,), daemon=True).start()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def main():

@@ -59,7 +59,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -75,6 +74,7 @@ from pathlib import Path
 from machine import (
     append_results,
     child_processes,
+    free_port,
     machine_cpu_seconds,
     machine_lines,
     process_table,
@@ -353,12 +353,6 @@ def prepare_targets():
 
 
 # Servers
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 class Server:

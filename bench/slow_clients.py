@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from machine import production_environment, stop_server_group
+from machine import free_port, production_environment, stop_server_group
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -49,12 +49,6 @@ def parse_args():
     parser.add_argument("--max-delay", type=float, default=1.0, help="seconds")
     parser.add_argument("--read-timeout", type=int, default=10, help="seconds, for the body")
     return parser.parse_args()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def start_server(args, port, work_dir):
