@@ -144,6 +144,7 @@ class Thread:
         self.known = known
         self.report = report
         self.made = {}  # wp comment id → Comment pk here, or None when it was skipped
+        self.created = {}  # Comment pk → the Comment made by this import, to reply to
 
     def place(self, wp_comment):
         """The pk of the comment made (or found) for ``wp_comment``; None if skipped."""
@@ -161,19 +162,26 @@ class Thread:
         if status is None:
             self.report.count("skipped: comments in the trash")
             return None
-        parent_id = None
-        if parent := self.by_id.get(wp_comment.parent_id):
-            parent_id = self.place(parent)
-        pk = create_comment(wp_comment, self.review, parent_id, status, self.post_author)
-        self.made[wp_comment.id] = pk
+        parent = None
+        if wp_parent := self.by_id.get(wp_comment.parent_id):
+            parent = self.comment(self.place(wp_parent))
+        comment = create_comment(wp_comment, self.review, parent, status, self.post_author)
+        pk = self.made[wp_comment.id] = comment.pk
+        self.created[pk] = comment
         ImportedItem.objects.create(
             source=self.source, kind=ImportedItem.Kind.COMMENT, wp_id=wp_comment.id, object_id=pk
         )
         self.report.count(f"comments created ({status.label.lower()})")
         return pk
 
+    def comment(self, pk):
+        """The Comment ``pk``: one this import made, else one imported before; None for None."""
+        if pk is None:
+            return None
+        return self.created.get(pk) or Comment.objects.get(pk=pk)
 
-def create_comment(wp_comment, review, parent_id, status, post_author):
+
+def create_comment(wp_comment, review, parent, status, post_author):
     email = clean_email(wp_comment.author_email.strip())
     by_author = bool(wp_comment.user_id) and (
         (email and email.lower() == post_author.email.lower())
@@ -181,7 +189,7 @@ def create_comment(wp_comment, review, parent_id, status, post_author):
     )
     comment = Comment(
         review=review,
-        parent=Comment.objects.get(pk=parent_id) if parent_id else None,
+        parent=parent,
         author_name=" ".join(html.unescape(wp_comment.author).split())[:100],
         author_email=email,
         author_url=clean_web_address(wp_comment.author_url.strip()),
@@ -194,7 +202,7 @@ def create_comment(wp_comment, review, parent_id, status, post_author):
     comment.save()
     if wp_comment.date is None:  # unknown, as the site records it, rather than now
         Comment.objects.filter(pk=comment.pk).update(submitted_at=None)
-    return comment.pk
+    return comment
 
 
 def cdata(text):

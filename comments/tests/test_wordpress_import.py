@@ -6,6 +6,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment
 from comments.services import address_hash
@@ -123,6 +125,17 @@ def test_a_later_export_adds_only_the_new_posts_and_comments_threaded_on_the_old
     assert (reply.parent.body, reply.depth) == ("Three deep.", 3)
     assert report.counts["comments created (approved)"] == 1
     assert report.counts["reviews created (published)"] == 1
+
+
+def test_a_reply_costs_no_more_queries_than_a_top_level_comment():
+    flat = [C(10, "One"), C(11, "Two"), C(12, "Three")]
+    chain = [C(10, "One"), C(11, "Two", parent=10), C(12, "Three", parent=11)]
+    counts = []
+    for comments in (flat, chain):
+        with CaptureQueriesContext(connection) as queries:
+            run(wxr(post(comments=comments)), dry_run=True)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_a_dry_run_writes_nothing_and_reports_what_it_would_do():

@@ -4,6 +4,8 @@ comments app)."""
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from reviews.models import Film, ImportedItem, Review
@@ -244,3 +246,21 @@ def test_an_author_with_no_critic_record_gets_one():
     (critic,) = Critic.objects.all()
     assert (critic.name, critic.slug, Review.objects.get().critic) == ("Melissa", "melissa", critic)
     assert report.counts["critics created"] == 1
+
+
+def test_an_authors_critic_is_looked_up_once_for_all_their_posts():
+    from reviews.models import Critic
+
+    Critic.objects.create(name="Melissa", slug="melissa")
+    posts = [
+        P(1, "Review: Never Let Me Go (2010)", slug="a"),
+        P(2, "Review: Tokyo Story (1953)", slug="b"),
+        P(3, "Review: Atonement (2007)", slug="c"),
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        run(wxr(*posts))
+
+    table = connection.ops.quote_name(Critic._meta.db_table)
+    lookups = [q for q in queries if q["sql"].startswith("SELECT") and f"FROM {table}" in q["sql"]]
+    assert len(lookups) == 1

@@ -32,9 +32,9 @@ def byline_for(author):
     return (author.display_name or full_name or author.login).strip()[:200]
 
 
-def critic_for(author, report):
-    """The critic a WordPress author becomes: the one of that name, else a new record."""
-    name = byline_for(author)
+def critic_for(name, report):
+    """The critic a WordPress author's byline becomes: the one of that name, else a new
+    record."""
     if not name:
         return None
     critic = Critic.objects.filter(name__iexact=name).order_by("pk").first()
@@ -92,6 +92,7 @@ class PostImporter:
         self.media = media
         self.publish_unmatched = publish_unmatched
         self.attachments = {i.id: i for i in export.items if i.post_type == "attachment"}
+        self.critics = {}  # byline → Critic, found or made once for all the author's posts
 
     def run(self):
         """Import every post; returns ``{wp post id: review}`` of the posts imported now or
@@ -118,6 +119,11 @@ class PostImporter:
                 continue
             reviews[item.id] = self.import_post(item)
         return reviews
+
+    def critic(self, byline):
+        if byline not in self.critics:
+            self.critics[byline] = critic_for(byline, self.report)
+        return self.critics[byline]
 
     def gallery_images(self, attributes):
         ids = [int(i) for i in attributes.get("ids", "").replace(" ", "").split(",") if i.isdigit()]
@@ -153,12 +159,13 @@ class PostImporter:
             )
             if not self.publish_unmatched:
                 status = Review.Status.DRAFT
+        byline = byline_for(self.export.author_of(item))
         review = Review(
             film=film,
             headline=headline,
             slug=self.slug_for(item, headline),
-            critic=critic_for(self.export.author_of(item), self.report),
-            byline=byline_for(self.export.author_of(item)),
+            critic=self.critic(byline),
+            byline=byline,
             original_url=item.link if is_web_address(item.link) and len(item.link) <= 200 else "",
             review_date=item.date.date() if item.date else None,
             status=status,
