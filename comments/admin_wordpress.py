@@ -81,6 +81,7 @@ def import_view(model_admin, request):
     """
     if not request.user.has_perm("reviews.add_review"):
         raise PermissionDenied
+    uploads = WordPressImport.objects.defer("content").select_related("uploaded_by")
     upload = None
     if request.method == "POST":
         form = WordPressImportForm(request.POST, request.FILES)
@@ -91,7 +92,6 @@ def import_view(model_admin, request):
     elif "import" in request.GET:
         if not request.GET["import"].isdigit():
             raise Http404("No such import.")
-        uploads = WordPressImport.objects.defer("content")
         upload = get_object_or_404(uploads, pk=request.GET["import"])
         form = WordPressImportForm(initial=upload.options())
     else:
@@ -102,6 +102,6 @@ def import_view(model_admin, request):
         "title": "Import from WordPress",
         "form": form,
         "upload": upload,
-        "recent_uploads": WordPressImport.objects.defer("content")[:5],
+        "recent_uploads": uploads[:5],
     }
     return TemplateResponse(request, "admin/comments/wordpress_import.html", context)
