@@ -102,16 +102,13 @@ def approval_notices(comment, thread_id, site):
     link = absolute(comment.get_absolute_url(), site)
     if comment.notify and comment.author_email and not comment.is_staff_reply:
         notices.append(
-            (
+            notice(
                 comment.author_email,
                 thread_id,
-                Email(
-                    key=f"comment-published:{comment.pk}",
-                    to=[comment.author_email],
-                    subject=f"Your comment on “{comment.review.headline}” is published",
-                    body=f"Thank you, {comment.display_name}. "
-                    f"Your comment is now on the page:\n\n{link}\n",
-                ),
+                key=f"comment-published:{comment.pk}",
+                subject=f"Your comment on “{comment.review.headline}” is published",
+                body=f"Thank you, {comment.display_name}. "
+                f"Your comment is now on the page:\n\n{link}\n",
             )
         )
     parent = comment.parent
@@ -123,19 +120,21 @@ def approval_notices(comment, thread_id, site):
         and parent.author_email.lower() != (comment.author_email or "").lower()
     ):
         notices.append(
-            (
+            notice(
                 parent.author_email,
                 thread_id,
-                Email(
-                    key=f"reply:{comment.pk}:{parent.pk}",
-                    to=[parent.author_email],
-                    subject=f"A reply to your comment on “{comment.review.headline}”",
-                    body=f"{comment.display_name} replied to your comment:\n\n"
-                    f"{comment.body[:1000]}\n\n{link}\n",
-                ),
+                key=f"reply:{comment.pk}:{parent.pk}",
+                subject=f"A reply to your comment on “{comment.review.headline}”",
+                body=f"{comment.display_name} replied to your comment:\n\n"
+                f"{comment.body[:1000]}\n\n{link}\n",
             )
         )
     return notices
+
+
+def notice(address, thread_id, **email):
+    """``(address, thread id, email)``: an email to one commenter about one thread."""
+    return address, thread_id, Email(to=[address], **email)
 
 
 def to_commenter(email, address, thread_id, site):

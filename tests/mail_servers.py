@@ -1,8 +1,11 @@
-"""Stand-in mail servers for the tests: email backends (EMAIL_BACKEND) that refuse."""
+"""Stand-in mail servers for the tests: email backends (EMAIL_BACKEND) that refuse, and a
+count of the connections the outbox opens."""
 
 import smtplib
 
 from django.core.mail.backends.locmem import EmailBackend as MemoryBackend
+
+from core import mail
 
 
 class RefusingBackend(MemoryBackend):
@@ -27,3 +30,15 @@ class RefusingSomeBackend(MemoryBackend):
                     dict.fromkeys(message.to, (550, b"No such user"))
                 )
         return super().send_messages(messages)
+
+
+def count_connections(monkeypatch):
+    """A list that grows by one for each connection to the mail server the outbox opens."""
+    connections = []
+    open_connection = mail.get_connection
+    monkeypatch.setattr(
+        mail,
+        "get_connection",
+        lambda **options: connections.append(1) or open_connection(**options),
+    )
+    return connections

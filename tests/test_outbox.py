@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core import mail
 from core.models import Email
+from tests.mail_servers import count_connections
 
 REFUSING = "tests.mail_servers.RefusingBackend"
 OUTBOX = reverse("admin:core_email_changelist")
@@ -100,13 +101,7 @@ def test_nothing_is_recorded_or_sent_when_the_transaction_rolls_back(
 def test_a_batch_is_sent_over_one_connection_to_the_mail_server(
     db, monkeypatch, mailoutbox, committed
 ):
-    connections = []
-    open_connection = mail.get_connection
-    monkeypatch.setattr(
-        mail,
-        "get_connection",
-        lambda **options: connections.append(1) or open_connection(**options),
-    )
+    connections = count_connections(monkeypatch)
 
     committed([an_email(f"welcome:{n}", [f"reader{n}@example.com"]) for n in range(5)])
 

@@ -81,35 +81,33 @@ def approved_among(comments):
 
 
 def threads_fragment_key(review, is_open, request):
-    """Where a page of the review's threads as every reader sees them is kept: stale as soon
-    as the review's page is (a comment approved or taken down, a staff name changed), or
-    None when the shared cache cannot say its version."""
-    key = keys.review(review.pk)
-    version = pagecache.current_versions([key])[key]
-    if version is None:
-        return None
+    """Where a page of the review's threads as every reader sees them is kept, with the
+    version of the review's key it was rendered at."""
     zone = timezone.get_current_timezone_name()
     number, order = requested_page(request.GET)
-    return f"comments-threads:{review.pk}:{version}:{is_open}:{zone}:{number}:{order}"
+    return f"comments-threads:{review.pk}:{is_open}:{zone}:{number}:{order}"
 
 
 def shared_threads(review, is_open, request):
     """``(threads' HTML, ThreadPage, approved count)`` for a reader with no comment of their
     own waiting: rendered once per version of the review and page, then read from the
     shared cache, so a page rendered again for another reason does not read and render its
-    comments again."""
+    comments again. It is stale as soon as the review's page is (a comment approved or
+    taken down, a staff name changed), and not kept when the shared cache cannot say the
+    review's version."""
     seconds = pagecache.fragment_seconds()
-    key = threads_fragment_key(review, is_open, request) if seconds else None
-    kept = cache.get(key) if key else None
-    if kept is not None:
-        html, page, count = kept
-        return mark_safe(html), page, count  # noqa: S308 (as render_threads made it)
+    if seconds:
+        key = threads_fragment_key(review, is_open, request)
+        kept, versions = pagecache.get_with_versions(key, [keys.review(review.pk)])
+        if kept is not None and kept[0] == versions:
+            html, page, count = kept[1]
+            return mark_safe(html), page, count  # noqa: S308 (as render_threads made it)
     page, places = requested_threads(review, [], is_open, request)
     html = render_threads(page.threads)
     count = approved_among(places)
-    if key:
+    if seconds and None not in versions.values():
         page_without_comments = ThreadPage([], page.number, page.page_count, page.order)
-        cache.set(key, (str(html), page_without_comments, count), seconds)
+        cache.set(key, (versions, (str(html), page_without_comments, count)), seconds)
     return html, page, count
 
 

@@ -24,8 +24,8 @@ from comments.tests.helpers import (
     post_comment,
     shown_messages,
 )
-from core import mail
 from core.models import Email
+from tests.mail_servers import count_connections
 
 # The rate limits count in the shared cache; no test may see another's counts.
 pytestmark = pytest.mark.usefixtures("empty_cache")
@@ -164,13 +164,7 @@ def test_approving_many_comments_tells_each_commenter_over_one_mail_connection(
             notify=True,
             status=Comment.Status.PENDING,
         )
-    connections = []
-    open_connection = mail.get_connection
-    monkeypatch.setattr(
-        mail,
-        "get_connection",
-        lambda **options: connections.append(1) or open_connection(**options),
-    )
+    connections = count_connections(monkeypatch)
 
     with django_capture_on_commit_callbacks(execute=True):
         moderate(Comment.objects.all(), Comment.Status.APPROVED, moderator)
