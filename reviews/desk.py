@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .models import Review, ReviewDraft
+from .models import Review
 
 SHOWN = 8
 
@@ -23,11 +23,10 @@ def shelf(reviews):
 def editors_desk():
     """Drafts last edited first, drafts of published reviews last saved first, scheduled
     reviews soonest first, and the reviews published most recently."""
-    drafted = ReviewDraft.objects.order_by("-saved_at").values("review")
     return {
         "drafts": shelf(Review.objects.drafts().order_by("-updated_at")),
         "drafts_of_live": shelf(
-            Review.objects.filter(pk__in=drafted)
+            Review.objects.filter(draft__isnull=False)
             .select_related("draft")
             .order_by("-draft__saved_at")
         ),

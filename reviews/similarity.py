@@ -457,13 +457,13 @@ class Catalogue:
         for other in points:
             result = self.score(film_id, other)
             if result is not None:
-                scored.append((result[0], self.titles[other], other, result[1]))
-        scored.sort(key=lambda entry: (-entry[0], entry[1], entry[2]))
+                scored.append((other, *result))
+        scored.sort(key=lambda entry: self.sort_key(entry[0], entry[1]))
         listed = [
             Scored(other, score, self.reasons(film_id, other, shared))
-            for score, _, other, shared in scored[:count]
+            for other, score, shared in scored[:count]
         ]
-        following = (scored[count][2], scored[count][0]) if len(scored) > count else None
+        following = scored[count][:2] if len(scored) > count else None
         return Ranking(
             listed,
             cutoff,

@@ -74,11 +74,20 @@ class SeeksPages:
         )
 
 
+class ReviewsPageByPage(SeeksPages):
+    """For a list view of reviews with a SeekPaginator: the page shows the reviews it lists."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shows_reviews(context["object_list"])
+        return context
+
+
 class FilmsPaginator(SeekPaginator):
     max_pages = 1000  # every reviewed film, up to 30,000 of them
 
 
-class ReviewListView(SeeksPages, ListView):
+class ReviewListView(ReviewsPageByPage, ListView):
     template_name = "reviews/review_list.html"
     context_object_name = "reviews"
     paginate_by = 12
@@ -92,9 +101,7 @@ class ReviewListView(SeeksPages, ListView):
     def get_context_data(self, **kwargs):
         shows_listing()
         popular_tags = tags_with_counts().order_by("-item_count", "name")[:15]
-        context = super().get_context_data(popular_tags=popular_tags, **kwargs)
-        shows_reviews(context["object_list"])
-        return context
+        return super().get_context_data(popular_tags=popular_tags, **kwargs)
 
 
 OTHER_REVIEWS_SHOWN = 6
@@ -208,7 +215,7 @@ class PersonDetailView(DetailView):
         return super().get_context_data(roles=roles, **kwargs)
 
 
-class CriticDetailView(SeeksPages, ListView):
+class CriticDetailView(ReviewsPageByPage, ListView):
     """A critic, with their bio, photo and links, and their published reviews page by page."""
 
     template_name = "reviews/critic_detail.html"
@@ -230,9 +237,7 @@ class CriticDetailView(SeeksPages, ListView):
 
     def get_context_data(self, **kwargs):
         shows_critic(self.critic)
-        context = super().get_context_data(critic=self.critic, **kwargs)
-        shows_reviews(context["object_list"])
-        return context
+        return super().get_context_data(critic=self.critic, **kwargs)
 
 
 class CriticListView(ListView):
@@ -252,7 +257,7 @@ class CriticListView(ListView):
         return context
 
 
-class TagDetailView(SeeksPages, ListView):
+class TagDetailView(ReviewsPageByPage, ListView):
     """A tag's reviews (tagged themselves or through their film), page by page, and the
     films most recently given the tag."""
 
@@ -279,14 +284,12 @@ class TagDetailView(SeeksPages, ListView):
             Film.objects.tagged(self.tag).only("title", "year", "slug")[: self.films_shown]
         )
         shows_films(films)
-        context = super().get_context_data(
+        return super().get_context_data(
             tag=self.tag,
             films=films,
             more_films=max(self.tag.film_count - len(films), 0),
             **kwargs,
         )
-        shows_reviews(context["object_list"])
-        return context
 
 
 class TagListView(ListView):
