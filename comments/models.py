@@ -70,6 +70,20 @@ class CommentQuerySet(models.QuerySet):
         )
         return Coalesce(Subquery(counted), 0)
 
+    def for_decisions(self):
+        """With what deciding them and telling their commenters reads: each comment's
+        review, the comment it answers and its writer; not the reviews' texts, nor the
+        comments' rendered bodies (a thousand comments decided at once would read them
+        all)."""
+        return self.select_related("review", "parent", "user").defer(
+            "body_html",
+            "parent__body_html",
+            "review__body",
+            "review__body_html",
+            "review__body_sections",
+            "review__import_proposal",
+        )
+
     def visible_to(self, pending_ids=()):
         """Approved comments and the placeholders of removed ones, plus the pending ones this
         visitor wrote (ids from their session)."""

@@ -112,7 +112,7 @@ def moderate(comments, status, moderator, request=None):
     with transaction.atomic():
         # A removed comment is a placeholder for its replies, no longer anyone's to decide.
         decidable = comments.exclude(status=Comment.Status.REMOVED).filter(undecided)
-        changing = list(decidable.select_related("review", "parent", "user"))
+        changing = list(decidable.for_decisions())
         if not changing:
             return []
         now = timezone.now()

@@ -10,6 +10,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from comments.models import Comment, Discussion
 from comments.tests.helpers import QUEUE, comment_on, rows, shown_messages, stored_count
+from core.models import Email
 
 
 def store_count(review, count):
@@ -98,6 +99,46 @@ def test_a_thousand_comments_on_many_reviews_are_approved_in_one_action_in_few_q
     assert "Approved 1000 comments." in shown_messages(response)
     assert not Comment.objects.pending().exists()
     assert set(Discussion.objects.values_list("approved_count", flat=True)) == {25}
+
+
+def test_approving_replies_in_bulk_tells_each_commenter_without_a_query_per_comment(
+    moderator_client, make_review, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    reviews = [make_review(headline=f"Review {n}") for n in range(10)]
+    parents = [
+        comment_on(
+            review,
+            "First",
+            author_email=f"first{n}@example.com",
+            notify=True,
+            status=Comment.Status.APPROVED,
+        )
+        for n, review in enumerate(reviews)
+    ]
+    replies = [
+        comment_on(
+            parent.review,
+            f"Reply {n}",
+            parent=parent,
+            author_email=f"reply{n}@example.com",
+            notify=True,
+            status=Comment.Status.PENDING,
+        )
+        for n, parent in enumerate(parents * 5)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(30):
+        act(moderator_client, "approve", *replies)
+
+    emails = Email.objects.order_by("key")
+    published = [e for e in emails if e.key.startswith("comment-published:")]
+    told_of_a_reply = [e for e in emails if e.key.startswith("reply:")]
+    assert len(published) == len(told_of_a_reply) == 50
+    assert {e.subject for e in published} == {
+        f"Your comment on “Review {n}” is published" for n in range(10)
+    }
+    assert {e.to[0] for e in told_of_a_reply} == {f"first{n}@example.com" for n in range(10)}
+    assert {reply.body for reply in replies} <= {e.body.split("\n\n")[1] for e in told_of_a_reply}
 
 
 def test_bulk_decision_reports_comments_already_in_that_state(moderator_client, review):
