@@ -181,7 +181,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "core.dbcache.DatabaseCache",
             "LOCATION": "cache_table",
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }

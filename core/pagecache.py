@@ -294,9 +294,8 @@ def write_versions(keys, attempt=1):
 
 
 def one_write_transaction():
-    """The database-table cache commits each key it sets on its own, and approving a
-    thousand comments sets a key per review: one transaction around them all saves as many
-    commits. Other caches need none."""
+    """With the database-table cache, the new versions and CHANGES_KEY commit together,
+    in one commit rather than one per call (core/dbcache.py). Other caches need none."""
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, DatabaseCache):
         return transaction.atomic(using=router.db_for_write(backend.cache_model_class))
