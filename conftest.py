@@ -30,6 +30,12 @@ def empty_cache(db):
 
 
 @pytest.fixture
+def page_cache(settings, empty_cache):
+    """The page cache on, as in production (it is off in tests unless asked for)."""
+    settings.PAGE_CACHE_SECONDS = 600
+
+
+@pytest.fixture
 def make_film(db):
     return create_film
 

@@ -43,10 +43,7 @@ PAGES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def page_cache(settings, db):
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("page_cache")
 
 
 class World:

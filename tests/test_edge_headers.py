@@ -19,9 +19,7 @@ EDGE = {"Surrogate-Capability": 'varnish="ESI/1.0"'}
 ISSUED_INCLUDE = '<esi:include src="/_personal/comments.issued/"/>'
 
 
-@pytest.fixture(autouse=True)
-def page_cache(settings, empty_cache):
-    settings.PAGE_CACHE_SECONDS = 600
+pytestmark = pytest.mark.usefixtures("page_cache")
 
 
 @pytest.fixture

@@ -20,10 +20,7 @@ from core import pagecache
 from reviews.models import Credit, Person, Review
 from reviews.views import TagDetailView
 
-
-@pytest.fixture(autouse=True)
-def page_cache(settings, empty_cache):
-    settings.PAGE_CACHE_SECONDS = 600
+pytestmark = pytest.mark.usefixtures("page_cache")
 
 
 class Clock:

@@ -22,9 +22,7 @@ from tests.page_tree import parse_html
 EDGE = {"Surrogate-Capability": 'varnish="ESI/1.0"'}
 
 
-@pytest.fixture(autouse=True)
-def page_cache(settings, empty_cache):
-    settings.PAGE_CACHE_SECONDS = 600
+pytestmark = pytest.mark.usefixtures("page_cache")
 
 
 @pytest.fixture(autouse=True)

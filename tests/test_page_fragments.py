@@ -16,10 +16,7 @@ from reviews.fragments import RELATED_FILMS_TEMPLATE
 from reviews.models import RelatedFilm
 from tests.page_tree import parse_html
 
-
-@pytest.fixture(autouse=True)
-def page_cache(settings, empty_cache):
-    settings.PAGE_CACHE_SECONDS = 600
+pytestmark = pytest.mark.usefixtures("page_cache")
 
 
 @pytest.fixture

@@ -52,11 +52,6 @@ def versions_of(obj):
 
 
 @pytest.fixture
-def page_cache(settings, empty_cache):
-    settings.PAGE_CACHE_SECONDS = 600
-
-
-@pytest.fixture
 def edge_purges(monkeypatch):
     """The keys the edge caches are asked to drop."""
     purged = []
