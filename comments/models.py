@@ -161,9 +161,9 @@ class Comment(models.Model):
     author_url = WebAddressField("website", blank=True)
     body = models.TextField("comment")
     body_html = models.TextField(editable=False, default="")
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    # No index of its own: comment_status_review (the status first) serves every lookup by
+    # status, and each index holding the status is written again for every comment decided.
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     held_reason = models.CharField(
         "why held", max_length=20, choices=Reason.choices, blank=True, default=Reason.NONE
     )
