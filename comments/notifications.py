@@ -98,9 +98,20 @@ def approval_emails(comments, site=None):
 
 def approval_notices(comment, thread_id, site):
     """``(address, thread id, email)`` for each commenter an approved comment concerns."""
+    parent = comment.parent
+    tells_the_commenter = comment.notify and comment.author_email and not comment.is_staff_reply
+    tells_the_parents_commenter = (
+        parent is not None
+        and parent.notify
+        and parent.author_email
+        and parent.status == parent.Status.APPROVED
+        and parent.author_email.lower() != (comment.author_email or "").lower()
+    )
+    if not (tells_the_commenter or tells_the_parents_commenter):
+        return []
     notices = []
     link = absolute(comment.get_absolute_url(), site)
-    if comment.notify and comment.author_email and not comment.is_staff_reply:
+    if tells_the_commenter:
         notices.append(
             notice(
                 comment.author_email,
@@ -111,14 +122,7 @@ def approval_notices(comment, thread_id, site):
                 f"Your comment is now on the page:\n\n{link}\n",
             )
         )
-    parent = comment.parent
-    if (
-        parent is not None
-        and parent.notify
-        and parent.author_email
-        and parent.status == parent.Status.APPROVED
-        and parent.author_email.lower() != (comment.author_email or "").lower()
-    ):
+    if tells_the_parents_commenter:
         notices.append(
             notice(
                 parent.author_email,
