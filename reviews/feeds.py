@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .models import Critic, Film, Review, is_common_tag
+from .models import Critic, Film, Review, add_listing_tags, is_common_tag
 from .views import shows_critic, shows_listing, shows_reviews
 
 FEED_LENGTH = 20
@@ -58,6 +58,7 @@ class ReviewFeed(Feed):
         self.shows(obj)
         reviews = self.reviews(obj).published().order_by("-publish_at", "-id")
         items = list(reviews.for_listing()[:FEED_LENGTH])
+        add_listing_tags(items)
         shows_reviews(items)
         return items
 

@@ -21,6 +21,7 @@ from .models import (
     Film,
     Person,
     Review,
+    add_listing_tags,
     add_review_summaries,
     group_by_role,
     is_common_tag,
@@ -75,10 +76,12 @@ class SeeksPages:
 
 
 class ReviewsPageByPage(SeeksPages):
-    """For a list view of reviews with a SeekPaginator: the page shows the reviews it lists."""
+    """For a list view of reviews (``for_listing``) with a SeekPaginator: the page shows the
+    reviews it lists as cards, with their tags."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        add_listing_tags(context["object_list"])
         shows_reviews(context["object_list"])
         return context
 

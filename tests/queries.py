@@ -5,19 +5,20 @@ from django.db import connection
 # The most queries each public page may cost, whatever the size of the catalogue.
 # home, tag and films: the list's page starts (its count), found once and cached: with the
 # SQLite database's cache, one query for their keys' versions and one for them. Then home
-# and tag: the page, its tags; films: the page, its directors, its review summaries.
+# and tag: the page, its reviews' and films' tags (one query); home: the most used tags;
+# tag: the tag, its films; films: the page, its directors, its review summaries.
 # tags: the count, the page.
 PAGE_QUERY_BUDGETS = {
-    "home": 6,
+    "home": 5,
     "review": 9,
     "film": 6,
     "films": 5,
-    "tag": 7,
+    "tag": 6,
     "tags": 2,
     "person": 2,
     # critic: the critic, their links, the page starts (as for home), the page, its
     # reviews' and films' tags.
-    "critic": 7,
+    "critic": 6,
 }
 
 

@@ -2,6 +2,7 @@
 part of a catalogue of any size."""
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
@@ -14,8 +15,8 @@ from taggit.models import Tag, TaggedItem
 
 from core.pagination import ListingPaginator
 from reviews import models
-from reviews.models import Film, Review, count_tag_usage, tags_with_counts
-from reviews.views import TagDetailView, TagListView
+from reviews.models import Critic, Film, Review, count_tag_usage, tags_with_counts
+from reviews.views import ReviewListView, TagDetailView, TagListView
 from tests.page_tree import parse_html
 from tests.queries import query_plan
 
@@ -167,6 +168,87 @@ def test_every_tag_chip_on_a_card_leads_to_a_page_listing_that_review(
         page = client.get(chip).text
         assert card_headlines(client, chip) == ["Hammett in the hallways"]
         assert "No reviews with this tag yet" not in page
+
+
+def card_tags(client, url, **params):
+    """``{headline: [(chip text, address)]}`` of the review cards on a page."""
+    page = parse_html(client.get(url, params).text)
+    cards = {}
+    for card in page.find_all("article", class_="card"):
+        chips = [
+            (link.text, link.attrs["href"])
+            for tags in card.find_all("ul", class_="tags")
+            for link in tags.find_all("a")
+        ]
+        cards[card.find("h2", class_="card__headline").text] = chips
+    return cards
+
+
+@pytest.fixture
+def tagged_cards(make_film, make_review):
+    """Three reviews by Melissa: one with six tags of its own, one showing its film's tags,
+    one with none. The tags are made in one order (their ids), given in another, and named
+    in neither: a card shows them in the order they were made."""
+    for name in ["western", "noir", "drama", "heist", "comedy", "satire", "dystopia"]:
+        Tag.objects.create(name=name)
+    melissa = Critic.objects.create(name="Melissa", slug="melissa")
+    film = make_film(title="Brick")
+    for name in ["dystopia", "noir"]:
+        film.tags.add(name)
+    own = make_review(film=film, critic=melissa, headline="Own tags", publish_at=hours_ago(1))
+    for name in ["satire", "comedy", "heist", "drama", "noir", "western"]:
+        own.tags.add(name)
+    make_review(film=film, critic=melissa, headline="Film tags", publish_at=hours_ago(2))
+    make_review(critic=melissa, headline="No tags", publish_at=hours_ago(3))
+
+
+CARD_TAGS = {
+    # The first five of its own: its film's are not shown.
+    "Own tags": [
+        ("western", "/tags/western/"),
+        ("noir", "/tags/noir/"),
+        ("drama", "/tags/drama/"),
+        ("heist", "/tags/heist/"),
+        ("comedy", "/tags/comedy/"),
+    ],
+    "Film tags": [("noir", "/tags/noir/"), ("dystopia", "/tags/dystopia/")],
+    "No tags": [],
+}
+
+
+@pytest.mark.parametrize("common_tag_items", [500, -1], ids=["few", "many"])
+def test_review_cards_show_their_own_or_their_films_first_five_tags_in_the_order_made(
+    client, tagged_cards, monkeypatch, common_tag_items
+):
+    monkeypatch.setattr(models, "COMMON_TAG_ITEMS", common_tag_items)
+
+    assert card_tags(client, "/") == CARD_TAGS
+    assert card_tags(client, "/critics/melissa/") == CARD_TAGS
+    assert card_tags(client, "/tags/noir/") == {
+        headline: CARD_TAGS[headline] for headline in ["Own tags", "Film tags"]
+    }
+
+
+def test_review_cards_on_a_later_page_show_their_tags_the_same_way(
+    client, tagged_cards, monkeypatch
+):
+    monkeypatch.setattr(ReviewListView, "paginate_by", 1)
+    monkeypatch.setattr(TagDetailView, "paginate_by", 1)
+
+    assert card_tags(client, "/", page=2) == {"Film tags": CARD_TAGS["Film tags"]}
+    assert card_tags(client, "/tags/noir/", page=2) == {"Film tags": CARD_TAGS["Film tags"]}
+
+
+def test_feed_items_carry_all_the_tags_their_card_shows_in_the_same_order(client, tagged_cards):
+    for url in ["/feeds/reviews/rss/", "/critics/melissa/feed/rss/", "/tags/noir/feed/rss/"]:
+        root = ET.fromstring(client.get(url).content)  # noqa: S314 (our own response)
+        categories = {
+            item.findtext("title").split(" — ")[0]: [c.text for c in item.findall("category")]
+            for item in root.iter("item")
+        }
+        assert categories["Own tags"] == ["western", "noir", "drama", "heist", "comedy", "satire"]
+        assert categories["Film tags"] == ["noir", "dystopia"]
+        assert categories.get("No tags", []) == []
 
 
 def test_tag_page_lists_reviews_tagged_directly_or_through_their_film_newest_first_once(
