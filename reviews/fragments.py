@@ -119,12 +119,13 @@ def article_key(request, slug):
 
 def readers_article(request, slug):
     """``(review, article)`` for the published review with this slug, as readers see it;
-    None when no published review has it.
+    None when no published review has it, or when blocks are not kept.
 
     The article is kept in the shared cache with the versions of what it shows and its
     time (a review of the film scheduled), and used while they hold: the review is then
     read from no table. ``review`` holds ``PAGE_FIELDS``, read again if asked for more.
-    None too when blocks are not kept."""
+    The page is named as showing the article's keys and ``keys.review`` (what other apps
+    add after it), read with the article's in one go."""
     seconds = pagecache.fragment_seconds()
     if not seconds:
         return None
@@ -132,9 +133,11 @@ def readers_article(request, slug):
     kept = cache.get(key)
     if kept is not None:
         versions, expires, fields, article = kept
-        current = expires is None or timezone.now() < expires
-        if current and pagecache.current_versions(list(versions)) == versions:
-            pagecache.depend_on_versions(versions)
+        page_key = keys.review(fields["id"])
+        current = pagecache.current_versions([*versions, page_key])
+        page_version = current.pop(page_key)
+        if current == versions and (expires is None or timezone.now() < expires):
+            pagecache.depend_on_versions({**versions, page_key: page_version})
             pagecache.expires_at(lambda: expires)
             article = {name: mark_safe(html) for name, html in article.items()}  # noqa: S308
             return review_with(fields), article
@@ -143,7 +146,8 @@ def readers_article(request, slug):
     if found is None:
         return None
     # Read before the review is, so that a change committed meanwhile makes it stale.
-    versions = pagecache.current_versions([pagecache.SITE_KEY, *article_keys(*found)])
+    shown = [pagecache.SITE_KEY, *article_keys(*found)]
+    versions = pagecache.current_versions([*shown, keys.review(found[0])])
     review = published.for_page().first()
     if review is None:
         return None
@@ -152,6 +156,7 @@ def readers_article(request, slug):
     expires = review.film.reviews.next_publication_time()
     pagecache.depend_on_versions(versions)
     pagecache.expires_at(lambda: expires)
+    del versions[keys.review(found[0])]  # the article does not show the comments
     if review.film_id == found[1] and None not in versions.values():
         fields = {name: getattr(review, name) for name in PAGE_FIELDS}
         stored = {name: str(html) for name, html in article.items()}

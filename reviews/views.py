@@ -143,7 +143,6 @@ class ReviewDetailView(RedirectsFormerSlugs, DetailView):
         if found is None:
             return super().get(request, *args, **kwargs)
         self.object, article = found
-        depend_on(keys.review(self.object.pk))  # what other apps add: its comments
         return self.render_to_response(self.get_context_data(article=article))
 
     def previews(self):
