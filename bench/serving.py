@@ -20,10 +20,11 @@ before and after the pages.
 - Throughput: home, a review with 200 comments, its film, the film with the most credits
   (about 200), the films list, the person with the most credits, the most used tag, a
   search and the RSS feed, with the page cache warm and with it off, on the large archive;
-  then the review as a page-cache miss that finds its fragments (its comment threads and
-  related films) kept: the page cache off and fragments on (FRAGMENT_CACHE_SECONDS), so
-  that every request renders the page around them. Targets, in CPU per request: the
-  review cold at most 20× /ping's, missed with its fragments warm at most 4×;
+  then the review as a page-cache miss that finds its fragments (its article, comment
+  threads and related films) kept: the page cache off and fragments on
+  (FRAGMENT_CACHE_SECONDS), so that every request renders the page around them. Targets,
+  in CPU per request: the review cold at most 20× /ping's, missed with its fragments warm
+  at most 4×;
   with the cache off, home, the tag, the films list and the search each at most 25×.
 - Servers: the same under gunicorn and under granian, each started as `make serve` starts
   it (config/serve.py); growth and moderation run under granian, which `make serve` uses.

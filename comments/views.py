@@ -34,7 +34,7 @@ def remember_pending(request, comment):
 def review_page_with_form(request, review, form):
     """The review page again, showing the form with what was typed and what to fix."""
     review = Review.objects.for_page().get(pk=review.pk)
-    context = {**review_page_context(review), "comment_form": form}
+    context = {**review_page_context(review, request), "comment_form": form}
     return TemplateResponse(request, settings.REVIEW_PAGE_TEMPLATE, context, status=400)
 
 

@@ -187,6 +187,17 @@ def depend_on(*keys):
         page["versions"].update(current_versions(new))
 
 
+def depend_on_versions(versions):
+    """As ``depend_on``, for keys whose versions were read already, before what they stand
+    for was: a block of the page kept or rendered with these versions (no-op when not
+    caching). A version the page read earlier stands: if it differs, the page is stale."""
+    page = _rendering.get()
+    if page is None:
+        return
+    for key, version in versions.items():
+        page["versions"].setdefault(key, version)
+
+
 def fragment_seconds():
     """How long a block of a page is kept rendered in the shared cache: 0 for not at all
     (FRAGMENT_CACHE_SECONDS, or PAGE_CACHE_SECONDS when that is not set)."""

@@ -212,7 +212,7 @@ def refresh_waiting_films(context):
 
 def invalidate_pages(touched):
     """Mark stale every cached page that shows something the transaction changed."""
-    stale = [keys.review(pk) for pk in touched.reviews]
+    stale = [key for pk in touched.reviews for key in keys.review_itself(pk)]
     stale += [keys.film(pk) for pk in touched.renamed_films]
     stale += [keys.film_details(pk) for pk in touched.films]
     stale += [keys.film_reviews(pk) for pk in touched.reviewed_films]

@@ -233,11 +233,11 @@ def renditions_are_current(field_file, width, current):
     )
 
 
-# The page that shows each model's picture, whose cached copy is stale once it has renditions.
+# What shows each model's picture, whose cached copy is stale once it has renditions.
 PAGE_KEYS = {
-    "reviews.film": keys.film,
-    "reviews.review": keys.review,
-    "reviews.critic": keys.critic,
+    "reviews.film": lambda pk: [keys.film(pk)],
+    "reviews.review": keys.review_itself,
+    "reviews.critic": lambda pk: [keys.critic(pk)],
 }
 
 
@@ -258,7 +258,7 @@ def make_renditions(model, pk, image_field, renditions_field):
         type(instance).objects.filter(pk=pk, **same_image).update(**{renditions_field: renditions})
     )
     if updated:
-        pagecache.invalidate(PAGE_KEYS[model](pk))
+        pagecache.invalidate(*PAGE_KEYS[model](pk))
 
 
 def store_rendition(source, size, name):

@@ -10,8 +10,20 @@ adds to a review's page).
 
 def review(pk):
     """One review as its own page shows it: text, rating, tags, pictures, and what other
-    apps add to the page."""
+    apps add to the page (its comments)."""
     return f"review:{pk}"
+
+
+def review_article(pk):
+    """The review itself, as its page's article shows it: text, rating, tags, pictures,
+    byline, address; not what other apps add to the page, whose changes leave it be."""
+    return f"review-article:{pk}"
+
+
+def review_itself(pk):
+    """What a change to the review itself makes stale: its article, and every page
+    showing the review."""
+    return [review(pk), review_article(pk)]
 
 
 def film(pk):

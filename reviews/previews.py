@@ -54,7 +54,7 @@ def from_draft(draft):
 def render_preview(request, review, **context):
     """The review page for ``review`` under a preview banner: never cached, never indexed."""
     response = TemplateResponse(
-        request, PREVIEW_TEMPLATE, {**review_page_context(review), **context}
+        request, PREVIEW_TEMPLATE, {**review_page_context(review, request), **context}
     )
     patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from core.pagecache import depend_on, expires_at
+from core.pagecache import depend_on, depend_on_versions, expires_at
 from core.pagination import ListingPaginator, SeekPaginator
 
 from . import keys
-from .fragments import related_films_html
+from .fragments import article_keys, readers_article, related_films_html, review_article
 from .models import (
     Credit,
     Critic,
@@ -107,27 +107,16 @@ class ReviewListView(ReviewsPageByPage, ListView):
         return super().get_context_data(popular_tags=popular_tags, **kwargs)
 
 
-OTHER_REVIEWS_SHOWN = 6
-
-
-def review_page_context(review):
-    """What the review page shows around the review: the film's other reviews and related
-    films. For the review page's view, and for another app that shows the page again (with
-    its form's errors, say)."""
-    depend_on(keys.review(review.pk), keys.tags(), *keys.all_about_film(review.film_id))
+def review_page_context(review, request):
+    """What the review page shows of the review: the review, and its article rendered
+    (``fragments.review_article``). For the review page's view when the article is not
+    kept, for previews, and for another app that shows the page again (with its form's
+    errors, say)."""
+    depend_on(keys.review(review.pk), *article_keys(review.pk, review.film_id))
     expires_at(review.film.reviews.next_publication_time)
-    # The newest few; the film's page lists them all. One more is read to know if it does.
-    other_reviews = list(
-        review.film.reviews.published()
-        .exclude(pk=review.pk)
-        .select_related("critic")[: OTHER_REVIEWS_SHOWN + 1]
-    )
-    return {
-        "review": review,
-        "other_reviews": other_reviews[:OTHER_REVIEWS_SHOWN],
-        "more_reviews_of_the_film": len(other_reviews) > OTHER_REVIEWS_SHOWN,
-        "related_films_html": related_films_html(review.film),
-    }
+    article, related_versions = review_article(request, review)
+    depend_on_versions(related_versions)
+    return {"review": review, "article": article}
 
 
 class RedirectsFormerSlugs:
@@ -146,18 +135,30 @@ class RedirectsFormerSlugs:
 
 class ReviewDetailView(RedirectsFormerSlugs, DetailView):
     """A published review; editors (who may view reviews in the admin) may also preview
-    drafts and scheduled reviews. Moderators are staff too, but not editors."""
+    drafts and scheduled reviews. Moderators are staff too, but not editors. Everyone
+    else is given the review's article as kept rendered (``fragments.readers_article``)."""
 
     template_name = "reviews/review_detail.html"
     context_object_name = "review"
 
+    def get(self, request, *args, **kwargs):
+        found = None if self.previews() else readers_article(request, self.kwargs["slug"])
+        if found is None:
+            return super().get(request, *args, **kwargs)
+        self.object, article = found
+        return self.render_to_response(self.get_context_data(article=article))
+
+    def previews(self):
+        return self.request.user.has_perm("reviews.view_review")
+
     def get_queryset(self):
-        previews = self.request.user.has_perm("reviews.view_review")
-        reviews = Review.objects.all() if previews else Review.objects.published()
+        reviews = Review.objects.all() if self.previews() else Review.objects.published()
         return reviews.for_page()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**review_page_context(self.object), **kwargs)
+        if "article" not in kwargs:
+            kwargs.update(review_page_context(self.object, self.request))
+        return super().get_context_data(**kwargs)
 
 
 class FilmListView(SeeksPages, ListView):

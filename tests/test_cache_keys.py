@@ -273,7 +273,8 @@ def test_every_kind_of_key_pages_show_is_one_changes_invalidate_and_the_reverse(
             apply(world, moderator)
         world = refreshed(world)
 
-    every_kind = {kind(key) for key in [keys.review(1), keys.film(1), keys.film_details(1)]}
+    every_kind = {kind(key) for key in [keys.review(1), keys.review_article(1), keys.film(1)]}
+    every_kind |= {kind(keys.film_details(1))}
     every_kind |= {kind(keys.film_reviews(1)), kind(keys.person(1)), kind(keys.critic(1))}
     every_kind |= {keys.tags(), keys.published_list(), keys.catalogue()}
     assert {kind(key) for key in shown} == every_kind

@@ -191,13 +191,8 @@ def test_a_change_made_by_another_process_is_shown_at_once(site, django, review)
     # Another process edits the review and invalidates its key: here, only the database
     # and the shared cache are told, as they would be from elsewhere.
     Review.objects.filter(pk=review.pk).update(headline="Second light")
-    cache.set_many(
-        {
-            pagecache.VERSION_PREFIX + keys.review(review.pk): "another-process",
-            pagecache.VERSION_PREFIX + pagecache.CHANGES_KEY: "another-process",
-        },
-        None,
-    )
+    changed = [*keys.review_itself(review.pk), pagecache.CHANGES_KEY]
+    cache.set_many({pagecache.VERSION_PREFIX + key: "another-process" for key in changed}, None)
     asked = django.asked
 
     fresh = get(site, url)

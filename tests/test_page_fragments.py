@@ -2,19 +2,25 @@
 for another reason reuses them, and a change to what a block shows shows at once."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from taggit.models import Tag
 
 from comments import services
 from comments.models import Comment
+from comments.views import PENDING_SESSION_KEY
 from core import pagecache
 from reviews import keys
 from reviews.fragments import RELATED_FILMS_TEMPLATE
-from reviews.models import RelatedFilm
+from reviews.models import Credit, Critic, Person, RelatedFilm, Review
+from tests.factories import image_upload
 from tests.page_tree import parse_html
+from tests.task_queue import DUMMY_TASKS, TaskQueue
 
 pytestmark = pytest.mark.usefixtures("page_cache")
 
@@ -123,3 +129,274 @@ def test_with_the_page_cache_off_a_review_page_is_rendered_around_its_kept_block
     read = [q["sql"] for q in queries.captured_queries]
     assert not [sql for sql in read if "comments_comment" in sql]
     assert not [sql for sql in read if "reviews_relatedfilm" in sql]
+
+
+# The review's article: everything the review page shows of the review and its film.
+
+REVIEW_TABLES = ["reviews_review", "reviews_film", "reviews_pullquote", "reviews_furtherreading"]
+REVIEW_TABLES += ["reviews_credit", "reviews_relatedfilm", "taggit_taggeditem", "taggit_tag"]
+ARTICLE_TEMPLATE = "reviews/article/body.html"
+
+
+def tables_read(queries):
+    """Which of the review's own tables the queries read."""
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    return [table for table in REVIEW_TABLES if f'"{table}"' in sql]
+
+
+def page_text(response, selector, **attributes):
+    found = parse_html(response.content.decode()).find(selector, **attributes)
+    return None if found is None else " ".join(found.text.split())
+
+
+def tags(response):
+    block = parse_html(response.content.decode()).find("ul", class_="tags")
+    return [] if block is None else [link.text for link in block.find_all("a")]
+
+
+def other_reviews(response):
+    block = parse_html(response.content.decode()).find("section", class_="more")
+    return [] if block is None else [link.text for link in block.find_all("a")]
+
+
+@pytest.fixture
+def reviewed_moon(moon, committed, moderator):
+    """Moon's review, tagged, with a pull quote, a director and one approved comment."""
+    review = moon.reviews.get()
+    with committed():
+        review.tags.add("isolation")
+        review.pull_quotes.create(text="A quiet marvel.", attribution="The Editors")
+        director = Person.objects.create(name="Duncan Jones", slug="duncan-jones")
+        Credit.objects.create(film=moon, person=director, role=Credit.Role.DIRECTOR)
+        comment = Comment.objects.create(
+            review=review, author_name="Ann", author_email="ann@example.com", body="Lovely score."
+        )
+        services.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.APPROVED, moderator)
+    return review
+
+
+def comment_waiting(review, body):
+    return Comment.objects.create(
+        review=review, author_name="Bo", author_email="bo@example.com", body=body
+    )
+
+
+@pytest.mark.parametrize("page_cache_seconds", [600, 0])
+def test_a_review_page_made_stale_by_a_comment_shows_it_without_reading_the_review_again(
+    reviewed_moon, committed, moderator, settings, page_cache_seconds
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = page_cache_seconds, 600
+    url = reviewed_moon.get_absolute_url()
+    first = Client().get(url)
+    with committed():
+        waiting = comment_waiting(reviewed_moon, "The score by Clint Mansell, too.")
+        services.moderate(Comment.objects.filter(pk=waiting.pk), Comment.Status.APPROVED, moderator)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(url)
+
+    assert again.get("X-Page-Cache") is None  # rendered again
+    assert "The score by Clint Mansell, too." in again.content.decode()
+    assert page_text(again, "h2", id="comments-title") == "2 responses"
+    assert page_text(again, "h1") == page_text(first, "h1") == "First light"
+    assert page_text(again, "title") == page_text(first, "title")
+    assert page_text(again, "figure", class_="pull-quote") == "A quiet marvel. — The Editors"
+    assert page_text(again, "section", class_="film-panel") == page_text(
+        first, "section", class_="film-panel"
+    )
+    assert related_films(again) == ["Solaris"]
+    assert ARTICLE_TEMPLATE in templates_rendered(first)
+    assert ARTICLE_TEMPLATE not in templates_rendered(again)
+    assert tables_read(queries) == []
+
+
+def test_the_kept_article_holds_the_pages_head(reviewed_moon):
+    url = reviewed_moon.get_absolute_url()
+    first = Client().get(url).content.decode()
+    pagecache.invalidate(keys.review(reviewed_moon.pk))  # as a comment would
+
+    again = Client().get(url).content.decode()
+
+    head = parse_html(again).find("head")
+    assert head.find("title").text == "First light — Moon (2009) · Long Take"
+    assert head.find("link", rel="canonical").attrs["href"] == f"http://testserver{url}"
+    assert head.find("meta", property="article:tag").attrs["content"] == "isolation"
+    assert '"@type": "Review"' in head.find("script", type="application/ld+json").text
+    assert head_of(again) == head_of(first)
+
+
+def head_of(page):
+    return page[: page.index("</head>")]
+
+
+def edit_review(review, film):
+    review.headline = "Second light"
+    review.save()
+
+
+def credit_the_film(review, film):
+    star = Person.objects.create(name="Sam Rockwell", slug="sam-rockwell")
+    Credit.objects.create(film=film, person=star, role=Credit.Role.CAST, character="Sam Bell")
+
+
+def tag_the_review(review, film):
+    review.tags.add("lunar")
+
+
+def rename_its_tag(review, film):
+    tag = Tag.objects.get(name="isolation")
+    tag.name = "solitude"
+    tag.save()
+
+
+def rename_the_critic(review, film):
+    critic = Critic.objects.create(name="Ann Hornaday", slug="ann-hornaday")
+    review.critic = critic
+    review.save()
+    critic.name = "Ann Hornaday (Post)"
+    critic.save()
+
+
+def review_the_film_again(review, film):
+    Review.objects.create(
+        film=film, headline="Dark side", slug="dark-side", body="Again.", status="published"
+    )
+
+
+ARTICLE_CHANGES = {
+    "the review is edited": (edit_review, lambda page: page_text(page, "h1") == "Second light"),
+    "the film is credited": (
+        credit_the_film,
+        lambda page: "Sam Rockwell as Sam Bell" in page_text(page, "section", class_="film-panel"),
+    ),
+    "the review is tagged": (
+        tag_the_review,
+        lambda page: tags(page) == ["isolation", "lunar"],
+    ),
+    "its tag is renamed": (
+        rename_its_tag,
+        lambda page: tags(page) == ["solitude"],
+    ),
+    "its critic is renamed": (
+        rename_the_critic,
+        lambda page: page_text(page, "a", class_="author") == "Ann Hornaday (Post)",
+    ),
+    "the film is reviewed again": (
+        review_the_film_again,
+        lambda page: other_reviews(page)[:1] == ["Dark side"],
+    ),
+}
+
+
+@pytest.mark.parametrize("page_cache_seconds", [600, 0])
+@pytest.mark.parametrize("change", ARTICLE_CHANGES)
+def test_a_change_to_what_the_article_shows_shows_on_the_next_render(
+    reviewed_moon, committed, settings, change, page_cache_seconds
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = page_cache_seconds, 600
+    apply, shows_it = ARTICLE_CHANGES[change]
+    url = reviewed_moon.get_absolute_url()
+    before = Client().get(url)
+    assert not shows_it(before)
+
+    with committed():
+        apply(Review.objects.get(pk=reviewed_moon.pk), reviewed_moon.film)
+    after = Client().get(url)
+
+    assert shows_it(after)
+    assert "Lovely score." in after.content.decode()
+
+
+def test_a_review_of_the_film_scheduled_shows_once_its_time_comes(
+    reviewed_moon, committed, settings, monkeypatch
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = 0, 600
+    url = reviewed_moon.get_absolute_url()
+    now = timezone.now()
+    with committed():
+        Review.objects.create(
+            film=reviewed_moon.film,
+            headline="Dark side",
+            slug="dark-side",
+            body="Soon.",
+            status=Review.Status.SCHEDULED,
+            publish_at=now + timedelta(hours=1),
+        )
+    before = Client().get(url)
+
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(hours=2))
+    after = Client().get(url)
+
+    assert other_reviews(before) == [] and other_reviews(after)[:1] == ["Dark side"]
+
+
+def test_the_article_shows_the_heros_renditions_once_made(make_review, committed, settings):
+    settings.TASKS = DUMMY_TASKS
+    queue = TaskQueue()
+    with committed():
+        review = make_review(hero_image=image_upload(size=(1200, 800)), hero_alt="A field")
+    before = Client().get(review.get_absolute_url()).content.decode()
+
+    with committed():
+        queue.run()
+    after = Client().get(review.get_absolute_url()).content.decode()
+
+    assert "480w" not in before and "480w" in after
+
+
+def test_an_unpublished_review_is_no_longer_shown_from_its_kept_article(reviewed_moon, committed):
+    url = reviewed_moon.get_absolute_url()
+    Client().get(url)
+
+    with committed():
+        reviewed_moon.status = Review.Status.DRAFT
+        reviewed_moon.save()
+
+    assert Client().get(url).status_code == 404
+
+
+def test_a_former_address_still_leads_to_the_review(reviewed_moon, committed):
+    old = reviewed_moon.get_absolute_url()
+    Client().get(old)
+
+    with committed():
+        reviewed_moon.slug = "first-light-on-the-moon"
+        reviewed_moon.save()
+    moved = Client().get(old)
+
+    assert moved.status_code == 301 and moved["Location"] == "/reviews/first-light-on-the-moon/"
+    assert page_text(Client().get(moved["Location"]), "h1") == "First light"
+
+
+def test_an_editor_sees_a_draft_and_its_notice_and_readers_do_not(
+    moon, make_review, committed, editor_client
+):
+    with committed():
+        draft = make_review(film=moon, headline="Dark side", status=Review.Status.DRAFT)
+
+    seen = editor_client.get(draft.get_absolute_url())
+
+    assert page_text(seen, "h1") == "Dark side"
+    assert page_text(seen, "p", class_="notice").startswith("Preview: this review is draft")
+    assert Client().get(draft.get_absolute_url()).status_code == 404
+
+
+def test_a_signed_in_reader_is_given_the_kept_article_with_their_own_pending_comment(
+    reviewed_moon, django_user_model, committed
+):
+    url = reviewed_moon.get_absolute_url()
+    Client().get(url)  # kept
+    reader = Client()
+    reader.force_login(django_user_model.objects.create_user("reader", password="pw"))
+    with committed():
+        pending = comment_waiting(reviewed_moon, "Waiting for the moderators.")
+    session = reader.session
+    session[PENDING_SESSION_KEY] = [pending.pk]
+    session.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        page = reader.get(url)
+
+    assert page_text(page, "h1") == "First light"
+    assert "Waiting for the moderators." in page.content.decode()
+    assert "reviews_review" not in tables_read(queries)
