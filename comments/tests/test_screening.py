@@ -212,7 +212,7 @@ def test_comments_past_the_rate_limit_from_one_address_are_refused(client, revie
 
 def test_the_rate_limit_is_counted_in_the_shared_cache_not_in_process_memory(client, review):
     assert django_settings.CACHES["default"]["BACKEND"] in {
-        "django.core.cache.backends.db.DatabaseCache",
+        "core.dbcache.DatabaseCache",
         "core.resilience.ResilientRedisCache",
     }
     post_comment(client, review, body="One.")
