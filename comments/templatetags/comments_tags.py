@@ -65,7 +65,7 @@ def requested_threads(review, pending_ids, is_open, request):
     places = shown_places(review, pending_ids, is_open)
     outline = page_of(build_threads(places), *requested_page(request.GET))
     shown = Comment.objects.filter(pk__in=[place.pk for place in every_comment(outline.threads)])
-    comments = list(shown.visible_to(pending_ids).select_related("user__critic"))
+    comments = shown.visible_to(pending_ids).as_shown()
     for comment in comments:
         comment.can_reply = may_be_answered(is_open, comment.status, comment.depth)
     threads = build_threads(comments)  # the page's threads, whole: oldest first
