@@ -1,7 +1,8 @@
 """Pages of a review's threads as a reader sees them, whole: each comment's signature, badges,
 time, body and links, replies under their comment, placeholders of removed comments, the
 reader's own comment waiting for a moderator, pages in both orders; and what a page costs
-in queries with the page cache and the cached blocks off."""
+in queries with the page cache and the cached blocks off. A review's comments are read in
+one query or, with many, in two (``PAGES_READ_WHOLE``): each test reads them both ways."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,8 @@ import pytest
 
 from comments.models import Comment
 from comments.services import reply_as_staff
-from comments.tests.helpers import add_comment, heading, post_comment, section
+from comments.templatetags import comments_tags
+from comments.tests.helpers import add_comment, heading, post_comment, section, threads
 from reviews.models import Critic
 from tests.factories import create_staff_user
 
@@ -23,8 +25,16 @@ def at(minutes):
     return STARTED + timedelta(minutes=minutes)
 
 
+@pytest.fixture(params=["in one query", "where each stands, then the page's"])
+def reading(request, monkeypatch):
+    """How the comments are read, whatever their number."""
+    whole = 1_000_000 if request.param == "in one query" else 0
+    monkeypatch.setattr(comments_tags, "PAGES_READ_WHOLE", whole)
+    return request.param
+
+
 @pytest.fixture
-def discussion(review, editor, settings):
+def discussion(review, editor, settings, reading):
     """``{label: comment}``: four threads, two to a page, of every kind of comment shown,
     and a rejected comment that is not."""
     settings.COMMENTS_THREADS_PER_PAGE = 2
@@ -215,15 +225,30 @@ def test_the_readers_own_waiting_comment_ends_the_threads_for_them_alone(
     assert shown(others, discussion) == [MADAME, CRITIC]
 
 
-def test_a_page_of_threads_costs_the_same_queries_however_many_comments(
-    client, review, discussion, django_assert_num_queries
+def test_a_page_of_threads_costs_a_query_for_its_comments_or_two_with_many(
+    client, review, discussion, reading, django_assert_num_queries
 ):
     # The review with its film, critic and discussion; its tags, pull quotes, further
-    # reading and film credits; the film's other reviews; its related films; where each
-    # shown comment stands; the page's comments.
-    with django_assert_num_queries(9):
+    # reading and film credits; the film's other reviews; its related films; the shown
+    # comments (or where each stands, then the page's comments).
+    queries = 8 if reading == "in one query" else 9
+    with django_assert_num_queries(queries):
         client.get(review.get_absolute_url())
     for n in range(30):
         add_comment(review, f"More {n}.", parent=discussion["kathy"] if n % 2 else None)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(queries):
         client.get(review.get_absolute_url() + "?comments=3&order=newest")
+
+
+def test_a_review_with_many_comments_reads_where_each_stands_then_the_pages(
+    client, review, settings, django_assert_num_queries
+):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    bodies = [f"Thread {n}." for n in range(2 * comments_tags.PAGES_READ_WHOLE + 1)]
+    for body in bodies:
+        add_comment(review, body)
+
+    with django_assert_num_queries(9):
+        response = client.get(review.get_absolute_url() + "?order=newest")
+
+    assert [text for _, text, _ in threads(response)] == bodies[:-3:-1]
