@@ -172,4 +172,4 @@ def answered_comment(places, parent_id):
     place = next((c for c in places if str(c.pk) == str(parent_id)), None)
     if place is None:
         return None
-    return Comment.objects.select_related("user__critic").filter(pk=place.pk).first()
+    return next(iter(Comment.objects.filter(pk=place.pk).as_shown()), None)

@@ -204,6 +204,21 @@ def test_a_page_of_threads_shows_each_comment_as_its_kind_is_shown(
     assert heading(response) == "6 responses"
 
 
+@pytest.mark.parametrize(
+    ("label", "query", "signed"),
+    [("staff", "", "Edith Park"), ("critic", "comments=2&", "Pauline Kael")],
+)
+def test_the_form_answering_a_staff_reply_names_its_writer_as_the_reply_is_signed(
+    client, review, discussion, label, query, signed
+):
+    answered = discussion[label]
+
+    response = client.get(f"{review.get_absolute_url()}?{query}replyto={answered.pk}")
+
+    assert section(response).find(id="respond").find("h3").text == f"Reply to {signed}"
+    assert section(response).find("form").find(name="parent").attrs["value"] == str(answered.pk)
+
+
 def test_the_readers_own_waiting_comment_ends_the_threads_for_them_alone(
     client, review, discussion
 ):
