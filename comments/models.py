@@ -1,4 +1,5 @@
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -83,6 +84,11 @@ class CommentQuerySet(models.QuerySet):
             "review__body_sections",
             "review__import_proposal",
         )
+
+    def as_shown(self):
+        """These comments as a review's threads show them, oldest first: ``ShownComment``s,
+        each read as one row (a Comment would also build its writer and their critic)."""
+        return [ShownComment(*row) for row in self.values_list(*SHOWN_COLUMNS)]
 
     def visible_to(self, pending_ids=()):
         """Approved comments and the placeholders of removed ones, plus the pending ones this
@@ -258,9 +264,71 @@ def staff_name(user):
     """A staff member's name as readers see it: a critic's name as their record gives it,
     else their full name, else their username (load ``critic`` with the user)."""
     critic = getattr(user, "critic", None)
-    if critic is not None:
-        return critic.name
-    return user.get_full_name() or user.get_username()
+    return staff_name_from(
+        critic.name if critic is not None else None, user.get_full_name(), user.get_username()
+    )
+
+
+def staff_name_from(critic_name, full_name, username):
+    """``staff_name`` from its parts, ``critic_name`` None for a member who is no critic."""
+    if critic_name is not None:
+        return critic_name
+    return full_name or username
+
+
+# What ShownComment is made of, in its order: the comment's columns, then its writer's.
+SHOWN_COLUMNS = (
+    "pk",
+    "parent_id",
+    "status",
+    "depth",
+    "author_name",
+    "author_url",
+    "body_html",
+    "has_spoilers",
+    "is_staff_reply",
+    "is_review_author",
+    "submitted_at",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "user__critic__name",
+)
+
+
+@dataclass(slots=True)
+class ShownComment:
+    """What a review's threads show of a comment (``CommentQuerySet.as_shown``), with
+    ``can_reply`` and ``children`` for the threads to fill in."""
+
+    pk: int
+    parent_id: int | None
+    status: str
+    depth: int
+    author_name: str
+    author_url: str
+    body_html: str
+    has_spoilers: bool
+    is_staff_reply: bool
+    is_review_author: bool
+    submitted_at: datetime | None
+    staff_username: str | None  # None: no writer's account (a reader's comment)
+    staff_first_name: str | None
+    staff_last_name: str | None
+    staff_critic_name: str | None
+    can_reply: bool = False
+    children: list = field(default_factory=list)
+
+    @property
+    def display_name(self):
+        """As ``Comment.display_name``."""
+        if self.author_name:
+            return self.author_name
+        if self.is_staff_reply and self.staff_username is not None:
+            # The full name as User.get_full_name() makes it.
+            full_name = f"{self.staff_first_name} {self.staff_last_name}".strip()
+            return staff_name_from(self.staff_critic_name, full_name, self.staff_username)
+        return "Anonymous"
 
 
 def is_critic_of(user, review):

@@ -155,13 +155,18 @@ def test_films_list_shows_directors_and_reads_no_cast(client, long_credits):
     assert shown and {credit.role for credit in shown} == {Credit.Role.DIRECTOR}
 
 
-def test_review_page_reads_only_the_directors_and_top_billed_cast_it_shows(client, long_credits):
+def test_review_page_shows_the_directors_and_top_billed_cast_and_reads_no_crew(
+    client, long_credits
+):
     film, review = long_credits(40)
+    writer = Person.objects.create(name="Hideo Oguni", slug="hideo-oguni")
+    Credit.objects.create(film=film, person=writer, role=Credit.Role.WRITER)
 
     response = client.get(review.get_absolute_url())
     panel = parse_html(response.text).find("section", class_="film-panel")
 
-    assert "Akira Kurosawa" in panel.text
+    assert "Akira Kurosawa" in panel.text and "Hideo Oguni" not in panel.text
     starring = [item.find("a").text for item in panel.find("ul", class_="plain").find_all("li")]
     assert starring == [f"Player {n}" for n in range(1, 6)]
-    assert len(response.context["review"].film.shown_credits) == 1 + 5
+    read = response.context["review"].film.shown_credits
+    assert {credit.role for credit in read} == {Credit.Role.DIRECTOR, Credit.Role.CAST}
