@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.core.management import call_command
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -14,16 +15,22 @@ from core.dbcache import DatabaseCache
 pytestmark = pytest.mark.django_db
 
 
+# A table of its own: with Redis as the site's cache (PostgreSQL in CI), no cache table is
+# made for the tests.
+TABLE = "cache_table_under_test"
+
+
 @pytest.fixture
 def table_cache(settings):
     settings.CACHES = {
         **settings.CACHES,
         "table": {
             "BACKEND": "core.dbcache.DatabaseCache",
-            "LOCATION": "cache_table",
+            "LOCATION": TABLE,
             "OPTIONS": {"MAX_ENTRIES": 100, "CULL_FREQUENCY": 2},
         },
     }
+    call_command("createcachetable", "--database", "default")
     cache = caches["table"]
     cache.clear()
     yield cache
@@ -33,7 +40,7 @@ def table_cache(settings):
 def test_many_keys_are_set_in_one_transaction_and_a_statement_per_500(
     table_cache, django_assert_num_queries
 ):
-    table_cache = DatabaseCache("cache_table", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+    table_cache = DatabaseCache(TABLE, {"OPTIONS": {"MAX_ENTRIES": 10_000}})
     values = {f"version:review:{n}": {"version": n, "text": "Ünïcode"} for n in range(806)}
 
     # The count, two INSERTs (500 and 306 rows), and the transaction's start and end.
@@ -60,7 +67,7 @@ def test_set_many_replaces_old_values_and_leaves_other_keys_alone(table_cache):
 def test_values_set_many_are_read_by_djangos_own_database_cache(table_cache):
     table_cache.set_many({"page": ("<p>Hello</p>", {"review:1": "v1"})}, 60)
 
-    djangos = DjangoDatabaseCache("cache_table", {})
+    djangos = DjangoDatabaseCache(TABLE, {})
     assert djangos.get("page") == ("<p>Hello</p>", {"review:1": "v1"})
 
 
