@@ -46,6 +46,15 @@ def discussion_of(review):
     return getattr(review, "discussion", None) or Discussion(review=review)
 
 
+def discussion_read_again(review):
+    """``discussion_of(review)`` as the database has it now, held by the review from then on."""
+    found = Discussion.objects.filter(pk=review.pk).order_by().first()
+    if found is None:
+        return Discussion(review=review)  # which sets it on the review
+    review.discussion = found
+    return found
+
+
 class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)

@@ -50,8 +50,12 @@ def rate_limited(ip_hash):
 
 def comments_are_open(review):
     """Closed by the editor, or automatically some days after publication (a setting)."""
-    if not discussion_of(review).is_open:
-        return False
+    return discussion_of(review).is_open and open_for_its_age(review)
+
+
+def open_for_its_age(review):
+    """False once the review is old enough for its comments to close by themselves
+    (COMMENTS_CLOSE_AFTER_DAYS after publication), whatever the editors' switch says."""
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
     if days and review.publish_at:
         return timezone.now() < review.publish_at + timedelta(days=days)
@@ -188,7 +192,9 @@ def recount_after_commit(review_ids):
 
 
 def set_comments_open(review, is_open):
-    """The editors' switch: let readers comment on the review, or close its comments."""
+    """The editors' switch: let readers comment on the review, or close its comments.
+    Like the count, it is shown kept with the review's comments (comments_tags): a change
+    to either goes through ``invalidate_review_pages``."""
     Discussion.objects.update_or_create(review=review, defaults={"is_open": is_open})
     invalidate_review_pages([review.pk])
 

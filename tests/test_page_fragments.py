@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -400,3 +401,90 @@ def test_a_signed_in_reader_is_given_the_kept_article_with_their_own_pending_com
     assert page_text(page, "h1") == "First light"
     assert "Waiting for the moderators." in page.content.decode()
     assert "reviews_review" not in tables_read(queries)
+
+
+# The comments section, kept with the review's comments for readers without a comment of
+# their own waiting: a page rendered again around it reads no comment and no discussion.
+
+
+COMMENT_FORM_FIELDS = {"parent", "issued", "body", "author_name", "author_email", "author_url"}
+COMMENT_FORM_FIELDS |= {"nickname", "has_spoilers", "notify"}
+
+
+def comments_form_fields(response):
+    """The names and values of the comment form's fields, as the reader is given them."""
+    form = parse_html(response.content.decode()).find("section", id="comments").find("form")
+    if form is None:
+        return None
+    fields = {field.attrs["name"]: field.attrs.get("value") for field in form.find_all("input")}
+    return {**fields, "body": form.find("textarea", name="body").text}
+
+
+def comments_tables_read(queries):
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    return [table for table in ["comments_comment", "comments_discussion"] if f'"{table}"' in sql]
+
+
+def test_a_review_page_rendered_again_reads_neither_its_comments_nor_its_discussion(
+    reviewed_moon, settings
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = 0, 600
+    first = Client().get(reviewed_moon.get_absolute_url())
+
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(reviewed_moon.get_absolute_url())
+
+    assert comments_tables_read(queries) == []
+    assert page_text(again, "h2", id="comments-title") == "1 response"
+    assert "Lovely score." in again.content.decode()
+    fields, fields_first = comments_form_fields(again), comments_form_fields(first)
+    assert set(fields) == COMMENT_FORM_FIELDS
+    # Each reader is given a time of issue of their own, which the form takes back.
+    assert fields["issued"] != fields_first["issued"]
+    assert {**fields, "issued": ""} == {**fields_first, "issued": ""}
+    posted = Client().post(
+        reverse("comments:post", args=[reviewed_moon.pk]),
+        {
+            "body": "Sent from a kept form.",
+            "author_name": "Cy",
+            "author_email": "cy@example.com",
+            "issued": fields["issued"],
+        },
+    )
+    assert posted.status_code == 302 and Comment.objects.filter(author_name="Cy").exists()
+
+
+@pytest.mark.parametrize("page_cache_seconds", [600, 0])
+def test_comments_closed_and_opened_again_by_the_editors_show_on_the_next_render(
+    reviewed_moon, committed, settings, page_cache_seconds
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = page_cache_seconds, 600
+    url = reviewed_moon.get_absolute_url()
+    assert comments_form_fields(Client().get(url)) is not None
+
+    with committed():
+        services.set_comments_open(reviewed_moon, False)
+    closed = Client().get(url)
+    with committed():
+        services.set_comments_open(reviewed_moon, True)
+    opened = Client().get(url)
+
+    assert page_text(closed, "p", class_="comments-closed") == "Comments are closed."
+    assert comments_form_fields(closed) is None
+    assert page_text(opened, "p", class_="comments-closed") is None
+    assert comments_form_fields(opened) is not None
+
+
+def test_comments_that_close_with_the_reviews_age_are_not_shown_open_from_the_kept_section(
+    make_review, committed, settings
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = 0, 600
+    with committed():
+        review = make_review(publish_at=timezone.now() - timedelta(days=10))
+    assert comments_form_fields(Client().get(review.get_absolute_url())) is not None  # kept
+
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 7  # as if the days had passed since
+    closed = Client().get(review.get_absolute_url())
+
+    assert page_text(closed, "p", class_="comments-closed") == "Comments are closed."
+    assert comments_form_fields(closed) is None

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from comments.forms import ISSUED_PER_READER, CommentForm
-from comments.models import Comment, discussion_of
-from comments.services import comments_are_open
+from comments.models import Comment, discussion_of, discussion_read_again
+from comments.services import comments_are_open, open_for_its_age
 from comments.threads import (
     NEWEST,
     Place,
@@ -22,6 +22,8 @@ from core import pagecache
 from reviews import keys
 
 register = template.Library()
+
+SECTION_TEMPLATE = "comments/section.html"
 
 
 def render_threads(threads):
@@ -93,72 +95,89 @@ def approved_among(comments):
     return sum(comment.status == Comment.Status.APPROVED for comment in comments)
 
 
-def threads_fragment_key(review, is_open, request):
-    """Where a page of the review's threads as every reader sees them is kept, with the
-    version of the review's key it was rendered at."""
+def section_fragment_key(review, open_for_age, request):
+    """Where the review's comments section as every reader sees it is kept, for a page of
+    its threads, with the version of the review's key it was rendered at."""
     zone = timezone.get_current_timezone_name()
     number, order = requested_page(request.GET)
-    return f"comments-threads:{review.pk}:{is_open}:{zone}:{number}:{order}"
+    return f"comments-section:{review.pk}:{open_for_age}:{zone}:{number}:{order}"
 
 
-def shared_threads(review, is_open, request):
-    """``(threads' HTML, ThreadPage, approved count)`` for a reader with no comment of their
-    own waiting: rendered once per version of the review and page, then read from the
-    shared cache, so a page rendered again for another reason does not read and render its
-    comments again. It is stale as soon as the review's page is (a comment approved or
-    taken down, a staff name changed), and not kept when the shared cache cannot say the
-    review's version."""
+# Where the reader's own signed time of issue goes in a section kept for every reader.
+ISSUED_MARK = pagecache.placeholder(ISSUED_PER_READER)
+
+
+def shared_section(review, request):
+    """The section for a reader with no comment of their own waiting, as HTML: rendered
+    once per version of the review and page of threads, then read from the shared cache,
+    so that a page rendered again for another reason reads neither the review's comments
+    nor its discussion, and renders neither the threads nor the empty form. What it shows
+    (the comments, whether the editors keep them open, a staff name) changes only with the
+    review's key (services.invalidate_review_pages); the time of issue is each reader's
+    own. It is not kept when the shared cache cannot say the review's version."""
+    open_for_age = open_for_its_age(review)
     seconds = pagecache.fragment_seconds()
     if seconds:
-        key = threads_fragment_key(review, is_open, request)
+        key = section_fragment_key(review, open_for_age, request)
         kept, versions = pagecache.get_with_versions(key, [keys.review(review.pk)])
         if kept is not None and kept[0] == versions:
-            html, page, count = kept[1]
-            return mark_safe(html), page, count  # noqa: S308 (as render_threads made it)
+            return with_time_of_issue(kept[1], request)
+        # Read after the version: the page's review may have been read before it.
+        discussion = discussion_read_again(review)
+    else:
+        discussion = discussion_of(review)
+    is_open = open_for_age and discussion.is_open
     page, places = requested_threads(review, [], is_open, request)
-    html = render_threads(page.threads)
-    count = approved_among(places)
+    context = {
+        "review": review,
+        "threads": render_threads(page.threads),
+        "thread_page": page,
+        "response_count": approved_among(places),
+        "comments_open": is_open,
+        "form": CommentForm(review=review) if is_open else None,
+        "issued_field": mark_safe(ISSUED_MARK),  # noqa: S308 (the page cache's own mark)
+    }
+    section = render_to_string(SECTION_TEMPLATE, context)
     if seconds and None not in versions.values():
-        page_without_comments = ThreadPage([], page.number, page.page_count, page.order)
-        cache.set(key, (versions, (str(html), page_without_comments, count)), seconds)
-    return html, page, count
+        cache.set(key, (versions, section), seconds)
+    return with_time_of_issue(section, request)
 
 
-@register.inclusion_tag("comments/section.html", takes_context=True)
+def with_time_of_issue(section, request):
+    """The section with the reader's own time of issue in its form (a placeholder while
+    the page is rendered for the page cache)."""
+    issued = pagecache.per_reader(request, ISSUED_PER_READER)
+    return mark_safe(section.replace(ISSUED_MARK, issued))  # noqa: S308 (rendered escaped)
+
+
+@register.simple_tag(takes_context=True)
 def comments_section(context, review):
     """The review's approved comments in threads, the visitor's own pending ones, and the form."""
     request = context["request"]
     pending_ids = request.session.get(PENDING_SESSION_KEY, [])
-    is_open = comments_are_open(review)
     form = context.get("comment_form")  # sent back with what to fix
-    issued = form["issued"] if form is not None else None
-    replying_to = None
     if not pending_ids and form is None and "replyto" not in request.GET:
-        threads, page, response_count = shared_threads(review, is_open, request)
-    else:
-        page, places = requested_threads(review, pending_ids, is_open, request)
-        threads = render_threads(page.threads)
-        response_count = approved_among(places)
-        if form is None and is_open:
-            form = CommentForm(review=review, initial={"parent": reply_target(request, places)})
-        parent_id = form["parent"].value() if form is not None else None
-        replying_to = answered_comment(places, parent_id)
+        return shared_section(review, request)
+    is_open = comments_are_open(review)
+    issued = form["issued"] if form is not None else None
+    page, places = requested_threads(review, pending_ids, is_open, request)
     if form is None and is_open:
-        form = CommentForm(review=review)
+        form = CommentForm(review=review, initial={"parent": reply_target(request, places)})
+    parent_id = form["parent"].value() if form is not None else None
     if issued is None and form is not None:
         # A form's age is each reader's own, also on a page served from the cache.
         issued = mark_safe(pagecache.per_reader(request, ISSUED_PER_READER))
-    return {
+    context = {
         "review": review,
-        "threads": threads,
+        "threads": render_threads(page.threads),
         "thread_page": page,
-        "response_count": response_count,
+        "response_count": approved_among(places),
         "comments_open": is_open,
         "form": form,
         "issued_field": issued,
-        "replying_to": replying_to,
-        "request": request,
+        "replying_to": answered_comment(places, parent_id),
     }
+    return mark_safe(render_to_string(SECTION_TEMPLATE, context))  # noqa: S308 (escaped)
 
 
 def reply_target(request, places):
