@@ -99,6 +99,40 @@ def add_listing_tags(reviews):
         review.film.listing_tags = tags.get((film_type, review.film_id), [])
 
 
+# What a review line shows of a review (templates/includes/review_line.html): its address,
+# headline, byline, publication, excerpt and rating. In the model's order, as from_db()
+# takes them.
+LINE_FIELDS = [
+    "id",
+    "headline",
+    "slug",
+    "critic_id",
+    "byline",
+    "publication_name",
+    "dek",
+    "body",
+    "rating_value",
+    "rating_best",
+    "rating_step",
+]
+
+
+def review_lines(reviews):
+    """These reviews (a queryset, sliced or not) as review lines show them: reviews holding
+    only ``LINE_FIELDS``, each with its critic's name and address. One query of plain
+    values: a review's other columns and its critic's record are not read, and
+    ``only()`` costs more to build than it saves."""
+    rows = reviews.values_list(*LINE_FIELDS, "critic__name", "critic__slug")
+    lines = []
+    for *values, critic_name, critic_slug in rows:
+        review = Review.from_db(rows.db, LINE_FIELDS, values)
+        if review.critic_id is not None:
+            names, critic = ["id", "name", "slug"], [review.critic_id, critic_name, critic_slug]
+            review.critic = Critic.from_db(rows.db, names, critic)
+        lines.append(review)
+    return lines
+
+
 def tags_shown(item):
     """A review's or a film's tags: the list ``add_listing_tags`` set, or else its manager's."""
     if hasattr(item, "listing_tags"):
