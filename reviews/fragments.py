@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from core import pagecache
 
 from . import keys
-from .models import Review
+from .models import Review, review_lines
 from .recommendations import blended_related
 
 RELATED_FILMS_TEMPLATE = "includes/related_films.html"
@@ -90,11 +90,8 @@ def review_article(request, review):
     as its page shows it, with the versions of the related films it shows. ``review`` is
     read with ``Review.objects.for_page()``, or holds what an editor typed."""
     # The newest few; the film's page lists them all. One more is read to know if it does.
-    other_reviews = list(
-        review.film.reviews.published()
-        .exclude(pk=review.pk)
-        .select_related("critic")[: OTHER_REVIEWS_SHOWN + 1]
-    )
+    others = review.film.reviews.published().exclude(pk=review.pk)
+    other_reviews = review_lines(others[: OTHER_REVIEWS_SHOWN + 1])
     related_html, related_versions = related_films(review.film)
     context = {
         "review": review,

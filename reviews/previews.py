@@ -35,13 +35,10 @@ def with_shown_relations(review, *, tags, pull_quotes, further_reading):
     review.body_html, review.body_sections = render_markdown(review.body)
     if review.pk is None:
         review.pk = UNSAVED_PK
-    # As prefetch_related leaves them: review.pull_quotes.all() and the rest read these
-    # lists, not the database.
-    review._prefetched_objects_cache = {
-        "tags": list(tags),
-        "pull_quotes": sorted(pull_quotes, key=lambda quote: quote.position),
-        "further_reading": sorted(further_reading, key=lambda link: link.position),
-    }
+    # What the page shows of them (Review.article_tags and the others), not the database's.
+    review.article_tags = list(tags)
+    review.article_pull_quotes = sorted(pull_quotes, key=lambda quote: quote.position)
+    review.article_further_reading = sorted(further_reading, key=lambda link: link.position)
     return review
 
 

@@ -38,6 +38,7 @@ from .reviews import (
     add_review_summaries,
     published_condition,
     rating_aggregates,
+    review_lines,
 )
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "is_common_tag",
     "published_condition",
     "rating_aggregates",
+    "review_lines",
     "save_with_image",
     "shown_credits",
     "tags_with_counts",

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
@@ -98,6 +99,40 @@ def add_listing_tags(reviews):
         review.film.listing_tags = tags.get((film_type, review.film_id), [])
 
 
+# What a review line shows of a review (templates/includes/review_line.html): its address,
+# headline, byline, publication, excerpt and rating. In the model's order, as from_db()
+# takes them.
+LINE_FIELDS = [
+    "id",
+    "headline",
+    "slug",
+    "critic_id",
+    "byline",
+    "publication_name",
+    "dek",
+    "body",
+    "rating_value",
+    "rating_best",
+    "rating_step",
+]
+
+
+def review_lines(reviews):
+    """These reviews (a queryset, sliced or not) as review lines show them: reviews holding
+    only ``LINE_FIELDS``, each with its critic's name and address. One query of plain
+    values: a review's other columns and its critic's record are not read, and
+    ``only()`` costs more to build than it saves."""
+    rows = reviews.values_list(*LINE_FIELDS, "critic__name", "critic__slug")
+    lines = []
+    for *values, critic_name, critic_slug in rows:
+        review = Review.from_db(rows.db, LINE_FIELDS, values)
+        if review.critic_id is not None:
+            names, critic = ["id", "name", "slug"], [review.critic_id, critic_name, critic_slug]
+            review.critic = Critic.from_db(rows.db, names, critic)
+        lines.append(review)
+    return lines
+
+
 def tags_shown(item):
     """A review's or a film's tags: the list ``add_listing_tags`` set, or else its manager's."""
     if hasattr(item, "listing_tags"):
@@ -164,12 +199,11 @@ class ReviewQuerySet(models.QuerySet):
         cls.related_shown.extend(name for name in names if name not in cls.related_shown)
 
     def for_page(self):
-        """With all that the review page shows of the review and its film."""
+        """With all that the review page shows of the review and its film. Its tags, pull
+        quotes and further reading are read as plain values when first shown
+        (``Review.article_tags`` and the others): a prefetch costs twice as much."""
         return self.select_related("film", "critic", *self.related_shown).prefetch_related(
-            "tags",
-            "pull_quotes",
-            "further_reading",
-            headline_credits("film__"),
+            headline_credits("film__")
         )
 
     def for_listing(self):
@@ -417,6 +451,29 @@ class Review(models.Model):
         by ``add_listing_tags`` or ``for_page``)."""
         return tags_shown(self) or tags_shown(self.film)
 
+    @cached_property
+    def article_tags(self):
+        """The review's own tags as its page lists them, as ``ListedTag`` in the order the
+        tags were made (as the cards list them): one query of plain values. A preview sets
+        the tags it shows."""
+        review_type = ContentType.objects.get_for_model(Review).pk
+        rows = (
+            TaggedItem.objects.filter(content_type_id=review_type, object_id=self.pk)
+            .order_by("tag_id")
+            .values_list("tag__name", "tag__slug")
+        )
+        return [ListedTag(name, slug) for name, slug in rows]
+
+    @cached_property
+    def article_pull_quotes(self):
+        """The pull quotes its page shows, as ``ShownPullQuote``, in order; a preview sets them."""
+        return [ShownPullQuote(*row) for row in self.pull_quotes.values_list("text", "attribution")]
+
+    @cached_property
+    def article_further_reading(self):
+        """The links its page lists after it, as ``ShownLink``, in order; a preview sets them."""
+        return [ShownLink(*row) for row in self.further_reading.values_list("title", "url")]
+
     @property
     def excerpt(self):
         """The dek, or else the start of the body's first paragraph outside its spoilers."""
@@ -427,6 +484,20 @@ class Review(models.Model):
             if paragraph and not paragraph.startswith(("#", ">", "!", "-", "*")):
                 return paragraph
         return ""
+
+
+class ShownPullQuote(NamedTuple):
+    """A pull quote as the review's page shows it."""
+
+    text: str
+    attribution: str
+
+
+class ShownLink(NamedTuple):
+    """A link of a review's further reading as its page shows it."""
+
+    title: str
+    url: str
 
 
 class PullQuote(InOrder):

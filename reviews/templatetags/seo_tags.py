@@ -138,7 +138,7 @@ def describe_review(review):
         "image": image,
         # The review's own date, as in its JSON-LD, not when this site put it online.
         "published_time": review.review_date.isoformat() if review.review_date else None,
-        "article_tags": [tag.name for tag in review.tags.all()],
+        "article_tags": [tag.name for tag in review.article_tags],
     }
 
 

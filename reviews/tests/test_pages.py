@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.models import Credit, Person, RelatedFilm, Review
+from reviews.models import Credit, Critic, Person, RelatedFilm, Review
+from tests.page_tree import parse_html
 
 
 @pytest.fixture
@@ -208,3 +209,68 @@ def test_the_films_index_pages_through_titles_as_previous_and_next(client, make_
     assert 'rel="next" href="?page=2">Next →</a>' in first
     assert "Older" not in first and "Newer" not in second
     assert 'rel="prev" href="?page=1">← Previous</a>' in second
+
+
+def test_review_page_lists_the_films_other_reviews_with_byline_rating_and_excerpt(
+    client, make_film, make_review
+):
+    film = make_film(title="Ran")
+    kael = Critic.objects.create(name="Pauline Kael", slug="pauline-kael")
+    now = timezone.now()
+    make_review(
+        film=film,
+        headline="A king undone",
+        critic=kael,
+        publication_name="The New Yorker",
+        rating_value=Decimal("4"),
+        rating_best=5,
+        dek="Lear, in colour.",
+        publish_at=now - timedelta(days=1),
+    )
+    make_review(
+        film=film,
+        headline="Storm and fire",
+        byline="A reader",
+        body="## Heading\n\nThe castle burns for ten minutes.",
+        publish_at=now - timedelta(days=2),
+    )
+    make_review(film=film, headline="Unsigned", body="Quiet.", publish_at=now - timedelta(days=3))
+    review = make_review(film=film, headline="This one", publish_at=now)
+
+    page = parse_html(client.get(review.get_absolute_url()).text)
+    lines = page.find("section", class_="more").find_all("li", class_="review-line")
+
+    shown = [
+        (
+            line.find("a", class_="review-line__headline").text,
+            line.find("a", class_="review-line__headline").attrs["href"],
+            " ".join(line.find("span", class_="byline").text.split()),
+            line.find("p", class_="review-line__excerpt").text,
+        )
+        for line in lines
+    ]
+    assert shown == [
+        (
+            "A king undone",
+            Review.objects.get(headline="A king undone").get_absolute_url(),
+            "Pauline Kael · The New Yorker",
+            "Lear, in colour.",
+        ),
+        (
+            "Storm and fire",
+            Review.objects.get(headline="Storm and fire").get_absolute_url(),
+            "A reader",
+            "The castle burns for ten minutes.",
+        ),
+        (
+            "Unsigned",
+            Review.objects.get(headline="Unsigned").get_absolute_url(),
+            "Byline unknown",
+            "Quiet.",
+        ),
+    ]
+    assert (
+        lines[0].find("span", class_="byline").find("a").attrs["href"] == "/critics/pauline-kael/"
+    )
+    assert lines[0].find(class_="rating").attrs["aria-label"] == "4 out of 5 stars"
+    assert lines[1].find(class_="rating") is None
