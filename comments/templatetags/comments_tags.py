@@ -128,16 +128,9 @@ def shared_section(review, request):
         discussion = discussion_of(review)
     is_open = open_for_age and discussion.is_open
     page, places = requested_threads(review, [], is_open, request)
-    context = {
-        "review": review,
-        "threads": render_threads(page.threads),
-        "thread_page": page,
-        "response_count": approved_among(places),
-        "comments_open": is_open,
-        "form": CommentForm(review=review) if is_open else None,
-        "issued_field": mark_safe(ISSUED_MARK),  # noqa: S308 (the page cache's own mark)
-    }
-    section = render_to_string(SECTION_TEMPLATE, context)
+    form = CommentForm(review=review) if is_open else None
+    issued_mark = mark_safe(ISSUED_MARK)  # noqa: S308 (the page cache's own mark)
+    section = render_section(review, page, places, is_open, form, issued_mark)
     if seconds and None not in versions.values():
         cache.set(key, (versions, section), seconds)
     return with_time_of_issue(section, request)
@@ -167,6 +160,12 @@ def comments_section(context, review):
     if issued is None and form is not None:
         # A form's age is each reader's own, also on a page served from the cache.
         issued = mark_safe(pagecache.per_reader(request, ISSUED_PER_READER))
+    replying_to = answered_comment(places, parent_id)
+    return render_section(review, page, places, is_open, form, issued, replying_to)
+
+
+def render_section(review, page, places, is_open, form, issued_field, replying_to=None):
+    """The section's HTML: the page of threads, how many responses, and the form."""
     context = {
         "review": review,
         "threads": render_threads(page.threads),
@@ -174,8 +173,8 @@ def comments_section(context, review):
         "response_count": approved_among(places),
         "comments_open": is_open,
         "form": form,
-        "issued_field": issued,
-        "replying_to": answered_comment(places, parent_id),
+        "issued_field": issued_field,
+        "replying_to": replying_to,
     }
     return mark_safe(render_to_string(SECTION_TEMPLATE, context))  # noqa: S308 (escaped)
 
