@@ -983,8 +983,8 @@ def bench_database(args, vendor):
             Server(MAIN_SERVER, large, cached=False) as on_large,
         ):
             servers = {"small": on_small, "large": on_large}
-            pages = {name: report[name]["pages"] for name in servers}
-            report["growth"] = measure_growth(servers, pages, args)
+            each_archives = {name: report[name]["pages"] for name in servers}
+            report["growth"] = measure_growth(servers, each_archives, args)
         for name, growth in growth_rows(report["growth"]).items():
             if name != BASELINE:
                 print(f"    growth of {name}: {growth:.2f}, {growth_verdict(growth)}", flush=True)
