@@ -24,13 +24,13 @@ class DatabaseCache(DjangoDatabaseCache):
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         if not data:
             return []
-        expiry = self.expiry(timeout)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        expiry = self.expiry(timeout, connection)
         rows = [
             (self.make_and_validate_key(name, version=version), self.encoded(item), expiry)
             for name, item in data.items()
         ]
-        db = router.db_for_write(self.cache_model_class)
-        connection = connections[db]
         table, key, value, expires = map(
             connection.ops.quote_name, (self._table, "cache_key", "value", "expires")
         )
@@ -54,14 +54,13 @@ class DatabaseCache(DjangoDatabaseCache):
             return list(data)
         return []
 
-    def expiry(self, timeout):
-        """When a key set now with ``timeout`` expires, as the table's column takes it."""
+    def expiry(self, timeout, connection):
+        """When a key set now with ``timeout`` expires, as ``connection`` writes it."""
         timeout = self.get_backend_timeout(timeout)
         if timeout is None:
             expires = datetime.max
         else:
             expires = datetime.fromtimestamp(timeout, tz=UTC if settings.USE_TZ else None)
-        connection = connections[router.db_for_write(self.cache_model_class)]
         return connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
 
     def encoded(self, value):

@@ -9,7 +9,6 @@ used while they are unchanged; the page being rendered shows the same keys eithe
 import hashlib
 
 from django.core.cache import cache
-from django.db import router
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -141,7 +140,7 @@ def readers_article(request, slug):
             pagecache.depend_on_versions({**versions, page_key: page_version})
             pagecache.expires_at(lambda: expires)
             article = {name: mark_safe(html) for name, html in article.items()}  # noqa: S308 (as rendered)
-            return review_with(fields), article
+            return Review.holding(fields), article
     published = Review.objects.published().filter(slug=slug)
     found = published.values_list("pk", "film_id").first()
     if found is None:
@@ -163,10 +162,3 @@ def readers_article(request, slug):
         stored = {name: str(html) for name, html in article.items()}
         cache.set(key, (versions, expires, fields, stored), seconds)
     return review, article
-
-
-def review_with(fields):
-    """A review holding these fields' values, as if read with ``only()``: any other field
-    is read from the database when asked for."""
-    names = [f.attname for f in Review._meta.concrete_fields if f.attname in fields]
-    return Review.from_db(router.db_for_read(Review), names, [fields[name] for name in names])

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -83,25 +83,32 @@ def add_listing_tags(reviews):
         return
     content_types = ContentType.objects.get_for_models(Film, Review)
     review_type, film_type = content_types[Review].pk, content_types[Film].pk
+    tags = listed_tags(
+        Q(content_type_id=review_type, object_id__in={review.pk for review in reviews})
+        | Q(content_type_id=film_type, object_id__in={review.film_id for review in reviews})
+    )
+    for review in reviews:
+        review.listing_tags = tags.get((review_type, review.pk), [])
+        review.film.listing_tags = tags.get((film_type, review.film_id), [])
+
+
+def listed_tags(tagged):
+    """``{(content type id, object id): [ListedTag, ...]}`` for the tagged items matching
+    ``tagged`` (a Q on taggit's TaggedItem), in the order the tags were made: one query of
+    plain values."""
     rows = (
-        TaggedItem.objects.filter(
-            Q(content_type_id=review_type, object_id__in={review.pk for review in reviews})
-            | Q(content_type_id=film_type, object_id__in={review.film_id for review in reviews})
-        )
+        TaggedItem.objects.filter(tagged)
         .order_by("tag_id")
         .values_list("content_type_id", "object_id", "tag__name", "tag__slug")
     )
     tags = defaultdict(list)
     for content_type, object_id, name, slug in rows:
         tags[content_type, object_id].append(ListedTag(name, slug))
-    for review in reviews:
-        review.listing_tags = tags.get((review_type, review.pk), [])
-        review.film.listing_tags = tags.get((film_type, review.film_id), [])
+    return tags
 
 
 # What a review line shows of a review (templates/includes/review_line.html): its address,
-# headline, byline, publication, excerpt and rating. In the model's order, as from_db()
-# takes them.
+# headline, byline, publication, excerpt and rating.
 LINE_FIELDS = [
     "id",
     "headline",
@@ -125,7 +132,7 @@ def review_lines(reviews):
     rows = reviews.values_list(*LINE_FIELDS, "critic__name", "critic__slug")
     lines = []
     for *values, critic_name, critic_slug in rows:
-        review = Review.from_db(rows.db, LINE_FIELDS, values)
+        review = Review.holding(dict(zip(LINE_FIELDS, values, strict=True)))
         if review.critic_id is not None:
             names, critic = ["id", "name", "slug"], [review.critic_id, critic_name, critic_slug]
             review.critic = Critic.from_db(rows.db, names, critic)
@@ -451,18 +458,21 @@ class Review(models.Model):
         by ``add_listing_tags`` or ``for_page``)."""
         return tags_shown(self) or tags_shown(self.film)
 
+    @classmethod
+    def holding(cls, fields):
+        """A review holding these fields' values (by attname), as if read with ``only()``:
+        any other field is read from the database when asked for."""
+        names = [f.attname for f in cls._meta.concrete_fields if f.attname in fields]
+        return cls.from_db(router.db_for_read(cls), names, [fields[name] for name in names])
+
     @cached_property
     def article_tags(self):
         """The review's own tags as its page lists them, as ``ListedTag`` in the order the
         tags were made (as the cards list them): one query of plain values. A preview sets
         the tags it shows."""
         review_type = ContentType.objects.get_for_model(Review).pk
-        rows = (
-            TaggedItem.objects.filter(content_type_id=review_type, object_id=self.pk)
-            .order_by("tag_id")
-            .values_list("tag__name", "tag__slug")
-        )
-        return [ListedTag(name, slug) for name, slug in rows]
+        tags = listed_tags(Q(content_type_id=review_type, object_id=self.pk))
+        return tags.get((review_type, self.pk), [])
 
     @cached_property
     def article_pull_quotes(self):
