@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from core import pagecache
 from tests.factories import create_film, create_review, create_staff_user
 from tests.task_queue import DUMMY_TASKS, TaskQueue
 
@@ -23,10 +24,17 @@ def media_root_per_test(settings, tmp_path):
 def empty_cache(db):
     """The shared cache emptied before and after the test: it holds the page cache and the
     rate limits' counts, and no test may see what another left there. Requested after a
-    fixture that builds data, it empties the cache once that data is built."""
-    cache.clear()
+    fixture that builds data, it empties the cache once that data is built. Each process's
+    own copies of pages and blocks go with it."""
+    empty_caches()
     yield
+    empty_caches()
+
+
+def empty_caches():
     cache.clear()
+    pagecache.local_pages.clear()
+    pagecache.local_blocks.clear()
 
 
 @pytest.fixture

@@ -263,6 +263,8 @@ SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60)
 # Each server process also keeps the pages it served lately, up to this many bytes, so that
 # a hit reads only the small record of versions from the shared cache.
 PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
+# ... and the blocks of pages it used lately (a review's article, its comments section).
+FRAGMENT_CACHE_LOCAL_BYTES = env_int("FRAGMENT_CACHE_LOCAL_MB", 16) * 1024 * 1024
 # The edge caches in front of the site (Varnish: config/varnish/default.vcl), as base URLs,
 # comma-separated: after a change they are asked to drop the pages showing it
 # (core/edge.py). make serve sets it to its own Varnish; empty means no edge.

@@ -329,13 +329,60 @@ def current_versions(keys):
 
 
 def get_with_versions(key, keys):
-    """``(cache.get(key), current_versions(keys))``, in one read of the cache when the keys
-    have versions: for a value kept with the versions it was made with."""
+    """``(kept(key), current_versions(keys))``, in one read of the shared cache when the
+    keys have versions: for a value kept with the versions it was made with."""
+    value = kept_here(key)
+    if value is not None:
+        return value, current_versions(keys)
     prefixed = [VERSION_PREFIX + name for name in keys]
     found = cache.get_many([key, *prefixed])
+    keep_here(key, found.get(key))
     if any(name not in found for name in prefixed):
         return found.get(key), current_versions(keys)
     return found.get(key), {name: found[VERSION_PREFIX + name] for name in keys}
+
+
+def kept(key):
+    """A block of a page stored with ``keep()``: from this process's memory while it has
+    it, else from the shared cache; None when neither has it."""
+    value = kept_here(key)
+    if value is None:
+        value = cache.get(key)
+        keep_here(key, value)
+    return value
+
+
+def keep(key, value, seconds):
+    """Store a block of a page for ``seconds`` in the shared cache and in this process's
+    memory. The value holds the versions it was made with: whoever uses it checks them."""
+    cache.set(key, value, seconds)
+    keep_here(key, value)
+
+
+def kept_here(key):
+    entry = local_blocks.get(key)
+    if entry is not None and entry[0] > time.time():
+        return entry[1]
+    return None
+
+
+def keep_here(key, value):
+    """Keep a block in this process's memory too, for as long as blocks are kept at most
+    (its age does not tell whether it is current: its versions do)."""
+    if value is not None:
+        expires = time.time() + fragment_seconds()
+        local_blocks.put(key, (expires, value), text_size(value))
+
+
+def text_size(value):
+    """About how many bytes a block kept in memory holds: the length of its text."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(text_size(item) for item in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(text_size(item) for item in value)
+    return 0
 
 
 def mark_personal(request):
@@ -481,11 +528,47 @@ def kept_page_if_nothing_changed(key):
     return page
 
 
+class LocalCopies:
+    """Values this process used lately, by key, up to a size in bytes: the least lately
+    used are dropped first. Each value is put with its size."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes, self.size = max_bytes, 0
+        self.entries = collections.OrderedDict()  # key: (value, size)
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            self.entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key, value, size):
+        if size > self.max_bytes:
+            return
+        with self.lock:
+            replaced = self.entries.pop(key, None)
+            if replaced is not None:
+                self.size -= replaced[1]
+            self.entries[key] = (value, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, dropped_size) = self.entries.popitem(last=False)
+                self.size -= dropped_size
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
 # ``checked``: the version of CHANGES_KEY with which the page was last found current.
 LocalPage = collections.namedtuple("LocalPage", "record parts checked")
 
 
-class LocalPages:
+class LocalPages(LocalCopies):
     """Pages this process served lately, by cache key, up to a size in bytes.
 
     Keeping a copy is safe: whether it is still the page to serve is decided by its
@@ -493,34 +576,13 @@ class LocalPages:
     unpickling its body from the shared cache on every hit.
     """
 
-    def __init__(self, max_bytes):
-        self.max_bytes, self.size = max_bytes, 0
-        self.pages = collections.OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
-
     def put(self, key, record, parts, checked=None):
-        size = sum(map(len, parts))
-        if size > self.max_bytes:
-            return
-        with self.lock:
-            replaced = self.pages.pop(key, None)
-            if replaced is not None:
-                self.size -= sum(map(len, replaced.parts))
-            self.pages[key] = LocalPage(record, parts, checked)
-            self.size += size
-            while self.size > self.max_bytes:
-                _, dropped = self.pages.popitem(last=False)
-                self.size -= sum(map(len, dropped.parts))
+        super().put(key, LocalPage(record, parts, checked), sum(map(len, parts)))
 
 
 local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_BYTES)
+# Blocks of pages (core.pagecache.keep): read again from memory, they are not unpickled.
+local_blocks = LocalCopies(settings.FRAGMENT_CACHE_LOCAL_BYTES)
 
 
 def serve(request, stored, parts, response=None):

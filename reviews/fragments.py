@@ -8,7 +8,6 @@ used while they are unchanged; the page being rendered shows the same keys eithe
 
 import hashlib
 
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -45,7 +44,7 @@ def related_films(film):
         pagecache.depend_on(keys.film_details(film.pk), keys.film(film.pk))
         pagecache.depend_on(*(keys.film(entry.film.pk) for entry in related))
         return render_related_films(film, related), {}
-    kept = cache.get(related_films_key(film.pk))
+    kept = pagecache.kept(related_films_key(film.pk))
     if kept is not None:
         html, versions = kept
         if pagecache.current_versions(list(versions)) == versions:
@@ -56,7 +55,7 @@ def related_films(film):
     versions.update(pagecache.current_versions([keys.film(entry.film.pk) for entry in related]))
     html = render_related_films(film, related)
     if None not in versions.values():
-        cache.set(related_films_key(film.pk), (str(html), versions), seconds)
+        pagecache.keep(related_films_key(film.pk), (str(html), versions), seconds)
     return html, versions
 
 
@@ -130,7 +129,7 @@ def readers_article(request, slug):
     if not seconds:
         return None
     key = article_key(request, slug)
-    kept = cache.get(key)
+    kept = pagecache.kept(key)
     if kept is not None:
         versions, expires, fields, article = kept
         page_key = keys.review(fields["id"])
@@ -160,5 +159,5 @@ def readers_article(request, slug):
     if review.film_id == found[1] and None not in versions.values():
         fields = {name: getattr(review, name) for name in PAGE_FIELDS}
         stored = {name: str(html) for name, html in article.items()}
-        cache.set(key, (versions, expires, fields, stored), seconds)
+        pagecache.keep(key, (versions, expires, fields, stored), seconds)
     return review, article

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import signing
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -203,7 +204,7 @@ def test_a_reader_of_a_cached_page_posts_a_comment_without_any_csrf_cookie(two_r
 def test_a_page_is_served_whole_from_another_process_or_from_this_ones_copy(two_reviews):
     first, _ = two_reviews
     rendered = fetch(first.get_absolute_url())
-    pagecache.local_pages.pages.clear()  # as in another server process
+    pagecache.local_pages.clear()  # as in another server process
     from_shared = fetch(first.get_absolute_url())
     from_local = fetch(first.get_absolute_url())
     assert hit(from_shared) and hit(from_local)
@@ -456,3 +457,22 @@ def test_a_review_page_rendered_again_for_another_reason_reuses_its_comment_thre
     assert not hit(again)
     assert "Lovely score." in again.text and "1 response" in again.text
     assert not [q for q in queries.captured_queries if "comments_comment" in q["sql"]]
+
+
+def test_each_process_keeps_only_as_many_blocks_as_its_budget_allows():
+    blocks = pagecache.LocalCopies(max_bytes=10)
+    blocks.put("a", "first", 5)
+    blocks.put("b", "second", 5)
+    blocks.get("a")  # used lately: kept
+    blocks.put("c", "third", 5)
+    blocks.put("big", "too big", 11)
+    assert [blocks.get(key) for key in ("a", "b", "c", "big")] == ["first", None, "third", None]
+    assert blocks.size == 10
+
+
+def test_a_block_is_used_from_memory_when_the_shared_cache_no_longer_holds_it(page_cache):
+    pagecache.keep("block:1", ({"review:1": "v1"}, "<p>threads</p>"), 600)
+    cache.delete("block:1")
+    assert pagecache.kept("block:1") == ({"review:1": "v1"}, "<p>threads</p>")
+    pagecache.local_blocks.clear()  # as in another server process
+    assert pagecache.kept("block:1") is None

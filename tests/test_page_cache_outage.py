@@ -16,7 +16,7 @@ def unreliable_cache(settings, db):
     }
     UnreliableCache.down = False
     forget_unwritten()
-    pagecache.local_pages.pages.clear()
+    pagecache.local_pages.clear()
     yield
     UnreliableCache.down = False
     forget_unwritten()
@@ -71,7 +71,7 @@ def test_pages_stored_before_an_outage_are_not_trusted_after_it(review, edit):
     UnreliableCache.down = True
     edit(review, "Edited during the outage")
     forget_unwritten()  # that process died
-    pagecache.local_pages.pages.clear()
+    pagecache.local_pages.clear()
     page("/")  # this process asks the cache and gets no answer
     UnreliableCache.down = False
 

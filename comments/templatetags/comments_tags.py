@@ -1,6 +1,5 @@
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -132,7 +131,7 @@ def shared_section(review, request):
     issued_mark = mark_safe(ISSUED_MARK)  # noqa: S308 (the page cache's own mark)
     section = render_section(review, page, places, is_open, form, issued_mark)
     if seconds and None not in versions.values():
-        cache.set(key, (versions, section), seconds)
+        pagecache.keep(key, (versions, section), seconds)
     return with_time_of_issue(section, request)
 
 
