@@ -9,7 +9,9 @@ Beside running the queued tasks as ``db_worker`` does, it
   is gone from this host, at start and every ``HOUSEKEEPING_SECONDS`` (5); they run again;
 - outlives the database: while it does not answer, the worker says so once, waits with a
   growing pause, and carries on by itself when it answers again;
-- enqueues the scheduled jobs (core/schedule.py) as they fall due.
+- enqueues the scheduled jobs (core/schedule.py) as they fall due;
+- on SQLite, copies the write-ahead log into the database file at each housekeeping, so
+  that the requests' commits need not (config/settings.py, SQLITE_OPTIONS).
 
 A task may therefore run more than once (a worker killed just after it finished, before
 it recorded so): tasks are written to make a second run harmless.
@@ -131,6 +133,17 @@ def beat(worker_id):
         )
 
 
+def checkpoint(database):
+    """On SQLite, copy what the write-ahead log holds into the database file, without
+    waiting for readers or writers: ``(busy, pages in the log, pages copied)``; None on
+    other databases, and inside a transaction (where SQLite cannot checkpoint)."""
+    if database.vendor != "sqlite" or database.in_atomic_block:
+        return None
+    with database.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return cursor.fetchone()
+
+
 def database_answers():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -191,6 +204,7 @@ class SiteWorker(Worker):
     def housekeeping(self):
         recover_abandoned_tasks(self.worker_id)
         schedule.enqueue_due_jobs()
+        checkpoint(connection)
         self.next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
 
     def claim_next(self):

@@ -5,10 +5,13 @@ import logging
 import socket
 import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from axes.models import AccessFailureLog, AccessLog
 from django.db import OperationalError
+from django.db.utils import ConnectionHandler
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -396,3 +399,33 @@ def test_the_daily_comment_pruning_deletes_old_spam(make_review, settings):
     )  # fmt: skip
     assert prune_comments.call().endswith("deleted 1 old spam comments.")
     assert not Comment.objects.exists()
+
+
+@pytest.fixture
+def sqlite_file(tmp_path, settings, db):
+    """A SQLite database in a file, opened as the site opens its own."""
+    handler = ConnectionHandler(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "site.db")}}
+    )
+    database = handler["default"]
+    database.settings_dict["OPTIONS"] = dict(settings.SQLITE_OPTIONS)
+    yield database
+    database.close()
+
+
+def test_a_large_commit_leaves_its_pages_to_the_workers_checkpoint(sqlite_file):
+    database_file = Path(sqlite_file.settings_dict["NAME"])
+    with sqlite_file.cursor() as cursor:
+        cursor.execute("CREATE TABLE page (body BLOB)")
+        # About 2,500 pages of 4 KB in one commit: more than SQLite's own threshold (1,000).
+        cursor.executemany("INSERT INTO page VALUES (randomblob(4000))", [()] * 2_500)
+    assert database_file.stat().st_size < 100_000  # the commit copied nothing into it
+
+    busy, in_the_log, copied = worker.checkpoint(sqlite_file)
+    assert (busy, copied) == (0, in_the_log)
+    assert in_the_log > 2_500
+    assert database_file.stat().st_size > 2_500 * 4_000
+
+
+def test_the_worker_checkpoints_nothing_on_other_databases():
+    assert worker.checkpoint(SimpleNamespace(vendor="postgresql")) is None
