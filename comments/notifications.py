@@ -1,7 +1,8 @@
 """Emails about comments, recorded in the site's outbox (core.mail) in the transaction that
-decides them and sent by a task once it commits: the request never waits for the mail
-server. Each email has a key saying what it is, so none is recorded, or sent, twice.
-A failure to record one is logged and never loses the comment."""
+decides them (for approvals by moderators, by a task queued in it) and sent by a task once
+it commits: the request never waits for the mail server. Each email has a key saying what
+it is, so none is recorded, or sent, twice. A failure to record one is logged and never
+loses the comment."""
 
 import logging
 
@@ -9,11 +10,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
+from django_tasks import task
 
 from core import mail
 from core.models import Email
 
 from . import subscriptions
+from .models import Comment
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,16 @@ def comment_approved(comment, site=None):
 
 
 def comments_approved(comments, site=None):
-    """Tell the commenters of many approved comments, in one write to the outbox."""
+    """Tell the commenters of many approved comments: a task queued in the transaction
+    that approves them makes the emails and records them in one write to the outbox, so
+    a moderator approving a thousand waits for none of that."""
+    tell_about_approved_comments.enqueue([comment.pk for comment in comments], site or site_url())
+
+
+@task()
+def tell_about_approved_comments(comment_ids, site):
+    """Record the emails these comments' approval calls for, for those still approved."""
+    comments = list(Comment.objects.filter(pk__in=comment_ids).approved().for_decisions())
     record(lambda: approval_emails(comments, site), f"{len(comments)} approved comments")
 
 

@@ -106,8 +106,8 @@ def submit_comment(form, ip_address, request=None):
 
 
 def moderate(comments, status, moderator, request=None):
-    """Set the status of several comments at once, record who decided, and notify (emails
-    link to the site as ``request`` reached it; they are sent after the request).
+    """Set the status of several comments at once, record who decided, and queue the task
+    that tells their commenters (emails link to the site as ``request`` reached it).
 
     Returns the comments that changed (those that had another status), with their reviews.
     """
@@ -131,13 +131,9 @@ def moderate(comments, status, moderator, request=None):
         )
         # An update sends no signals: the one place bulk status changes are recounted.
         recount_after_commit({c.review_id for c in changing})
+        for comment in changing:
+            comment.status = status
         if status == Comment.Status.APPROVED:
-            changed = {c.pk for c in changing}
-            for comment in changing:
-                comment.status = status
-                # A parent approved in the same batch was read before it changed.
-                if comment.parent_id in changed:
-                    comment.parent.status = status
             notifications.comments_approved(changing, notifications.site_url(request))
     return changing
 

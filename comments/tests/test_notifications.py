@@ -330,7 +330,7 @@ def approve_all(client):
     )
 
 
-def test_approving_a_thousand_comments_sends_nothing_in_the_request_and_queues_one_delivery(
+def test_approving_a_thousand_comments_makes_no_email_in_the_request_and_queues_one_task(
     moderator_client, review, task_queue, mailoutbox, django_capture_on_commit_callbacks
 ):
     pending_comments(review, 1000)
@@ -340,9 +340,14 @@ def test_approving_a_thousand_comments_sends_nothing_in_the_request_and_queues_o
 
     assert shown_messages(response) == ["Approved 1000 comments."]
     assert mailoutbox == []
-    assert [result.task.name for result in task_queue.waiting()] == ["deliver"]
-    assert Email.objects.waiting().count() == 1500
+    assert Email.objects.count() == 0
+    assert [result.task.name for result in task_queue.waiting()] == ["tell_about_approved_comments"]
 
+    with django_capture_on_commit_callbacks(execute=True):
+        task_queue.run_next()
+
+    assert Email.objects.waiting().count() == 1500
+    assert [result.task.name for result in task_queue.waiting()] == ["deliver"]
     task_queue.run()
 
     assert len(mailoutbox) == 1500
@@ -350,6 +355,28 @@ def test_approving_a_thousand_comments_sends_nothing_in_the_request_and_queues_o
         "kathy@example.com",
         "reader0@example.com",
     ]
+
+
+def test_a_comment_rejected_before_its_approval_is_told_gets_no_email(
+    moderator, review, task_queue, mailoutbox, django_capture_on_commit_callbacks
+):
+    pending_comments(review, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate(Comment.objects.pending(), Comment.Status.APPROVED, moderator)
+        moderate(
+            Comment.objects.filter(author_email="reader0@example.com"),
+            Comment.Status.REJECTED,
+            moderator,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        task_queue.run_next()  # the emails the approval calls for, made now
+    task_queue.run()
+
+    assert [email.subject.split(" on ")[0] for email in mailoutbox] == [
+        "Your comment",
+        "A reply to your comment",
+    ]
+    assert {email.to[0] for email in mailoutbox} == {"reader1@example.com", "kathy@example.com"}
 
 
 def queries_approving(client, review, count):
@@ -372,6 +399,7 @@ def most_inserts(rows, model):
 def test_approving_a_thousand_comments_costs_the_queries_of_approving_ten(
     moderator_client, review, task_queue
 ):
+    queries_approving(moderator_client, review, 1)  # Django reads the content types once
     few = queries_approving(moderator_client, review, 10)
     many = queries_approving(moderator_client, review, 1000)
 
