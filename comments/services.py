@@ -131,8 +131,6 @@ def moderate(comments, status, moderator, request=None):
         )
         # An update sends no signals: the one place bulk status changes are recounted.
         recount_after_commit({c.review_id for c in changing})
-        for comment in changing:
-            comment.status = status
         if status == Comment.Status.APPROVED:
             notifications.comments_approved(changing, notifications.site_url(request))
     return changing

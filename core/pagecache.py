@@ -331,12 +331,12 @@ def current_versions(keys):
 def get_with_versions(key, keys):
     """``(kept(key), current_versions(keys))``, in one read of the shared cache when the
     keys have versions: for a value kept with the versions it was made with."""
-    value = kept_here(key)
+    value = in_memory(key)
     if value is not None:
         return value, current_versions(keys)
     prefixed = [VERSION_PREFIX + name for name in keys]
     found = cache.get_many([key, *prefixed])
-    keep_here(key, found.get(key))
+    to_memory(key, found.get(key))
     if any(name not in found for name in prefixed):
         return found.get(key), current_versions(keys)
     return found.get(key), {name: found[VERSION_PREFIX + name] for name in keys}
@@ -345,10 +345,10 @@ def get_with_versions(key, keys):
 def kept(key):
     """A block of a page stored with ``keep()``: from this process's memory while it has
     it, else from the shared cache; None when neither has it."""
-    value = kept_here(key)
+    value = in_memory(key)
     if value is None:
         value = cache.get(key)
-        keep_here(key, value)
+        to_memory(key, value)
     return value
 
 
@@ -356,17 +356,17 @@ def keep(key, value, seconds):
     """Store a block of a page for ``seconds`` in the shared cache and in this process's
     memory. The value holds the versions it was made with: whoever uses it checks them."""
     cache.set(key, value, seconds)
-    keep_here(key, value)
+    to_memory(key, value)
 
 
-def kept_here(key):
+def in_memory(key):
     entry = local_blocks.get(key)
     if entry is not None and entry[0] > time.time():
         return entry[1]
     return None
 
 
-def keep_here(key, value):
+def to_memory(key, value):
     """Keep a block in this process's memory too, for as long as blocks are kept at most
     (its age does not tell whether it is current: its versions do)."""
     if value is not None:
