@@ -261,6 +261,11 @@ def write_new_versions(keys):
     return not failed
 
 
+# How many invalidations this process made: versions a request read before one are not
+# used after it.
+_invalidations = 0
+
+
 def invalidate(*keys):
     """Give these keys new versions: every stored page showing them becomes stale.
 
@@ -268,6 +273,8 @@ def invalidate(*keys):
     process serves any page from the cache, and a task (``write_versions``) writes them
     too, should this process end first. The edge caches drop those pages too
     (core/edge.py)."""
+    global _invalidations  # noqa: PLW0603 (a count; a lost increment still changes it)
+    _invalidations += 1
     if keys:
         unwritten.add(*keys)
         if not unwritten.write():
@@ -328,18 +335,45 @@ def current_versions(keys):
     return {key: found.get(VERSION_PREFIX + key) for key in keys}
 
 
-def get_with_versions(key, keys):
+def get_with_versions(key, keys, request=None):
     """``(kept(key), current_versions(keys))``, in one read of the shared cache when the
-    keys have versions: for a value kept with the versions it was made with."""
+    keys have versions: for a value kept with the versions it was made with. With the
+    request, versions it read already are not read again (``versions_for``)."""
     value = in_memory(key)
     if value is not None:
-        return value, current_versions(keys)
-    prefixed = [VERSION_PREFIX + name for name in keys]
+        return value, versions_for(request, keys)
+    read = versions_read(request)
+    unread = [name for name in keys if name not in read]
+    prefixed = [VERSION_PREFIX + name for name in unread]
     found = cache.get_many([key, *prefixed])
     to_memory(key, found.get(key))
     if any(name not in found for name in prefixed):
-        return found.get(key), current_versions(keys)
-    return found.get(key), {name: found[VERSION_PREFIX + name] for name in keys}
+        return found.get(key), versions_for(request, keys)
+    read.update({name: found[VERSION_PREFIX + name] for name in unread})
+    return found.get(key), {name: read[name] for name in keys}
+
+
+def versions_read(request):
+    """The versions this request read through ``versions_for`` (a scratch dict without
+    a request)."""
+    if request is None:
+        return {}
+    read = request.__dict__.get("_page_versions_read")
+    if read is None or read[0] != _invalidations:
+        read = request._page_versions_read = (_invalidations, {})
+    return read[1]
+
+
+def versions_for(request, keys):
+    """``current_versions(keys)`` as this request first read them: the blocks of one page
+    (its article, its comments section) are told current by the same versions, and each
+    key is read from the shared cache once per request. An older version can only make a
+    block look stale, never a stale block current."""
+    read = versions_read(request)
+    unread = [name for name in keys if name not in read]
+    if unread:
+        read.update(current_versions(unread))
+    return {name: read[name] for name in keys}
 
 
 def kept(key):

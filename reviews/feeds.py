@@ -11,6 +11,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from core.links import fixed_url, slug_url
+
 from .models import Critic, Film, Review, add_listing_tags, is_common_tag
 from .views import shows_critic, shows_listing, shows_reviews
 
@@ -202,6 +204,8 @@ def feed_links(obj=None):
     """``(title, RSS path, Atom path)`` of the feed for a tag, a film, a critic, or (None)
     the site."""
     feed = FEEDS_BY_SUBJECT[type(obj)]()
-    kwargs = {} if obj is None else {"slug": obj.slug}
-    rss, atom = (reverse(name, kwargs=kwargs) for name in feed.url_names)
+    if obj is None:
+        rss, atom = (fixed_url(name) for name in feed.url_names)
+    else:
+        rss, atom = (slug_url(name, obj.slug) for name in feed.url_names)
     return feed.title(obj), rss, atom

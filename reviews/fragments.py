@@ -133,7 +133,7 @@ def readers_article(request, slug):
     if kept is not None:
         versions, expires, fields, article = kept
         page_key = keys.review(fields["id"])
-        current = pagecache.current_versions([*versions, page_key])
+        current = pagecache.versions_for(request, [*versions, page_key])
         page_version = current.pop(page_key)
         if current == versions and (expires is None or timezone.now() < expires):
             pagecache.depend_on_versions({**versions, page_key: page_version})
@@ -146,7 +146,7 @@ def readers_article(request, slug):
         return None
     # Read before the review is, so that a change committed meanwhile makes it stale.
     shown = [pagecache.SITE_KEY, *article_keys(*found)]
-    versions = pagecache.current_versions([*shown, keys.review(found[0])])
+    versions = pagecache.versions_for(request, [*shown, keys.review(found[0])])
     review = published.for_page().first()
     if review is None:
         return None

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -452,6 +453,53 @@ def test_a_review_page_rendered_again_reads_neither_its_comments_nor_its_discuss
         },
     )
     assert posted.status_code == 302 and Comment.objects.filter(author_name="Cy").exists()
+
+
+@pytest.fixture
+def shared_cache_reads(monkeypatch):
+    """The keys of each read of the shared cache, as lists, in order."""
+    reads = []
+    backend = type(caches["default"])
+    get, get_many = backend.get, backend.get_many
+
+    def read_one(self, key, *args, **kwargs):
+        reads.append([key])
+        return get(self, key, *args, **kwargs)
+
+    def read_many(self, names, *args, **kwargs):
+        reads.append(list(names))
+        return get_many(self, names, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "get", read_one)
+    monkeypatch.setattr(backend, "get_many", read_many)
+    return reads
+
+
+def test_a_review_page_around_its_kept_blocks_reads_their_versions_once(
+    reviewed_moon, settings, shared_cache_reads
+):
+    settings.PAGE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS = 0, 600
+    Client().get(reviewed_moon.get_absolute_url())
+    shared_cache_reads.clear()
+
+    again = Client().get(reviewed_moon.get_absolute_url())
+
+    # The article and the comments section both show the review: one read says whether
+    # either changed, and neither block is read again from the shared cache.
+    assert "Lovely score." in again.content.decode()
+    assert len(shared_cache_reads) == 1
+    assert pagecache.VERSION_PREFIX + keys.review(reviewed_moon.pk) in shared_cache_reads[0]
+
+
+def test_a_version_read_before_this_process_invalidated_it_is_read_again(rf, reviewed_moon):
+    request = rf.get("/")
+    key = keys.review(reviewed_moon.pk)
+    before = pagecache.versions_for(request, [key])
+
+    pagecache.invalidate(key)
+
+    assert pagecache.versions_for(request, [key]) != before
+    assert pagecache.versions_for(request, [key]) == pagecache.current_versions([key])
 
 
 @pytest.mark.parametrize("page_cache_seconds", [600, 0])

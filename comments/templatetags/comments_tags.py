@@ -118,7 +118,7 @@ def shared_section(review, request):
     seconds = pagecache.fragment_seconds()
     if seconds:
         key = section_fragment_key(review, open_for_age, request)
-        kept, versions = pagecache.get_with_versions(key, [keys.review(review.pk)])
+        kept, versions = pagecache.get_with_versions(key, [keys.review(review.pk)], request)
         if kept is not None and kept[0] == versions:
             return with_time_of_issue(kept[1], request)
         # Read after the version: the page's review may have been read before it.
