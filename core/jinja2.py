@@ -17,6 +17,11 @@ def local_datetime(value, zone):
     return f"{value.day} {value:%B %Y, %H:%M}"
 
 
+def long_date(value):
+    """22 November 2026: Django's "j F Y"."""
+    return f"{value.day} {value:%B %Y}"
+
+
 def iso_datetime(value, zone):
     """2026-11-22T09:05:00+0000, for a <time datetime> attribute."""
     return f"{value.astimezone(zone):%Y-%m-%dT%H:%M:%S%z}"
@@ -26,7 +31,10 @@ def environment(**options):
     options.pop("autoescape", None)  # Django passes True; say so where a reader sees it
     env = Environment(autoescape=True, **options)
     env.filters.update(
-        local_datetime=local_datetime, iso_datetime=iso_datetime, safe_link_url=safe_link_url
+        local_datetime=local_datetime,
+        iso_datetime=iso_datetime,
+        long_date=long_date,
+        safe_link_url=safe_link_url,
     )
     return env
 

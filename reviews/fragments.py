@@ -8,6 +8,7 @@ used while they are unchanged; the page being rendered shows the same keys eithe
 
 import hashlib
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -64,13 +65,14 @@ def render_related_films(film, related):
     return mark_safe(html)  # noqa: S308 (the template escapes what it shows)
 
 
-# The review page's parts that show the review and its film, each a template.
-ARTICLE_PARTS = {
+# The review page's parts that show the review and its film, each a template: those of
+# its head by Django's engine, its body by Jinja2 (settings.TEMPLATES: "pieces").
+HEAD_PARTS = {
     "title": "reviews/article/title.html",
     "meta": "reviews/article/meta.html",
     "structured_data": "reviews/article/structured_data.html",
-    "body": "reviews/article/body.html",
 }
+BODY_TEMPLATE = "reviews/article/body.html"
 OTHER_REVIEWS_SHOWN = 6
 # What the review page needs of a review besides its article: the comments its pk,
 # address and publication time; the notice for editors its status.
@@ -84,9 +86,10 @@ def article_keys(review_pk, film_pk):
 
 
 def review_article(request, review):
-    """``(article, versions)``: the review's article (``ARTICLE_PARTS``, by name) rendered
-    as its page shows it, with the versions of the related films it shows. ``review`` is
-    read with ``Review.objects.for_page()``, or holds what an editor typed."""
+    """``(article, versions)``: the review's article (its title, meta, structured_data and
+    body, by name) rendered as its page shows it, with the versions of the related films
+    it shows. ``review`` is read with ``Review.objects.for_page()``, or holds what an
+    editor typed."""
     # The newest few; the film's page lists them all. One more is read to know if it does.
     others = review.film.reviews.published().exclude(pk=review.pk)
     other_reviews = review_lines(others[: OTHER_REVIEWS_SHOWN + 1])
@@ -97,15 +100,16 @@ def review_article(request, review):
         "more_reviews_of_the_film": len(other_reviews) > OTHER_REVIEWS_SHOWN,
         "related_films_html": related_html,
     }
+    # The parts need the request (for absolute addresses) and the site's name, not what
+    # the context processors give a whole page.
+    context.update(request=request, site_name=settings.SITE_NAME)
     article = {
-        name: render_part(template, context, request) for name, template in ARTICLE_PARTS.items()
+        name: render_to_string(template, context, using="django")
+        for name, template in HEAD_PARTS.items()
     }
-    return article, related_versions
-
-
-def render_part(template, context, request):
-    html = render_to_string(template, context, request).strip()
-    return mark_safe(html)  # noqa: S308 (the template escapes what it shows)
+    article["body"] = render_to_string(BODY_TEMPLATE, context, using="pieces")
+    # The templates escape what they show (Jinja2 as Django would).
+    return {name: mark_safe(html.strip()) for name, html in article.items()}, related_versions  # noqa: S308
 
 
 def article_key(request, slug):

@@ -45,6 +45,12 @@ def film_rows(films):
 
 
 @register.simple_tag
+def review_lines(reviews):
+    """Reviews as lines: each one's headline, byline, rating and excerpt."""
+    return piece("includes/review_lines.html", reviews=reviews)
+
+
+@register.simple_tag
 def review_card(review, comment_count):
     return piece("includes/review_card.html", review=review, comment_count=comment_count)
 
