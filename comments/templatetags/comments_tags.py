@@ -1,3 +1,5 @@
+import functools
+
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -23,6 +25,7 @@ from reviews import keys
 register = template.Library()
 
 SECTION_TEMPLATE = "comments/section.html"
+FORM_FIELDS_TEMPLATE = "comments/form_fields.html"
 
 
 def render_threads(threads):
@@ -127,9 +130,8 @@ def shared_section(review, request):
         discussion = discussion_of(review)
     is_open = open_for_age and discussion.is_open
     page, places = requested_threads(review, [], is_open, request)
-    form = CommentForm(review=review) if is_open else None
-    issued_mark = mark_safe(ISSUED_MARK)  # noqa: S308 (the page cache's own mark)
-    section = render_section(review, page, places, is_open, form, issued_mark)
+    form_fields = empty_form_fields(settings.COMMENTS_MAX_LENGTH) if is_open else None
+    section = render_section(review, page, places, is_open, form_fields)
     if seconds and None not in versions.values():
         pagecache.keep(key, (versions, section), seconds)
     return with_time_of_issue(section, request)
@@ -160,22 +162,38 @@ def comments_section(context, review):
         # A form's age is each reader's own, also on a page served from the cache.
         issued = mark_safe(pagecache.per_reader(request, ISSUED_PER_READER))
     replying_to = answered_comment(places, parent_id)
-    return render_section(review, page, places, is_open, form, issued, replying_to)
+    form_fields = render_form_fields(form, issued) if form is not None else None
+    return render_section(review, page, places, is_open, form_fields, replying_to)
 
 
-def render_section(review, page, places, is_open, form, issued_field, replying_to=None):
-    """The section's HTML: the page of threads, how many responses, and the form."""
+def render_section(review, page, places, is_open, form_fields, replying_to=None):
+    """The section's HTML: the page of threads, how many responses, and the form with
+    its fields (``form_fields``, HTML)."""
     context = {
         "review": review,
         "threads": render_threads(page.threads),
         "thread_page": page,
         "response_count": approved_among(places),
         "comments_open": is_open,
-        "form": form,
-        "issued_field": issued_field,
+        "form_fields": form_fields,
         "replying_to": replying_to,
     }
     return mark_safe(render_to_string(SECTION_TEMPLATE, context))  # noqa: S308 (escaped)
+
+
+def render_form_fields(form, issued_field):
+    html = render_to_string(FORM_FIELDS_TEMPLATE, {"form": form, "issued_field": issued_field})
+    return mark_safe(html.strip())  # noqa: S308 (the template escapes what it shows)
+
+
+@functools.lru_cache(maxsize=4)
+def empty_form_fields(max_length):
+    """The empty form's fields, as every reader of every review is given them, with a
+    placeholder for the reader's own time of issue: drawn once per process (and comment
+    length allowed, ``max_length``), since rendering its widgets costs more than the rest
+    of the comments section."""
+    issued_mark = mark_safe(ISSUED_MARK)  # noqa: S308 (the page cache's own mark)
+    return render_form_fields(CommentForm(review=None), issued_mark)
 
 
 def reply_target(request, places):
