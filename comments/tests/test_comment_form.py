@@ -57,6 +57,21 @@ def test_the_form_asks_for_name_email_and_comment_and_offers_an_optional_website
     assert comment_form.attrs["action"].startswith(reverse("comments:post", args=[review.pk]))
 
 
+def test_each_review_and_each_reader_get_their_own_form(client, review, make_review, settings):
+    other = make_review(headline="Another review")
+    first = form(client.get(review.get_absolute_url()))
+    second = form(Client().get(other.get_absolute_url()))
+    settings.COMMENTS_MAX_LENGTH = 300
+    shorter = form(Client().get(review.get_absolute_url()))
+
+    assert first.attrs["action"].startswith(reverse("comments:post", args=[review.pk]))
+    assert second.attrs["action"].startswith(reverse("comments:post", args=[other.pk]))
+    issued = [page.find(name="issued").attrs["value"] for page in (first, second, shorter)]
+    assert len(set(issued)) == 3
+    assert first.find(name="body").attrs["maxlength"] == "5000"
+    assert shorter.find(name="body").attrs["maxlength"] == "300"
+
+
 # Posting a comment.
 
 
