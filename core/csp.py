@@ -8,11 +8,12 @@ project's admin customisations) put styles inline, so pages under the admin's UR
 from csp.middleware import CSPMiddleware
 from csp.utils import default_config
 from django.conf import settings
-from django.urls import reverse
+
+from .links import fixed_url
 
 
 def is_admin(request):
-    return request.path.startswith(reverse("admin:index"))
+    return request.path.startswith(fixed_url("admin:index"))
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
