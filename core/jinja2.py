@@ -7,7 +7,7 @@ from django.template.defaultfilters import pluralize, truncatewords
 from django.utils.html import conditional_escape
 from jinja2 import Environment
 
-from .links import slug_url
+from .links import fixed_url, slug_url
 from .weblinks import safe_link_url
 
 
@@ -43,8 +43,8 @@ def django_escaping_environment(**options):
     """The same, for pieces of pages Django's engine draws the rest of: every value escaped
     by Django's rules (an apostrophe is ``&#x27;``, where Jinja2 writes ``&#39;``), a
     template's last newline kept, Django's ``truncatewords`` and ``pluralize``, and
-    ``slug_url`` for the addresses of pages by slug."""
+    ``slug_url`` and ``fixed_url`` for the addresses of pages (core/links.py)."""
     env = environment(finalize=conditional_escape, keep_trailing_newline=True, **options)
     env.filters.update(truncatewords=truncatewords, pluralize=pluralize)
-    env.globals.update(slug_url=slug_url)
+    env.globals.update(fixed_url=fixed_url, slug_url=slug_url)
     return env

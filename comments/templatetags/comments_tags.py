@@ -3,6 +3,7 @@ import functools
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -177,8 +178,10 @@ def render_section(review, page, places, is_open, form_fields, replying_to=None)
         "comments_open": is_open,
         "form_fields": form_fields,
         "replying_to": replying_to,
+        "post_url": reverse("comments:post", args=[review.pk]),
     }
-    return mark_safe(render_to_string(SECTION_TEMPLATE, context))  # noqa: S308 (escaped)
+    html = render_to_string(SECTION_TEMPLATE, context, using="pieces")
+    return mark_safe(html)  # noqa: S308 (Jinja2 escaped every value as Django would)
 
 
 def render_form_fields(form, issued_field):
