@@ -191,10 +191,10 @@ def render_form_fields(form, issued_field):
 
 @functools.lru_cache(maxsize=4)
 def empty_form_fields(max_length):
-    """The empty form's fields, as every reader of every review is given them, with a
-    placeholder for the reader's own time of issue: drawn once per process (and comment
-    length allowed, ``max_length``), since rendering its widgets costs more than the rest
-    of the comments section."""
+    """The empty form's fields as every reader of every review is given them, with a
+    placeholder for each reader's own time of issue: drawn once per process, since its
+    widgets cost more to render than the rest of the comments section. ``max_length`` is
+    the one setting they show (COMMENTS_MAX_LENGTH, which the form reads itself)."""
     issued_mark = mark_safe(ISSUED_MARK)  # noqa: S308 (the page cache's own mark)
     return render_form_fields(CommentForm(review=None), issued_mark)
 
