@@ -47,6 +47,12 @@ def approved_comment_count(review):
     return discussion_of(review).approved_count
 
 
+@register.filter
+def with_approved_comment_counts(reviews):
+    """``[(review, its approved comment count), ...]``, for a listing's cards."""
+    return [(review, approved_comment_count(review)) for review in reviews]
+
+
 def may_be_answered(is_open, status, depth):
     return (
         is_open and status == Comment.Status.APPROVED and depth + 1 < settings.COMMENTS_THREAD_DEPTH

@@ -51,8 +51,10 @@ def review_lines(reviews):
 
 
 @register.simple_tag
-def review_card(review, comment_count):
-    return piece("includes/review_card.html", review=review, comment_count=comment_count)
+def review_cards(cards):
+    """Reviews' cards, each with its comment count: ``cards`` is (review, count) pairs, as
+    the app that keeps the counts gives them. Drawn in one piece: a listing has dozens."""
+    return piece("includes/review_cards.html", cards=cards)
 
 
 @register.simple_tag
