@@ -427,17 +427,19 @@ class CommentAdmin(admin.ModelAdmin):
     def decide(self, request, queryset, status, done, already):
         """Give the selected comments a status and tell the moderator how many changed."""
         selected = queryset.count()
-        changing = services.moderate(
-            Comment.objects.filter(pk__in=queryset.values("pk")), status, request.user, request
-        )
-        changed = len(changing)
-        if changing:
-            LogEntry.objects.log_actions(
-                request.user.pk,
-                changing,
-                CHANGE,
-                f"Set status to {Comment.Status(status).label.lower()}.",
+        # The decisions and their log entries commit together, in one commit.
+        with transaction.atomic():
+            changing = services.moderate(
+                Comment.objects.filter(pk__in=queryset.values("pk")), status, request.user, request
             )
+            if changing:
+                LogEntry.objects.log_actions(
+                    request.user.pk,
+                    changing,
+                    CHANGE,
+                    f"Set status to {Comment.Status(status).label.lower()}.",
+                )
+        changed = len(changing)
         unchanged = selected - changed
         parts = [ngettext(*done, changed) % changed] if changed or not unchanged else []
         if unchanged:

@@ -5,11 +5,13 @@ it is, so none is recorded, or sent, twice. A failure to record one is logged an
 loses the comment."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks import task
 
 from core import mail
@@ -62,11 +64,21 @@ def comment_approved(comment, site=None):
     record(lambda: approval_emails([comment], site), f"comment {comment.pk}")
 
 
+# A moderator's approval is told to its commenters this long after it commits: the task
+# writes to the database, which on SQLite has one writer at a time, and the moderator's
+# request still writes after the approval commits (its counts, its log, its message).
+APPROVAL_EMAILS_AFTER_SECONDS = 5
+
+
 def comments_approved(comments, site=None):
     """Tell the commenters of many approved comments: a task queued in the transaction
-    that approves them makes the emails and records them in one write to the outbox, so
-    a moderator approving a thousand waits for none of that."""
-    tell_about_approved_comments.enqueue([comment.pk for comment in comments], site or site_url())
+    that approves them makes the emails and records them in one write to the outbox, a
+    few seconds later, so a moderator approving a thousand waits for none of that."""
+    emails = tell_about_approved_comments
+    if emails.get_backend().supports_defer:
+        later = timezone.now() + timedelta(seconds=APPROVAL_EMAILS_AFTER_SECONDS)
+        emails = emails.using(run_after=later)
+    emails.enqueue([comment.pk for comment in comments], site or site_url())
 
 
 @task()
