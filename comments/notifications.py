@@ -66,7 +66,7 @@ def comment_approved(comment, site=None):
 
 # A moderator's approval is told to its commenters this long after it commits: the task
 # writes to the database, which on SQLite has one writer at a time, and the moderator's
-# request still writes after the approval commits (its counts, its log, its message).
+# request still writes after the approval commits (its counts, the pages' versions, its message).
 APPROVAL_EMAILS_AFTER_SECONDS = 5
 
 
