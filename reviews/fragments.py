@@ -8,12 +8,12 @@ used while they are unchanged; the page being rendered shows the same keys eithe
 
 import hashlib
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from core import pagecache
+from core.context_processors import site
 
 from . import keys
 from .models import Review, review_lines
@@ -100,9 +100,9 @@ def review_article(request, review):
         "more_reviews_of_the_film": len(other_reviews) > OTHER_REVIEWS_SHOWN,
         "related_films_html": related_html,
     }
-    # The parts need the request (for absolute addresses) and the site's name, not what
-    # the context processors give a whole page.
-    context.update(request=request, site_name=settings.SITE_NAME)
+    # The parts need the request (for absolute addresses) and the site's name, not all
+    # that the context processors give a whole page.
+    context.update(request=request, **site(request))
     article = {
         name: render_to_string(template, context, using="django")
         for name, template in HEAD_PARTS.items()

@@ -42,15 +42,10 @@ def render_threads(threads):
 
 
 @register.filter
-def approved_comment_count(review):
-    """The review's approved comments, as stored for the listings (0 without a discussion)."""
-    return discussion_of(review).approved_count
-
-
-@register.filter
 def with_approved_comment_counts(reviews):
-    """``[(review, its approved comment count), ...]``, for a listing's cards."""
-    return [(review, approved_comment_count(review)) for review in reviews]
+    """``[(review, its approved comments), ...]`` for a listing's cards, as stored for the
+    listings (0 without a discussion)."""
+    return [(review, discussion_of(review).approved_count) for review in reviews]
 
 
 def may_be_answered(is_open, status, depth):
