@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from core.prepared import PreparedQuery
 from reviews.fields import WebAddressField
 from reviews.models import Review
 
@@ -303,6 +304,18 @@ SHOWN_COLUMNS = (
     "user__last_name",
     "user__critic__name",
 )
+# A review's comments as every reader without a pending comment of their own is shown them,
+# read on each render of its page: compiled once (core.prepared).
+SHOWN_TO_EVERY_READER = PreparedQuery(
+    lambda review_pk: (
+        Comment.objects.filter(review=review_pk).visible_to().values_list(*SHOWN_COLUMNS)
+    )
+)
+
+
+def shown_to_every_reader(review_pk):
+    """As ``Comment.objects.filter(review=review_pk).visible_to().as_shown()``."""
+    return [ShownComment(*row) for row in SHOWN_TO_EVERY_READER(review_pk)]
 
 
 @dataclass(slots=True)

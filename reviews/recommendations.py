@@ -20,8 +20,10 @@ from itertools import islice
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F, JSONField, Value
+
+from core.prepared import PreparedQuery
 
 from .models import Film, Recommendation, RecommendationBounds, RelatedFilm
 from .similarity import candidate_key, load_catalogue
@@ -290,6 +292,46 @@ def shown(rows):
     return sorted((position, film_id, reasons) for position, film_id, reasons, _ in rows)
 
 
+RELATED_COLUMNS = ["title", "year", "slug"]
+
+
+def links_of(film_pk, links, to, curated, reasons):
+    """A film's links to others (``RelatedFilm`` or ``Recommendation``) as the list of
+    films to watch next reads them: the other film's pk, title, year and slug, the link's
+    position and pk, whether the editors chose it and the reasons shown."""
+    return (
+        links.filter(film=film_pk)
+        .order_by()
+        .annotate(is_curated=Value(curated), said=reasons)
+        .values_list(
+            f"{to}_id",
+            *(f"{to}__{name}" for name in RELATED_COLUMNS),
+            "position",
+            "id",
+            "is_curated",
+            "said",
+        )
+    )
+
+
+def curated_links(film_pk):
+    return links_of(
+        film_pk, RelatedFilm.objects, "related", True, Value(None, output_field=JSONField())
+    )
+
+
+def curated_and_computed_links(film_pk):
+    computed = links_of(film_pk, Recommendation.objects, "recommended", False, F("reasons"))
+    return computed.union(curated_links(film_pk), all=True).order_by(*LINKS_ORDER)
+
+
+# The order the editor gave (ties: the order added), then the computed ranking.
+LINKS_ORDER = ["-is_curated", "position", "id"]
+# Read on each render of a film's page and its reviews': compiled once (core.prepared).
+CURATED_ONLY = PreparedQuery(lambda film_pk: curated_links(film_pk).order_by(*LINKS_ORDER))
+CURATED_AND_COMPUTED = PreparedQuery(curated_and_computed_links)
+
+
 class RelatedEntry(NamedTuple):
     """One film of a page's "watch next" list."""
 
@@ -306,34 +348,14 @@ def blended_related(film, shown=None):
     left out. One query reads both lists, with the titles, years and slugs of their films.
     """
     shown = settings.RELATED_FILMS_SHOWN if shown is None else shown
-    columns = ["title", "year", "slug"]
-
-    def rows(links, to, curated, reasons):
-        return (
-            links.filter(film=film)
-            .order_by()
-            .annotate(is_curated=Value(curated), said=reasons)
-            .values_list(
-                f"{to}_id",
-                *(f"{to}__{name}" for name in columns),
-                "position",
-                "id",
-                "is_curated",
-                "said",
-            )
-        )
-
-    both = rows(RelatedFilm.objects, "related", True, Value(None, output_field=JSONField()))
-    if shown > 0:
-        computed = rows(Recommendation.objects, "recommended", False, F("reasons"))
-        both = computed.union(both, all=True)
-    # The order the editor gave (ties: the order added), then the computed ranking.
-    both = both.order_by("-is_curated", "position", "id")
+    links = CURATED_AND_COMPUTED if shown > 0 else CURATED_ONLY
+    database = router.db_for_read(Film, instance=film)
+    rows = links(film.pk, using=database)
     related, computed, taken = [], [], {film.pk}
-    for pk, *values, _position, _id, curated, reasons in both:
+    for pk, *values, _position, _id, curated, reasons in rows:
         if pk in taken:
             continue
-        other = Film.from_db(both.db, ["id", *columns], [pk, *values])
+        other = Film.from_db(database, ["id", *RELATED_COLUMNS], [pk, *values])
         if curated:
             related.append(RelatedEntry(other, [], True))
             taken.add(pk)

@@ -8,7 +8,12 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from comments.forms import ISSUED_PER_READER, CommentForm
-from comments.models import Comment, discussion_of, discussion_read_again
+from comments.models import (
+    Comment,
+    discussion_of,
+    discussion_read_again,
+    shown_to_every_reader,
+)
 from comments.services import comments_are_open, open_for_its_age
 from comments.threads import (
     NEWEST,
@@ -77,7 +82,10 @@ def requested_threads(review, pending_ids, is_open, request):
     may have thousands."""
     per_page = settings.COMMENTS_THREADS_PER_PAGE
     if discussion_of(review).approved_count <= PAGES_READ_WHOLE * per_page:
-        comments = Comment.objects.filter(review=review).visible_to(pending_ids).as_shown()
+        if pending_ids:
+            comments = Comment.objects.filter(review=review).visible_to(pending_ids).as_shown()
+        else:
+            comments = shown_to_every_reader(review.pk)
         for comment in comments:
             comment.can_reply = may_be_answered(is_open, comment.status, comment.depth)
         return page_of(build_threads(comments), *requested_page(request.GET)), comments

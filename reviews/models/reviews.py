@@ -16,6 +16,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
 from core.links import slug_url
+from core.prepared import PreparedQuery
 
 from ..fields import WebAddressField
 from ..images import picture, validate_image_file
@@ -471,18 +472,17 @@ class Review(models.Model):
         tags were made (as the cards list them): one query of plain values. A preview sets
         the tags it shows."""
         review_type = ContentType.objects.get_for_model(Review).pk
-        tags = listed_tags(Q(content_type_id=review_type, object_id=self.pk))
-        return tags.get((review_type, self.pk), [])
+        return [ListedTag(*row) for row in TAGS_LISTED(review_type, self.pk)]
 
     @cached_property
     def article_pull_quotes(self):
         """The pull quotes its page shows, as ``ShownPullQuote``, in order; a preview sets them."""
-        return [ShownPullQuote(*row) for row in self.pull_quotes.values_list("text", "attribution")]
+        return [ShownPullQuote(*row) for row in PULL_QUOTES_SHOWN(self.pk)]
 
     @cached_property
     def article_further_reading(self):
         """The links its page lists after it, as ``ShownLink``, in order; a preview sets them."""
-        return [ShownLink(*row) for row in self.further_reading.values_list("title", "url")]
+        return [ShownLink(*row) for row in FURTHER_READING_SHOWN(self.pk)]
 
     @property
     def excerpt(self):
@@ -494,6 +494,22 @@ class Review(models.Model):
             if paragraph and not paragraph.startswith(("#", ">", "!", "-", "*")):
                 return paragraph
         return ""
+
+
+# What a review's page reads of its tags, pull quotes and further reading, on every render.
+TAGS_LISTED = PreparedQuery(
+    lambda content_type, object_id: (
+        TaggedItem.objects.filter(content_type_id=content_type, object_id=object_id)
+        .order_by("tag_id")
+        .values_list("tag__name", "tag__slug")
+    )
+)
+PULL_QUOTES_SHOWN = PreparedQuery(
+    lambda review_pk: PullQuote.objects.filter(review=review_pk).values_list("text", "attribution")
+)
+FURTHER_READING_SHOWN = PreparedQuery(
+    lambda review_pk: FurtherReading.objects.filter(review=review_pk).values_list("title", "url")
+)
 
 
 class ShownPullQuote(NamedTuple):
