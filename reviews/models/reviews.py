@@ -186,10 +186,12 @@ class ReviewQuerySet(models.QuerySet):
             )
 
         if many:
-            return self.filter(
-                Exists(items(Review, object_id=OuterRef("pk")))
-                | Exists(items(Film, object_id=OuterRef("film_id")))
-            )
+            # One probe of the items for the review or its film: of two EXISTS in an OR,
+            # PostgreSQL would gather all the tag's items into a hash first, for every page.
+            review_or_film = Q(
+                content_type_id=content_types[Review].pk, object_id=OuterRef("pk")
+            ) | Q(content_type_id=content_types[Film].pk, object_id=OuterRef("film_id"))
+            return self.filter(Exists(TaggedItem.objects.filter(review_or_film, tag_id=tag.pk)))
         # Their union, on PostgreSQL, drives the lookup of the reviews by id; an OR of the
         # two would be checked against every review.
         of_films = Review.objects.filter(film__in=items(Film).values("object_id"))
