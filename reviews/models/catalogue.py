@@ -2,11 +2,13 @@
 
 from functools import partial
 
-from django.db import models
+from django.db import models, router
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q
+from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
 
 from core.links import slug_url
+from core.prepared import PreparedQuery
 
 from ..images import (
     discard_stored_image,
@@ -104,13 +106,32 @@ def shown_credits(credits, prefix=""):
     return Prefetch(f"{prefix}credits", queryset=credits, to_attr="shown_credits")
 
 
-def headline_credits(prefix=""):
-    """A Prefetch of what a film's panel shows: its directors and its cast, of which the
-    panel shows the ``MAIN_CAST_SHOWN`` top-billed (``Film.main_cast``). The whole cast is
-    read, in one plain query: a film has a dozen credits or so, and cutting the cast in the
-    database (a window function) costs more than reading it up to casts of about 120."""
-    credits = Credit.objects.filter(role__in=[Credit.Role.DIRECTOR, Credit.Role.CAST])
-    return shown_credits(credits, prefix)
+def headline_credits(film):
+    """What a film's panel shows of its credits: its directors and its cast, of which the
+    panel shows the ``MAIN_CAST_SHOWN`` top-billed (``Film.main_cast``), with their people,
+    in billing order. The whole cast is read, in one plain query compiled once (a review's
+    page reads it on every render): a film has a dozen credits or so, and cutting the cast
+    in the database (a window function) costs more than reading it up to casts of about
+    120."""
+    database = router.db_for_read(Credit, instance=film)
+    credits = []
+    for *fields, name, slug in HEADLINE_CREDITS(film.pk, using=database):
+        credit = Credit.from_db(database, CREDIT_FIELDS, fields)
+        credit.person = Person.from_db(
+            database, ["id", "name", "slug"], [credit.person_id, name, slug]
+        )
+        credits.append(credit)
+    return credits
+
+
+CREDIT_FIELDS = ["id", "film_id", "person_id", "role", "character", "position"]
+HEADLINE_CREDITS = PreparedQuery(
+    lambda film_pk: (
+        Credit.objects.filter(film=film_pk, role__in=[Credit.Role.DIRECTOR, Credit.Role.CAST])
+        .order_by("position", "id")
+        .values_list(*CREDIT_FIELDS, "person__name", "person__slug")
+    )
+)
 
 
 class Film(models.Model):
@@ -169,10 +190,19 @@ class Film(models.Model):
     def poster_picture(self):
         return picture(self.poster, self.poster_width, self.poster_height, self.poster_renditions)
 
+    @cached_property
+    def shown_credits(self):
+        """The credits a page shows of the film: those a Prefetch put here (``shown_credits``),
+        or else its directors and cast (``headline_credits``), read when first shown."""
+        return headline_credits(self)
+
     def credits_for(self, role):
-        """This film's credits in one role, from ``shown_credits`` when the page prefetched
-        only those, or else from all its prefetched credits."""
-        credits = self.shown_credits if hasattr(self, "shown_credits") else self.credits.all()
+        """This film's credits in one role (a director or the cast): from all its credits
+        when the page prefetched them, or else from ``shown_credits``."""
+        if "credits" in getattr(self, "_prefetched_objects_cache", {}):
+            credits = self.credits.all()
+        else:
+            credits = self.shown_credits
         return [credit for credit in credits if credit.role == role]
 
     def credits_by_role(self):

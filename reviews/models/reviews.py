@@ -22,7 +22,7 @@ from ..fields import WebAddressField
 from ..images import picture, validate_image_file
 from ..markdown import render_markdown, without_spoilers
 from ..ratings import HALF_STAR, WHOLE_STAR, Rating
-from .catalogue import Film, InOrder, headline_credits, save_with_image
+from .catalogue import Film, InOrder, save_with_image
 from .critics import Critic
 
 
@@ -210,11 +210,10 @@ class ReviewQuerySet(models.QuerySet):
 
     def for_page(self):
         """With all that the review page shows of the review and its film. Its tags, pull
-        quotes and further reading are read as plain values when first shown
-        (``Review.article_tags`` and the others): a prefetch costs twice as much."""
-        return self.select_related("film", "critic", *self.related_shown).prefetch_related(
-            headline_credits("film__")
-        )
+        quotes and further reading, and its film's directors and cast, are read as plain
+        values when first shown (``Review.article_tags`` and the others,
+        ``Film.shown_credits``): a prefetch costs twice as much."""
+        return self.select_related("film", "critic", *self.related_shown)
 
     def for_listing(self):
         """With the film, critic and other records a review's card shows. The cards' tags
