@@ -243,10 +243,10 @@ def test_the_readers_own_waiting_comment_ends_the_threads_for_them_alone(
 def test_a_page_of_threads_costs_a_query_for_its_comments_or_two_with_many(
     client, review, discussion, reading, django_assert_num_queries
 ):
-    # The review with its film, critic and discussion; its tags, pull quotes, further
-    # reading and film credits; the film's other reviews; its related films; the shown
-    # comments (or where each stands, then the page's comments).
-    queries = 8 if reading == "in one query" else 9
+    # The review with its film, critic and discussion; its tags, pull quotes and further
+    # reading (one query); its film's credits; the film's other reviews; its related films;
+    # the shown comments (or where each stands, then the page's comments).
+    queries = 6 if reading == "in one query" else 7
     with django_assert_num_queries(queries):
         client.get(review.get_absolute_url())
     for n in range(30):
@@ -263,7 +263,7 @@ def test_a_review_with_many_comments_reads_where_each_stands_then_the_pages(
     for body in bodies:
         add_comment(review, body)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.get(review.get_absolute_url() + "?order=newest")
 
     assert [text for _, text, _ in threads(response)] == bodies[:-3:-1]

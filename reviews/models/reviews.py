@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, router
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -468,22 +468,31 @@ class Review(models.Model):
         return cls.from_db(router.db_for_read(cls), names, [fields[name] for name in names])
 
     @cached_property
+    def article_extras(self):
+        """What the review's page shows after its text, each as pairs of plain values in
+        order: its own tags (name, slug) in the order they were made, its pull quotes
+        (text, attribution) and further reading (title, address), in one query."""
+        review_type = ContentType.objects.get_for_model(Review).pk
+        extras = {kind: [] for kind in ARTICLE_EXTRAS_KINDS}
+        for kind, first, second, *_order in ARTICLE_EXTRAS(review_type, self.pk):
+            extras[kind].append((first, second))
+        return extras
+
+    @cached_property
     def article_tags(self):
         """The review's own tags as its page lists them, as ``ListedTag`` in the order the
-        tags were made (as the cards list them): one query of plain values. A preview sets
-        the tags it shows."""
-        review_type = ContentType.objects.get_for_model(Review).pk
-        return [ListedTag(*row) for row in TAGS_LISTED(review_type, self.pk)]
+        tags were made (as the cards list them). A preview sets the tags it shows."""
+        return [ListedTag(*pair) for pair in self.article_extras["tags"]]
 
     @cached_property
     def article_pull_quotes(self):
         """The pull quotes its page shows, as ``ShownPullQuote``, in order; a preview sets them."""
-        return [ShownPullQuote(*row) for row in PULL_QUOTES_SHOWN(self.pk)]
+        return [ShownPullQuote(*pair) for pair in self.article_extras["pull_quotes"]]
 
     @cached_property
     def article_further_reading(self):
         """The links its page lists after it, as ``ShownLink``, in order; a preview sets them."""
-        return [ShownLink(*row) for row in FURTHER_READING_SHOWN(self.pk)]
+        return [ShownLink(*pair) for pair in self.article_extras["further_reading"]]
 
     @property
     def excerpt(self):
@@ -497,20 +506,34 @@ class Review(models.Model):
         return ""
 
 
-# What a review's page reads of its tags, pull quotes and further reading, on every render.
-TAGS_LISTED = PreparedQuery(
-    lambda content_type, object_id: (
-        TaggedItem.objects.filter(content_type_id=content_type, object_id=object_id)
-        .order_by("tag_id")
-        .values_list("tag__name", "tag__slug")
+def article_extras(content_type, review_pk):
+    """A review's tags, pull quotes and further reading as one query (``Review.article_extras``):
+    rows of (kind, two values, the two columns that order them)."""
+
+    def rows(kind, items, first, second, *order):
+        return (
+            items.order_by()
+            .annotate(kind=Value(kind), first=F(first), second=F(second))
+            .values_list("kind", "first", "second", *order)
+        )
+
+    tags = TaggedItem.objects.filter(content_type_id=content_type, object_id=review_pk)
+    pull_quotes = PullQuote.objects.filter(review=review_pk)
+    further_reading = FurtherReading.objects.filter(review=review_pk)
+    return (
+        rows("tags", tags, "tag__name", "tag__slug", "tag_id", "id")
+        .union(
+            rows("pull_quotes", pull_quotes, "text", "attribution", "position", "id"),
+            rows("further_reading", further_reading, "title", "url", "position", "id"),
+            all=True,
+        )
+        .order_by("kind", "tag_id", "id")
     )
-)
-PULL_QUOTES_SHOWN = PreparedQuery(
-    lambda review_pk: PullQuote.objects.filter(review=review_pk).values_list("text", "attribution")
-)
-FURTHER_READING_SHOWN = PreparedQuery(
-    lambda review_pk: FurtherReading.objects.filter(review=review_pk).values_list("title", "url")
-)
+
+
+ARTICLE_EXTRAS_KINDS = ["tags", "pull_quotes", "further_reading"]
+# Read on every render of a review's page: compiled once (core.prepared).
+ARTICLE_EXTRAS = PreparedQuery(article_extras)
 
 
 class ShownPullQuote(NamedTuple):
