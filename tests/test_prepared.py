@@ -73,3 +73,26 @@ def test_a_query_that_does_not_take_its_value_is_refused():
 
     with pytest.raises(ValueError, match="not a parameter of its SQL"):
         prepared(1)
+
+
+def test_a_time_is_a_value_too():
+    film = create_film()
+    create_review(film=film, headline="Early", publish_at=WHEN)
+    create_review(film=film, headline="Later", publish_at=WHEN + datetime.timedelta(days=2))
+    prepared = PreparedQuery(
+        lambda film_pk, now: (
+            Review.objects.filter(film=film_pk, publish_at__lte=now)
+            .order_by("publish_at")
+            .values_list("headline")
+        )
+    )
+
+    assert prepared(film.pk, WHEN + datetime.timedelta(days=1)) == [("Early",)]
+    assert prepared(film.pk, WHEN + datetime.timedelta(days=3)) == [("Early",), ("Later",)]
+
+
+def test_a_value_of_another_kind_is_refused():
+    prepared = PreparedQuery(lambda slug: Review.objects.filter(slug=slug).values_list("pk"))
+
+    with pytest.raises(TypeError, match="primary keys and times"):
+        prepared("never-let-me-go")
