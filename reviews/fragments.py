@@ -16,7 +16,7 @@ from core import pagecache
 from core.context_processors import site
 
 from . import keys
-from .models import Review, review_lines
+from .models import Review, other_review_lines
 from .recommendations import blended_related
 
 RELATED_FILMS_TEMPLATE = "includes/related_films.html"
@@ -91,8 +91,7 @@ def review_article(request, review):
     it shows. ``review`` is read with ``Review.objects.for_page()``, or holds what an
     editor typed."""
     # The newest few; the film's page lists them all. One more is read to know if it does.
-    others = review.film.reviews.published().exclude(pk=review.pk)
-    other_reviews = review_lines(others[: OTHER_REVIEWS_SHOWN + 1])
+    other_reviews = other_review_lines(review, OTHER_REVIEWS_SHOWN + 1)
     related_html, related_versions = related_films(review.film)
     context = {
         "review": review,

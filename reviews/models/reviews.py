@@ -1,5 +1,6 @@
 """Reviews and their ratings, what readers see of them, and their pull quotes and links."""
 
+import functools
 from collections import defaultdict
 from decimal import Decimal
 from functools import partial
@@ -26,14 +27,16 @@ from .catalogue import Film, InOrder, save_with_image
 from .critics import Critic
 
 
-def published_condition(prefix=""):
+def published_condition(prefix="", now=None):
     """The condition for a review readers can see, reached through ``prefix`` (e.g.
-    ``"reviews__"`` from a film): published, or scheduled for a time that has come.
+    ``"reviews__"`` from a film): published, or scheduled for a time that has come (by
+    ``now``, the present unless given).
 
     A plain condition on the joined row, so a film's counts need no subquery.
     """
     live = [Review.Status.SCHEDULED, Review.Status.PUBLISHED]
-    return Q(**{f"{prefix}status__in": live, f"{prefix}publish_at__lte": timezone.now()})
+    now = timezone.now() if now is None else now
+    return Q(**{f"{prefix}status__in": live, f"{prefix}publish_at__lte": now})
 
 
 def rating_aggregates(prefix=""):
@@ -123,6 +126,7 @@ LINE_FIELDS = [
     "rating_best",
     "rating_step",
 ]
+LINE_COLUMNS = [*LINE_FIELDS, "critic__name", "critic__slug"]
 
 
 def review_lines(reviews):
@@ -130,13 +134,40 @@ def review_lines(reviews):
     only ``LINE_FIELDS``, each with its critic's name and address. One query of plain
     values: a review's other columns and its critic's record are not read, and
     ``only()`` costs more to build than it saves."""
-    rows = reviews.values_list(*LINE_FIELDS, "critic__name", "critic__slug")
+    rows = reviews.values_list(*LINE_COLUMNS)
+    return lines_from(rows, rows.db)
+
+
+def other_review_lines(review, count):
+    """As ``review_lines(review.film.reviews.published().exclude(pk=review.pk)[:count])``:
+    the newest of the film's other reviews, for the review's page, by a query compiled
+    once for each ``count`` (it reads them on every render). A review not saved yet (an
+    editor's preview) has them read through the ORM."""
+    if review.pk is None:
+        return review_lines(review.film.reviews.published()[:count])
+    database = router.db_for_read(Review, instance=review)
+    rows = other_reviews_query(count)(review.film_id, review.pk, timezone.now(), using=database)
+    return lines_from(rows, database)
+
+
+@functools.cache
+def other_reviews_query(count):
+    return PreparedQuery(
+        lambda film_pk, review_pk, now: (
+            Review.objects.filter(published_condition(now=now), film=film_pk)
+            .exclude(pk=review_pk)
+            .values_list(*LINE_COLUMNS)[:count]
+        )
+    )
+
+
+def lines_from(rows, database):
     lines = []
     for *values, critic_name, critic_slug in rows:
         review = Review.holding(dict(zip(LINE_FIELDS, values, strict=True)))
         if review.critic_id is not None:
             names, critic = ["id", "name", "slug"], [review.critic_id, critic_name, critic_slug]
-            review.critic = Critic.from_db(rows.db, names, critic)
+            review.critic = Critic.from_db(database, names, critic)
         lines.append(review)
     return lines
 
