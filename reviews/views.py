@@ -284,9 +284,7 @@ class TagDetailView(ReviewsPageByPage, ListView):
     def get_context_data(self, **kwargs):
         shows_listing()
         # Only what the links show: a whole film's record is read for nothing.
-        films = list(
-            Film.objects.tagged(self.tag).only("title", "year", "slug")[: self.films_shown]
-        )
+        films = Film.objects.newest_tagged(self.tag, self.films_shown)
         shows_films(films)
         return super().get_context_data(
             tag=self.tag,
