@@ -51,6 +51,12 @@ def review_lines(reviews):
 
 
 @register.simple_tag
+def film_links(films):
+    """Films as a list of links, each with its year: a tag's page lists two dozen."""
+    return piece("includes/film_links.html", films=films)
+
+
+@register.simple_tag
 def review_cards(cards):
     """Reviews' cards, each with its comment count: ``cards`` is (review, count) pairs, as
     the app that keeps the counts gives them. Drawn in one piece: a listing has dozens."""
