@@ -1,9 +1,8 @@
 """Reviews and their ratings, what readers see of them, and their pull quotes and links."""
 
-import functools
 from collections import defaultdict
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
@@ -150,7 +149,7 @@ def other_review_lines(review, count):
     return lines_from(rows, database)
 
 
-@functools.cache
+@cache
 def other_reviews_query(count):
     return PreparedQuery(
         lambda film_pk, review_pk, now: (
@@ -558,7 +557,7 @@ def article_extras(content_type, review_pk):
             rows("further_reading", further_reading, "title", "url", "position", "id"),
             all=True,
         )
-        .order_by("kind", "tag_id", "id")
+        .order_by("kind", "tag_id", "id")  # the union's columns have the tags' names
     )
 
 
