@@ -25,6 +25,7 @@ from .models import (
     add_review_summaries,
     group_by_role,
     is_common_tag,
+    newest_tagged_films,
     tags_with_counts,
 )
 from .search import normalise_query, search_reviews
@@ -284,7 +285,7 @@ class TagDetailView(ReviewsPageByPage, ListView):
     def get_context_data(self, **kwargs):
         shows_listing()
         # Only what the links show: a whole film's record is read for nothing.
-        films = Film.objects.newest_tagged(self.tag, self.films_shown)
+        films = newest_tagged_films(self.tag, self.films_shown)
         shows_films(films)
         return super().get_context_data(
             tag=self.tag,

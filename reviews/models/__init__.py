@@ -12,6 +12,7 @@ from .catalogue import (
     RelatedFilm,
     group_by_role,
     headline_credits,
+    newest_tagged_films,
     save_with_image,
     shown_credits,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "give_tag_a_slug",
     "group_by_role",
     "headline_credits",
+    "newest_tagged_films",
     "is_common_tag",
     "published_condition",
     "rating_aggregates",

@@ -81,14 +81,6 @@ class FilmQuerySet(models.QuerySet):
         tag's own index, where ordering by the films' titles would sort them all."""
         return self.filter(tagged_items__tag=tag).order_by("-tagged_items__pk")
 
-    def newest_tagged(self, tag, count):
-        """The ``count`` films most recently given ``tag``, holding only their title, year
-        and slug (what a tag's page links to them with): read by a query compiled once for
-        each ``count``, since a tag's page reads them on every render."""
-        database = router.db_for_read(Film)
-        rows = newest_tagged_query(count)(tag.pk, using=database)
-        return [Film.from_db(database, LINKED_FILM_FIELDS, row) for row in rows]
-
     def with_directors(self):
         """Prefetch each film's directors only (``shown_credits``): a listing of films need
         not read casts of two hundred."""
@@ -105,6 +97,15 @@ class FilmQuerySet(models.QuerySet):
 
 MAIN_CAST_SHOWN = 5
 LINKED_FILM_FIELDS = ["id", "title", "year", "slug"]
+
+
+def newest_tagged_films(tag, count):
+    """The ``count`` films most recently given ``tag``, holding only their title, year
+    and slug (what a tag's page links to them with): read by a query compiled once for
+    each ``count``, since a tag's page reads them on every render."""
+    database = router.db_for_read(Film)
+    rows = newest_tagged_query(count)(tag.pk, using=database)
+    return [Film.from_db(database, LINKED_FILM_FIELDS, row) for row in rows]
 
 
 @cache

@@ -51,9 +51,10 @@ def review_lines(reviews):
 
 
 @register.simple_tag
-def film_links(films):
-    """Films as a list of links, each with its year: a tag's page lists two dozen."""
-    return piece("includes/film_links.html", films=films)
+def film_links(films, list_class="link-list"):
+    """Films as a list of links, each with its year: a tag's page lists two dozen, a
+    search's first page the best found."""
+    return piece("includes/film_links.html", films=films, list_class=list_class)
 
 
 @register.simple_tag
