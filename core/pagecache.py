@@ -637,7 +637,8 @@ def serve(request, stored, parts, response=None):
     else:
         shared(response, seconds_left, stored["versions"])
         if esi:
-            response["Surrogate-Control"] = 'content="ESI/1.0"'
+            for name, value in esi_headers(parts):
+                response[name] = value
     response["ETag"] = stored["etag"]
     return get_conditional_response(request, etag=stored["etag"], response=response) or response
 
@@ -652,8 +653,19 @@ def hit_headers(stored, parts, esi):
     else:
         headers += shared_headers(seconds_left, stored["versions"])
         if esi:
-            headers.append(("Surrogate-Control", 'content="ESI/1.0"'))
+            headers += esi_headers(parts)
     return [*headers, ("ETag", stored["etag"])]
+
+
+def esi_headers(parts):
+    """Tell the edge to put the page's per-reader values in (ESI), and how long the page
+    with them put in stays the same for everyone: a second when each is made without the
+    request (SHARED_FOR_A_SECOND), not at all when one is made for each reader."""
+    shared_for_a_second = all(is_made_without_request(name) for name in parts[1::2])
+    return [
+        ("Surrogate-Control", 'content="ESI/1.0"'),
+        ("Assembled-Max-Age", "1" if shared_for_a_second else "0"),
+    ]
 
 
 def shared(response, seconds, versions):
@@ -711,7 +723,7 @@ class CacheHeadersMiddleware:
 
 
 def unshare(response):
-    for header in ("xkey", "Surrogate-Key", "Cache-Tag", "Surrogate-Control"):
+    for header in ("xkey", "Surrogate-Key", "Cache-Tag", "Surrogate-Control", "Assembled-Max-Age"):
         del response[header]
     response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie"])

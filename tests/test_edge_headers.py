@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from comments.forms import TIMESTAMP_SALT
 from comments.models import Comment
+from core import pagecache
 from reviews.models import Review
 
 EDGE = {"Surrogate-Capability": 'varnish="ESI/1.0"'}
@@ -66,7 +67,19 @@ def test_two_anonymous_readers_get_the_same_bytes_of_a_review_page_at_the_edge(r
     # The whole hidden field comes from the edge: an include cannot stand in an attribute.
     form = re.search(r"<form method=\"post\".*?</form>", first.content.decode(), re.DOTALL).group()
     assert ISSUED_INCLUDE in form and 'name="issued"' not in form
-    assert first["Surrogate-Control"] == 'content="ESI/1.0"'
+    for answer in (first, second):
+        assert answer["Surrogate-Control"] == 'content="ESI/1.0"'
+        # Its only include is everyone's for a second: so is the page with it put in.
+        assert answer["Assembled-Max-Age"] == "1"
+
+
+def test_a_page_with_a_value_made_for_each_reader_may_not_be_kept_assembled(monkeypatch):
+    monkeypatch.setattr(pagecache, "_per_reader_makers", {**pagecache._per_reader_makers})
+    pagecache.register_per_reader("tests.greeting", lambda request: "Hello")
+    parts = [b"<p>", "comments.issued", b"</p><p>", "tests.greeting", b"</p>"]
+
+    assert dict(pagecache.esi_headers(parts))["Assembled-Max-Age"] == "0"
+    assert dict(pagecache.esi_headers(parts[:3]))["Assembled-Max-Age"] == "1"
 
 
 def test_two_anonymous_readers_get_the_same_bytes_of_a_page_without_a_form(review):
