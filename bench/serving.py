@@ -860,8 +860,8 @@ def esi_note(row):
     if not row.get("esi_includes"):
         return ""
     return (
-        f"each hit includes {row['esi_includes']} per-reader fragment(s) (<esi:include>), "
-        "which the edge keeps for a second"
+        f"the page has {row['esi_includes']} per-reader value(s) (<esi:include>), put in on "
+        "Varnish's assembly socket twice a second at most: a hit is the page as assembled"
     )
 
 

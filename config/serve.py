@@ -93,10 +93,17 @@ def command(server, host=None, port=None):
     raise SystemExit(f"SERVER must be one of {', '.join(SERVERS)}, not {server!r}.")
 
 
-def backend_vcl(host, port):
-    """The application server Varnish uses: config/varnish/backend.template.vcl, at this address."""
+def backend_vcl(host, port, folder):
+    """The backends Varnish uses (config/varnish/backend.template.vcl): the application
+    server at this address, and the assembly socket in Varnish's folder."""
     text = (VCL_DIR / "backend.template.vcl").read_text()
-    return text.replace('"127.0.0.1"', f'"{host}"', 1).replace('"8001"', f'"{port}"', 1)
+    text = text.replace('"127.0.0.1"', f'"{host}"', 1).replace('"8001"', f'"{port}"', 1)
+    return text.replace('"/var/varnish/assembly.sock"', f'"{assembly_socket(folder)}"', 1)
+
+
+def assembly_socket(folder):
+    """Where Varnish listens for its own requests: pages kept as the application sent them."""
+    return Path(folder) / "assembly.sock"
 
 
 def varnish_command(varnishd, host, port, folder, cache_mb):
@@ -107,6 +114,9 @@ def varnish_command(varnishd, host, port, folder, cache_mb):
         "-F",
         "-n", str(Path(folder) / "instance"),
         "-a", f"{host}:{port}",
+        # Only Varnish itself connects here (default.vcl's assembly backend), as the user its
+        # worker process runs as, hence the socket open to all: it serves only shared pages.
+        "-a", f"assembly={assembly_socket(folder)},HTTP,mode=666",
         # Before -f, which varnishd compiles with the vcl_path given so far.
         "-p", f"vcl_path={folder}:{VCL_DIR}",
         "-f", str(VCL_DIR / "default.vcl"),
@@ -200,7 +210,7 @@ def processes(server, host, port):
         varnish, application, environment = edge_commands(varnishd, server, host, port)
         folder = varnish_folder()
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port)))
+        (folder / "backend.vcl").write_text(backend_vcl("127.0.0.1", backend_port(port), folder))
         running = [("Varnish", varnish, None), (server, application, environment)]
     else:
         environment = None

@@ -107,9 +107,19 @@ def test_varnish_finds_the_backend_it_is_given_before_the_default_one(edge_envir
     assert vcl_path.split("=", 1)[1].split(":")[0].endswith("/var/varnish")
     # varnishd compiles -f with the vcl_path given before it.
     assert varnish.index("vcl_path=" + vcl_path.split("=", 1)[1]) < varnish.index("-f")
-    assert '.port = "8001";' in serve.backend_vcl("127.0.0.1", "8001")
-    assert '.host = "127.0.0.1";' in serve.backend_vcl("127.0.0.1", "9001")
-    assert '.port = "9001";' in serve.backend_vcl("127.0.0.1", "9001")
+    assert '.port = "8001";' in serve.backend_vcl("127.0.0.1", "8001", "/srv/edge")
+    assert '.host = "127.0.0.1";' in serve.backend_vcl("127.0.0.1", "9001", "/srv/edge")
+    assert '.port = "9001";' in serve.backend_vcl("127.0.0.1", "9001", "/srv/edge")
+
+
+def test_varnish_listens_on_its_own_assembly_socket_and_asks_it_as_a_backend(edge_environment):
+    varnish, _, _ = serve.edge_commands("varnishd", "granian", "127.0.0.1", "8000")
+    listening = [varnish[n + 1] for n, value in enumerate(varnish) if value == "-a"]
+    socket = str(serve.varnish_folder() / "assembly.sock")
+
+    assert listening == ["127.0.0.1:8000", f"assembly={socket},HTTP,mode=666"]
+    backends = serve.backend_vcl("127.0.0.1", "8001", "/srv/edge")
+    assert '.path = "/srv/edge/assembly.sock";' in backends
 
 
 def test_varnish_works_in_var_dir_so_a_second_checkout_runs_its_own(

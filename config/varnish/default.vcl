@@ -4,13 +4,23 @@
 # comes with `Cache-Control: public, ..., s-maxage=N` and `xkey: <its dependency keys>`;
 # everything else says `private`. Varnish keeps the shared pages, drops them when the
 # application purges one of their keys, and fills per-reader values in through ESI.
+#
+# A page with per-reader values is kept twice. Behind a second listener of Varnish's own,
+# the assembly socket (make serve starts varnishd with `-a assembly=...`), it is kept as the
+# application sent it, and its includes are put in there. In front, readers are given it
+# as assembled there, compressed, for as long as the application says its includes stay
+# the same for everyone (Assembled-Max-Age: a second for the comment form's time of issue).
+# A hit in front is then a plain compressed object: Varnish 7.1 puts includes in only in
+# plain text (with gzip it recomputes the checksum of each piece, zlib's crc32_combine,
+# about six times slower), and flushes before each include.
 vcl 4.1;
 
 import std;
 import xkey;
 
-# The backend (granian on 127.0.0.1:BACKEND_PORT), from backend.vcl on vcl_path, which
-# make serve writes with the port it chose from backend.template.vcl.
+# The backends: the application (default: granian on 127.0.0.1:BACKEND_PORT) and Varnish's
+# own assembly socket (assembly), from backend.vcl on vcl_path, which make serve writes
+# from backend.template.vcl with the port and the socket it chose.
 include "backend.vcl";
 
 # Only this machine may purge: the application runs next to Varnish and purges over
@@ -71,7 +81,20 @@ sub vcl_recv {
     # A shared page does not depend on the reader's other cookies (csrftoken, a consent
     # choice...): without them, every anonymous reader finds the same stored page.
     unset req.http.Cookie;
+    # Readers' requests look in front; a miss there asks the assembly socket, which asks
+    # the application.
+    if (local.socket != "assembly") {
+        set req.backend_hint = assembly;
+    }
     return (hash);
+}
+
+sub vcl_hash {
+    # The page as the application sent it (on the assembly socket) and as readers are given
+    # it are two objects; the built-in vcl_hash adds the URL and the host.
+    if (local.socket == "assembly") {
+        hash_data("as the application sent it");
+    }
 }
 
 sub vcl_backend_fetch {
@@ -82,10 +105,15 @@ sub vcl_backend_fetch {
 
 sub vcl_backend_response {
     # ESI first, for every response, stored or not: a private page may hold includes too,
-    # and a reader must never see a raw <esi:include>.
+    # and a reader must never see a raw <esi:include>. Only the application's answers say
+    # Surrogate-Control; one that does not say how long its page stays the same once
+    # assembled is not kept assembled.
     if (beresp.http.Surrogate-Control ~ "ESI/1.0") {
         set beresp.do_esi = true;
         unset beresp.http.Surrogate-Control;
+        if (!beresp.http.Assembled-Max-Age) {
+            set beresp.http.Assembled-Max-Age = "0";
+        }
     }
 
     # Not for sharing: a response setting a cookie (it belongs to one reader), one the
@@ -105,18 +133,42 @@ sub vcl_backend_response {
     # the application's s-maxage ends where the page must change (a scheduled review's
     # time), so a stale copy is not served past it.
     set beresp.grace = 0s;
-    # Except a per-reader value made without the request (the comment form's time of issue):
-    # once its second is up it is made again in the background while readers are given the
-    # one before, so no reader waits on the application. Two seconds old at most, under
-    # the three a comment must take (COMMENTS_MIN_SECONDS): a 0-second post is still held.
+    # A page assembled on the assembly socket: kept in front as long as its includes are
+    # everyone's (Assembled-Max-Age), and never when one is made for each reader (0): for
+    # half that time, then assembled again in the background while readers are given it
+    # for the other half, so no reader waits. Its dependency keys came with it, so a purge
+    # drops it with the page it was made from.
+    if (bereq.backend == assembly && beresp.http.Assembled-Max-Age) {
+        set beresp.ttl = std.duration(beresp.http.Assembled-Max-Age + "s", 0s) / 2;
+        set beresp.grace = beresp.ttl;
+        unset beresp.http.Assembled-Max-Age;
+        if (beresp.ttl <= 0s) {
+            set beresp.uncacheable = true;
+            set beresp.ttl = 30s;
+            set beresp.grace = 0s;
+            return (deliver);
+        }
+    }
+    # A page without includes, fetched by the assembly socket for the front: kept in front
+    # only, not twice.
+    if (bereq.backend != assembly && !beresp.do_esi && bereq.url !~ "^/_personal/") {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 0s;
+    }
+    # A per-reader value made without the request (the comment form's time of issue) is
+    # kept half a second, then made again in the background while readers are given the
+    # one before for another half, so no reader waits on the application. Put in a page
+    # kept a second in front, it is two seconds old at most, under the three a comment
+    # must take (COMMENTS_MIN_SECONDS): a 0-second post is still held.
     if (bereq.url ~ "^/_personal/") {
-        set beresp.grace = 1s;
+        set beresp.ttl = 0.5s;
+        set beresp.grace = 0.5s;
     }
     # Stored compressed: pages take a fraction of the cache's memory, and every browser
     # (they all accept gzip) is sent the stored bytes as they are: a 15 KB home page goes
-    # out as 3 KB. Varnish unzips for the rare client that does not accept gzip. Not a
-    # page with per-reader values (ESI): Varnish answers one compressed about six times
-    # slower (measured: 1,500 against 9,000 hits a second on a review), and not the values.
+    # out as 3 KB, a review's 46 KB as 6 KB. Varnish unzips for the rare client that does
+    # not accept gzip. Not a page as the application sent it with per-reader values (ESI,
+    # on the assembly socket: see the top), nor the values themselves.
     if (!beresp.do_esi && bereq.url !~ "^/_personal/"
         && beresp.http.Content-Type ~ "^(text/|application/(xml|rss\+xml|atom\+xml|json))") {
         set beresp.do_gzip = true;
@@ -126,8 +178,18 @@ sub vcl_backend_response {
 }
 
 sub vcl_deliver {
-    # So operators and the tests can tell a stored page from a fresh one.
-    if (obj.hits > 0) {
+    # To the front, the page with its keys and what the application said of it, and
+    # whether it was kept here; not this Varnish's own headers, which the front adds.
+    if (local.socket == "assembly") {
+        set resp.http.X-Cache = (obj.hits > 0);
+        unset resp.http.X-Varnish;
+        unset resp.http.Via;
+        return (deliver);
+    }
+    # So operators and the tests can tell a stored page from a fresh one: a hit in front,
+    # or a page assembled from one kept on the assembly socket (the application was not
+    # asked for it).
+    if (obj.hits > 0 || resp.http.X-Cache == "true") {
         set resp.http.X-Cache = "HIT";
     } else {
         set resp.http.X-Cache = "MISS";
@@ -136,6 +198,7 @@ sub vcl_deliver {
     unset resp.http.xkey;
     unset resp.http.Surrogate-Key;
     unset resp.http.Cache-Tag;
+    unset resp.http.Assembled-Max-Age;
 }
 
 sub vcl_synth {

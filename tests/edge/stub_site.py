@@ -2,6 +2,8 @@
 VCL can be tested on its own: shared pages with s-maxage and xkey keys, private answers,
 an ESI page and its /_personal/ fragment. ``seen`` lists the requests that reached it."""
 
+import time
+
 from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -46,14 +48,17 @@ def with_personal_value(request):
     response = shared(request, "esi")
     response.content += b'<p>Your stamp: <esi:include src="/_personal/stamp/"/></p>'
     response["Surrogate-Control"] = 'content="ESI/1.0"'
+    response["Assembled-Max-Age"] = "0"
     return response
 
 
 def personal(request, name):
-    """A value per reader; "everyone" is made without the request, shared for a second."""
-    response = HttpResponse(f"{name}-{remember(request)}")
+    """A value per reader; "everyone" and "clock" (the time it was made) are made without
+    the request, shared for a second."""
+    number = remember(request)
+    response = HttpResponse(f"{time.time():.3f}" if name == "clock" else f"{name}-{number}")
     response["Cache-Control"] = (
-        "public, max-age=0, s-maxage=1" if name == "everyone" else "private, no-store"
+        "public, max-age=0, s-maxage=1" if name in ("everyone", "clock") else "private, no-store"
     )
     return response
 
@@ -62,6 +67,16 @@ def with_shared_value(request):
     response = shared(request, "esi-shared")
     response.content += b'<p>Issued: <esi:include src="/_personal/everyone/"/></p>'
     response["Surrogate-Control"] = 'content="ESI/1.0"'
+    response["Assembled-Max-Age"] = "1"
+    return response
+
+
+def with_clock(request):
+    """A page with the time its value was made, shared for a second as the form's is."""
+    response = shared(request, "esi-clock")
+    response.content += b'<p>Made at <esi:include src="/_personal/clock/"/></p>'
+    response["Surrogate-Control"] = 'content="ESI/1.0"'
+    response["Assembled-Max-Age"] = "1"
     return response
 
 
@@ -84,6 +99,7 @@ urlpatterns = [
     path("cookie/", setting_a_cookie),
     path("esi/", with_personal_value),
     path("esi-shared/", with_shared_value),
+    path("esi-clock/", with_clock),
     path("_personal/<slug:name>/", personal),
     path("form/", form),
 ]

@@ -2,11 +2,16 @@
 sides of the edge contract are in place (the application's xkey headers and /_personal/
 fragments come from core/pagecache.py)."""
 
+import gzip
+import re
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from comments.models import Comment
 from reviews.models import Review
 from tests.factories import create_film, create_review
 
@@ -72,3 +77,28 @@ def test_a_signed_in_editor_is_never_served_a_shared_page(site, live_server):
     # What the editor was given was not stored for readers.
     assert site.request(draft.get_absolute_url()).status == 404
     assert site.request(review.get_absolute_url()).cache == "HIT"
+
+
+def test_two_readers_share_a_compressed_review_page_and_a_post_sent_at_once_is_held(site):
+    review = create_review(headline="First light")
+    browser = {"Accept-Encoding": "gzip, deflate, br"}
+    first = site.request(review.get_absolute_url(), headers=browser)
+    second = site.request(review.get_absolute_url(), headers=browser)
+
+    assert (first.cache, second.cache) == ("MISS", "HIT")
+    assert first.headers["Content-Encoding"] == second.headers["Content-Encoding"] == "gzip"
+    page = gzip.decompress(second.content).decode()
+    assert page == gzip.decompress(first.content).decode()
+    assert "<esi:include" not in page
+    issued = re.search(r'name="issued" value="([^"]+)"', page).group(1)
+    form = {"issued": issued, "author_name": "Cy", "author_email": "cy@example.com"}
+    form["body"] = "Sent the moment the page came."
+    posted = site.request(
+        f"/reviews/{review.pk}/comments/",
+        "POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": site.url},
+        body=urlencode(form),
+    )
+
+    assert posted.status == 302
+    assert list(Comment.objects.values_list("held_reason", flat=True)) == [Comment.Reason.TOO_FAST]

@@ -52,7 +52,7 @@ def free_port():
 class Varnish:
     def __init__(self, backend_host, backend_port, folder, parameters=()):
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "backend.vcl").write_text(serve.backend_vcl(backend_host, backend_port))
+        (folder / "backend.vcl").write_text(serve.backend_vcl(backend_host, backend_port, folder))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         arguments = serve.varnish_command(
