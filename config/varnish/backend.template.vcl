@@ -3,8 +3,9 @@
 # application sent it (default.vcl says why). default.vcl includes this file as
 # "backend.vcl", found on varnishd's vcl_path (not next to default.vcl, where it would win):
 # make serve (config/serve.py) writes it with the port and the socket it chose as
-# var/varnish/backend.vcl and runs varnishd with `-p vcl_path=$PWD/var/varnish:$PWD/config/varnish`
-# and `-a assembly=$PWD/var/varnish/assembly.sock,HTTP`; by hand, do the same.
+# var/varnish/backend.vcl and runs varnishd with
+# `-p vcl_path=$PWD/var/varnish:$PWD/config/varnish` and
+# `-a assembly=$PWD/var/varnish/assembly.sock,HTTP,mode=666`; by hand, do the same.
 backend default {
     .host = "127.0.0.1";
     .port = "8001";
