@@ -44,11 +44,13 @@ def setting_a_cookie(request):
     return response
 
 
-def with_personal_value(request):
-    response = shared(request, "esi")
-    response.content += b'<p>Your stamp: <esi:include src="/_personal/stamp/"/></p>'
+def with_include(request, name, label, value, assembled_max_age):
+    """A shared page with one per-reader value (``value``) for the edge to put in (ESI), and
+    how long the page stays the same once it is put in."""
+    response = shared(request, name)
+    response.content += f'<p>{label} <esi:include src="/_personal/{value}/"/></p>'.encode()
     response["Surrogate-Control"] = 'content="ESI/1.0"'
-    response["Assembled-Max-Age"] = "0"
+    response["Assembled-Max-Age"] = assembled_max_age
     return response
 
 
@@ -63,23 +65,6 @@ def personal(request, name):
     return response
 
 
-def with_shared_value(request):
-    response = shared(request, "esi-shared")
-    response.content += b'<p>Issued: <esi:include src="/_personal/everyone/"/></p>'
-    response["Surrogate-Control"] = 'content="ESI/1.0"'
-    response["Assembled-Max-Age"] = "1"
-    return response
-
-
-def with_clock(request):
-    """A page with the time its value was made, shared for a second as the form's is."""
-    response = shared(request, "esi-clock")
-    response.content += b'<p>Made at <esi:include src="/_personal/clock/"/></p>'
-    response["Surrogate-Control"] = 'content="ESI/1.0"'
-    response["Assembled-Max-Age"] = "1"
-    return response
-
-
 @csrf_exempt
 def form(request):
     remember(request)
@@ -91,15 +76,22 @@ def shareable_looking(request):
     return shared(request, "by-path")
 
 
+def include_of(name, label, value, assembled_max_age="1"):
+    """with_include's arguments for a page."""
+    return {"name": name, "label": label, "value": value, "assembled_max_age": assembled_max_age}
+
+
 urlpatterns = [
     path("admin/", include(([path("", shareable_looking, name="index")], "admin"))),
     path("healthz", shareable_looking),
     path("shared/<slug:name>/", shared),
     path("private/", private),
     path("cookie/", setting_a_cookie),
-    path("esi/", with_personal_value),
-    path("esi-shared/", with_shared_value),
-    path("esi-clock/", with_clock),
+    # Pages with a value made for each reader, with one made without the request, and with
+    # the time such a one was made.
+    path("esi/", with_include, include_of("esi", "Your stamp:", "stamp", assembled_max_age="0")),
+    path("esi-shared/", with_include, include_of("esi-shared", "Issued:", "everyone")),
+    path("esi-clock/", with_include, include_of("esi-clock", "Made at", "clock")),
     path("_personal/<slug:name>/", personal),
     path("form/", form),
 ]
