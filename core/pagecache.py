@@ -87,8 +87,9 @@ HIT_HEADERS_ENVIRON = "core.pagecache.hit-headers"
 # Every page at the edge carries this key: invalidating SITE_KEY purges them all.
 EDGE_ALL_KEY = edge.EVERY_PAGE_KEY
 # A per-reader value made without the request is everyone's for a second at the edge (a
-# time of issue); browsers never keep it.
-SHARED_FOR_A_SECOND = "public, max-age=0, s-maxage=1"
+# time of issue), and so is a page with only such values put in; browsers never keep it.
+SHARED_SECONDS = 1
+SHARED_FOR_A_SECOND = f"public, max-age=0, s-maxage={SHARED_SECONDS}"
 
 logger = logging.getLogger(__name__)
 
@@ -660,11 +661,11 @@ def hit_headers(stored, parts, esi):
 def esi_headers(parts):
     """Tell the edge to put the page's per-reader values in (ESI), and how long the page
     with them put in stays the same for everyone: a second when each is made without the
-    request (SHARED_FOR_A_SECOND), not at all when one is made for each reader."""
+    request (SHARED_SECONDS), not at all when one is made for each reader."""
     shared_for_a_second = all(is_made_without_request(name) for name in parts[1::2])
     return [
         ("Surrogate-Control", 'content="ESI/1.0"'),
-        ("Assembled-Max-Age", "1" if shared_for_a_second else "0"),
+        ("Assembled-Max-Age", str(SHARED_SECONDS if shared_for_a_second else 0)),
     ]
 
 
